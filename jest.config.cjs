@@ -1,0 +1,17 @@
+// Three tiers (STYLE.md habit 5): unit (no broker), integration + e2e (real broker),
+// integrity (kill/restart/rebalance; slower, run by `npm run test:integrity`).
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] };
+const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const withBroker = {
+  ...common,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/services/*/test/**/*.test.ts'] },
+    { ...withBroker, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...withBroker, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    { ...withBroker, displayName: 'integrity', testMatch: ['<rootDir>/test/integrity/**/*.test.ts'] },
+  ],
+};

@@ -1,0 +1,50 @@
+/**
+ * The contract between the detection engine and the pipeline.
+ * Offsets are UTF-16 code unit offsets into the ORIGINAL text (JS string indices),
+ * whatever normalisation or decoding the engine applied internally.
+ */
+export type Action = 'redact' | 'quarantine';
+
+export interface Finding {
+  /** Rule id, e.g. `aws-access-key-id`. */
+  ruleId: string;
+  /** credential | private-key | pii | confidential | ... */
+  category: string;
+  /** Effective action after per-rule and per-source overrides. */
+  action: Action;
+  /** Shadow-mode finding: counted and audited, does not change the verdict or the text. */
+  shadow: boolean;
+  /** Placeholder label, e.g. EMAIL, AWS_KEY: used as `[EMAIL:3fa9c2d1]`. */
+  label: string;
+  /** UTF-16 start (inclusive) and end (exclusive) in the original text. */
+  start: number;
+  end: number;
+  /** Hex HMAC-SHA-256 of the sensitive value under the fingerprint key (64 hex chars). */
+  fingerprint: string;
+  /** Masked preview, never more than a few characters of the value, e.g. `AKIA…MPLE`. */
+  preview: string;
+}
+
+/** One text to scan, e.g. a string field of a record, its key or a header value. */
+export interface ScanText {
+  /** Field path for reporting: `value.text`, `key`, `headers.x-user`. */
+  path: string;
+  text: string;
+}
+
+export interface RecordScanRequest {
+  texts: ScanText[];
+  /** Source name (for per-source action overrides), e.g. `chat`. */
+  source: string;
+}
+
+export type RecordScanResult =
+  | { ok: true; findings: Finding[][] /* aligned with request.texts */; scanNanos: number }
+  | { ok: false; code: string; message: string };
+
+/** A scanner: the worker pool in production, an in-thread engine in unit tests. */
+export interface RecordScanner {
+  readonly rulesetVersion: string;
+  scanBatch(records: RecordScanRequest[]): Promise<RecordScanResult[]>;
+  close(): Promise<void>;
+}
