@@ -152,10 +152,15 @@ function serverProperties(state) {
     set('inter.broker.listener.name', 'SASL_PLAINTEXT');
     set('sasl.enabled.mechanisms', SCRAM_MECHANISMS.join(','));
     set('sasl.mechanism.inter.broker.protocol', 'SCRAM-SHA-512');
-    set(
-      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config',
-      `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${sasl.users.admin}";`,
-    );
+    // Every enabled mechanism needs a JAAS entry on the listener; the username/password is
+    // what the broker itself uses as an inter-broker client (the server side reads SCRAM
+    // credentials from the metadata log).
+    for (const mech of SCRAM_MECHANISMS) {
+      set(
+        `listener.name.sasl_plaintext.${mech.toLowerCase()}.sasl.jaas.config`,
+        `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${sasl.users.admin}";`,
+      );
+    }
     set(
       'authorizer.class.name',
       major(state.version) >= 3
