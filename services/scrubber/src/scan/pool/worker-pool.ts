@@ -110,11 +110,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   private nextWorkerId = 1;
   private readonly queue: Task[] = [];
   private readonly inflight = new Set<BatchState>();
-  private readonly roomWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private readonly roomWaiters: Array<{ records: RecordScanRequest[]; resolve: (p: Promise<BatchScanOutput>) => void; reject: (e: Error) => void }> = [];
   private admitted = 0;
   private restartCount = 0;
   private dispatched = 0;
+  /** No new batches (close() was called); admitted ones still run. */
   private closing = false;
+  /** Past close()'s drain: no dispatch, no replacements. */
+  private stopped = false;
   private closed: Promise<void> | undefined;
   private reloadChain: Promise<unknown> = Promise.resolve();
 
@@ -196,16 +199,39 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   /**
    * Scans a batch, awaiting room first when maxQueuedBatches are already admitted: the Kafka
    * consumer awaits this, which is how backpressure reaches the broker fetch loop.
+   * Admission is synchronous (no await between the check and registering the batch), so a
+   * close() that starts right after this call still waits for the batch.
    */
-  async scanBatchWithStats(records: RecordScanRequest[]): Promise<BatchScanOutput> {
-    this.assertOpen();
-    await this.admit();
+  scanBatchWithStats(records: RecordScanRequest[]): Promise<BatchScanOutput> {
     try {
       this.assertOpen();
-      return await this.runBatch(records);
-    } finally {
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.admitted < this.opts.maxQueuedBatches && this.roomWaiters.length === 0) {
+      this.admitted++;
+      return this.runAdmitted(records);
+    }
+    return new Promise<BatchScanOutput>((resolve, reject) => this.roomWaiters.push({ records, resolve, reject }));
+  }
+
+  private runAdmitted(records: RecordScanRequest[]): Promise<BatchScanOutput> {
+    const done = this.runBatch(records);
+    const release = (): void => {
       this.admitted--;
       this.wakeWaiter();
+    };
+    done.then(release, release);
+    return done;
+  }
+
+  private wakeWaiter(): void {
+    if (this.admitted < this.opts.maxQueuedBatches && this.roomWaiters.length > 0) {
+      // Counted and registered here, before the waiter resumes, so a burst of releases cannot
+      // overshoot the bound and close() sees the batch as in flight.
+      this.admitted++;
+      const w = this.roomWaiters.shift()!;
+      w.resolve(this.runAdmitted(w.records));
     }
   }
 
@@ -243,6 +269,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       this.onInflightEmpty = undefined;
       for (const b of [...this.inflight]) this.finishBatch(b, shuttingDown(`worker pool closed before the batch finished (deadline ${this.opts.closeTimeoutMs} ms)`));
     }
+    this.stopped = true;
     this.queue.length = 0;
     await Promise.all([...this.generations()].map((g) => this.terminateGeneration(g)));
   }
@@ -252,22 +279,6 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   private assertOpen(): void {
     if (this.closing) throw shuttingDown('worker pool is closed');
     if (this.current === undefined) throw new Error('WorkerPool.start() must resolve before scanBatch()');
-  }
-
-  private admit(): Promise<void> {
-    if (this.admitted < this.opts.maxQueuedBatches && this.roomWaiters.length === 0) {
-      this.admitted++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
-  }
-
-  private wakeWaiter(): void {
-    if (this.admitted < this.opts.maxQueuedBatches && this.roomWaiters.length > 0) {
-      // Counted here, before the waiter resumes, so a burst of releases cannot overshoot the bound.
-      this.admitted++;
-      this.roomWaiters.shift()!.resolve();
-    }
   }
 
   private runBatch(records: RecordScanRequest[]): Promise<BatchScanOutput> {
@@ -293,7 +304,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   /** Hands queued tasks to idle workers of the current generation. */
   private pump(): void {
     const gen = this.current;
-    if (gen === undefined || this.closing) return;
+    if (gen === undefined || this.stopped) return;
     for (const w of gen.workers) {
       if (this.queue.length === 0) return;
       if (!w.isIdle) continue;
@@ -421,7 +432,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
 
   private onDeath(w: PoolWorker, gen: Generation, reason: DeathReason): void {
     gen.workers.delete(w);
-    if (gen !== this.current || this.closing) {
+    if (gen !== this.current || this.stopped) {
       this.checkDrained(gen);
       return;
     }
@@ -436,13 +447,13 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     w.ready.then(
       () => {
         gen.consecutiveStartFailures = 0;
-        if (gen !== this.current || this.closing) this.retire(w, gen);
+        if (gen !== this.current || this.stopped) this.retire(w, gen);
         else this.pump();
       },
       (err: SluiceError) => {
         gen.workers.delete(w);
         this.emit('worker-start-failed', err);
-        if (gen !== this.current || this.closing) {
+        if (gen !== this.current || this.stopped) {
           this.checkDrained(gen);
           return;
         }
@@ -451,7 +462,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
         const delay = Math.min(RESPAWN_BACKOFF_MAX_MS, 250 * 2 ** gen.consecutiveStartFailures++);
         const timer = setTimeout(() => {
           gen.respawnTimers.delete(timer);
-          if (gen === this.current && !this.closing) this.spawnReplacement(gen);
+          if (gen === this.current && !this.stopped) this.spawnReplacement(gen);
         }, delay);
         gen.respawnTimers.add(timer);
       },
