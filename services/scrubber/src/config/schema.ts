@@ -1,0 +1,186 @@
+import { z } from 'zod';
+
+/**
+ * The one validated configuration of the scrubber. Defaults live next to each key and
+ * work against the local broker started by `npm run kafka:start`.
+ * Objects are strict: an unknown key is an error (a typo must not silently fall back to a default).
+ */
+
+const outputsSchema = z.strictObject({
+  clean: z.string().min(1).optional(),
+  redacted: z.string().min(1).optional(),
+  quarantine: z.string().min(1).optional(),
+});
+
+export const sourceSchema = z.strictObject({
+  /** Short name used in metrics labels, audit records and output topic names. */
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a lowercase name like "chat" (letters, digits, _ or -)'),
+  topic: z.string().min(1),
+  /** How record values are encoded on the wire. */
+  format: z.enum(['avro', 'json']).default('avro'),
+  /** For `json` sources: the schema id (from schemas/registry.json) the JSON must conform to. */
+  jsonSchemaId: z.number().int().positive().optional(),
+  /** Which rebuild logic applies: keystroke reassembly for telemetry, conversation windows for chat. */
+  kind: z.enum(['telemetry', 'chat', 'generic']).default('generic'),
+  outputs: outputsSchema.default({}),
+});
+
+const saslSchema = z.strictObject({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+const sslSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    caFile: z.string().optional(),
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  instanceId: z.string().min(1).optional(),
+  kafka: z
+    .strictObject({
+      brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1).default(['127.0.0.1:9092']),
+      clientId: z.string().min(1).default('sluice-scrubber'),
+      ssl: sslSchema.optional(),
+      sasl: saslSchema.optional(),
+      connectionTimeoutMs: z.number().int().positive().default(10_000),
+      requestTimeoutMs: z.number().int().positive().default(30_000),
+    })
+    .default({ brokers: ['127.0.0.1:9092'], clientId: 'sluice-scrubber', connectionTimeoutMs: 10_000, requestTimeoutMs: 30_000 }),
+  group: z
+    .strictObject({
+      id: z.string().min(1).default('sluice-scrubber'),
+      sessionTimeoutMs: z.number().int().positive().default(30_000),
+      heartbeatIntervalMs: z.number().int().positive().default(3_000),
+      rebalanceTimeoutMs: z.number().int().positive().default(60_000),
+      /** Partitions processed at once; feeds the worker pool from several partitions. */
+      partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(4),
+      maxBytesPerPartition: z.number().int().positive().default(1_048_576),
+      maxWaitTimeMs: z.number().int().positive().default(500),
+    })
+    .default({
+      id: 'sluice-scrubber',
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 3_000,
+      rebalanceTimeoutMs: 60_000,
+      partitionsConsumedConcurrently: 4,
+      maxBytesPerPartition: 1_048_576,
+      maxWaitTimeMs: 500,
+    }),
+  transactions: z
+    .strictObject({
+      /** Transactional ids are `<idPrefix>-<topic>-<partition>`: one per input partition (pre-KIP-447 fencing). */
+      idPrefix: z.string().min(1).default('sluice-scrubber'),
+      timeoutMs: z.number().int().positive().default(60_000),
+    })
+    .default({ idPrefix: 'sluice-scrubber', timeoutMs: 60_000 }),
+  sources: z
+    .array(sourceSchema)
+    .min(1)
+    .default([
+      { name: 'telemetry', topic: 'raw.telemetry', format: 'avro', kind: 'telemetry', outputs: {} },
+      { name: 'chat', topic: 'raw.chat', format: 'avro', kind: 'chat', outputs: {} },
+    ]),
+  auditTopic: z.string().min(1).default('sluice.audit'),
+  topics: z
+    .strictObject({
+      /** Create missing output topics at start (same partition count as the source); else validate only. */
+      create: z.boolean().default(true),
+      replicationFactor: z.number().int().positive().default(1),
+      auditPartitions: z.number().int().positive().default(3),
+    })
+    .default({ create: true, replicationFactor: 1, auditPartitions: 3 }),
+  limits: z
+    .strictObject({
+      /**
+       * Records larger than this (key + value + headers) are not scanned or carried: they go to
+       * quarantine by reference (coordinates, SHA-256, size). Must sit below the output topics'
+       * max.message.bytes minus the envelope overhead; checked at start.
+       */
+      maxRecordBytes: z.number().int().positive().default(512 * 1024),
+      /** Upper bound of input records handed to one transaction. */
+      maxBatchRecords: z.number().int().positive().default(2_000),
+    })
+    .default({ maxRecordBytes: 512 * 1024, maxBatchRecords: 2_000 }),
+  scan: z
+    .strictObject({
+      workers: z.number().int().min(1).max(64).optional(),
+      taskTimeoutMs: z.number().int().positive().default(10_000),
+      maxQueuedBatches: z.number().int().positive().default(8),
+      workerMaxOldGenerationMb: z.number().int().positive().default(512),
+      includeBuiltinRules: z.boolean().default(true),
+      ruleDirs: z.array(z.string()).default([]),
+      regexEngine: z.enum(['re2-wasm', 're2-native']).default('re2-wasm'),
+      /** Per-rule overrides: `{ ruleId: { action, shadow, enabled } }`. */
+      overrides: z
+        .record(
+          z.string(),
+          z.strictObject({
+            action: z.enum(['redact', 'quarantine']).optional(),
+            shadow: z.boolean().optional(),
+            enabled: z.boolean().optional(),
+          }),
+        )
+        .default({}),
+      /** Per-source overrides: `{ sourceName: { ruleId: {...} } }`. */
+      sourceOverrides: z
+        .record(
+          z.string(),
+          z.record(
+            z.string(),
+            z.strictObject({
+              action: z.enum(['redact', 'quarantine']).optional(),
+              shadow: z.boolean().optional(),
+              enabled: z.boolean().optional(),
+            }),
+          ),
+        )
+        .default({}),
+      internalDomains: z.array(z.string()).default([]),
+    })
+    .default({
+      taskTimeoutMs: 10_000,
+      maxQueuedBatches: 8,
+      workerMaxOldGenerationMb: 512,
+      includeBuiltinRules: true,
+      ruleDirs: [],
+      regexEngine: 're2-wasm',
+      overrides: {},
+      sourceOverrides: {},
+      internalDomains: [],
+    }),
+  secrets: z
+    .strictObject({
+      /** HMAC key for fingerprints and placeholders (hex or base64, >= 32 bytes). Same on every instance. */
+      fingerprintKey: z.string().min(1).optional(),
+      fingerprintKeyFile: z.string().min(1).optional(),
+      /** Security's X25519 public key (PEM, SPKI) the quarantine payloads are encrypted to. */
+      quarantinePublicKeyFile: z.string().min(1).optional(),
+      quarantineKeyId: z.string().min(1).default('default'),
+    })
+    .default({ quarantineKeyId: 'default' }),
+  schemas: z
+    .strictObject({ registryFile: z.string().optional() })
+    .default({}),
+  http: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9464),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: 9464 }),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .default({ level: 'info' }),
+  shutdown: z.strictObject({ drainTimeoutMs: z.number().int().positive().default(30_000) }).default({ drainTimeoutMs: 30_000 }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type RawConfig = z.output<typeof configSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;

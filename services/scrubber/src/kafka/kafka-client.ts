@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type SASLOptions, type KafkaConfig } from 'kafkajs';
+import type { Logger } from '../log/logger';
+import type { SluiceConfig } from '../config/load-config';
+import { registerCompressionCodecs } from './compression';
+
+const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+/** Routes kafkajs' own log lines into pino. kafkajs logs broker errors, never message payloads. */
+function kafkaLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, timestamp: _t, logger: _l, ...rest } = log;
+      const name = LEVEL_NAMES[level] ?? 'info';
+      logger[name]({ kafkajs: rest }, `kafkajs: ${message}`);
+    };
+}
+
+export function kafkaConfigFrom(config: SluiceConfig, logger: Logger, clientIdSuffix = ''): KafkaConfig {
+  const k = config.kafka;
+  let ssl: KafkaConfig['ssl'];
+  if (k.ssl === true) ssl = true;
+  else if (k.ssl && typeof k.ssl === 'object') {
+    ssl = {
+      rejectUnauthorized: k.ssl.rejectUnauthorized,
+      ...(k.ssl.caFile ? { ca: [readFileSync(k.ssl.caFile, 'utf8')] } : {}),
+      ...(k.ssl.certFile ? { cert: readFileSync(k.ssl.certFile, 'utf8') } : {}),
+      ...(k.ssl.keyFile ? { key: readFileSync(k.ssl.keyFile, 'utf8') } : {}),
+    };
+  }
+  const sasl: SASLOptions | undefined = k.sasl
+    ? ({ mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } as SASLOptions)
+    : undefined;
+  return {
+    clientId: `${k.clientId}${clientIdSuffix}`,
+    brokers: [...k.brokers],
+    connectionTimeout: k.connectionTimeoutMs,
+    requestTimeout: k.requestTimeoutMs,
+    ...(ssl !== undefined ? { ssl } : {}),
+    ...(sasl ? { sasl } : {}),
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: kafkaLogCreator(logger),
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+  };
+}
+
+export function createKafka(config: SluiceConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+  // kafkajs decodes only gzip on its own; snappy, lz4 and zstd batches would stall a partition.
+  registerCompressionCodecs();
+  return new Kafka(kafkaConfigFrom(config, logger, clientIdSuffix));
+}

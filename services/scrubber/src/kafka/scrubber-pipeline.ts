@@ -1,0 +1,338 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, RecordMetadata } from 'kafkajs';
+import { ErrorCodes, SluiceError, describeError } from '../errors';
+import type { Logger } from '../log/logger';
+import type { SluiceConfig, ResolvedSource } from '../config/load-config';
+import type { BatchProcessor, OutputMessage, ProcessedBatch } from '../route/batch-processor';
+import type { AuditWriter } from '../audit/audit-writer';
+import type { ScrubberMetrics } from '../metrics/scrubber-metrics';
+import { PartitionProducers } from './partition-producers';
+import { ensureTopics, type TopicLayout } from './topic-setup';
+
+interface PartitionState {
+  /** Consumer-group generation this partition's producer was initialised in. */
+  generation: number;
+  /** First offset not yet committed by us (known after the offset check on a fresh producer). */
+  committed: bigint | null;
+  busy: boolean;
+}
+
+export interface PipelineDeps {
+  config: SluiceConfig;
+  kafka: Kafka;
+  logger: Logger;
+  metrics: ScrubberMetrics;
+  processors: Map<string, BatchProcessor>;
+  audit: AuditWriter;
+}
+
+export type PipelineStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** Errors after which this producer must never be used again (another owner took the partition). */
+function isFencing(err: unknown): boolean {
+  const e = err as { type?: string; name?: string; message?: string };
+  return (
+    e?.type === 'INVALID_PRODUCER_EPOCH' ||
+    e?.type === 'PRODUCER_FENCED' ||
+    e?.name === 'KafkaJSNonRetriableError' && /fenced|epoch/i.test(e.message ?? '')
+  );
+}
+
+/**
+ * consume → scan → produce, one Kafka transaction per chunk of a partition's batch that carries
+ * the outputs, the audit records and the consumer offsets (kafkajs `sendOffsets`).
+ * Exactly once across crashes and rebalances, with the pre-KIP-447 protocol kafkajs speaks:
+ *  1. a transactional id per input partition, so a new owner fences the old one;
+ *  2. on the first batch after every group join (or after any failure) the partition's producer is
+ *     re-created and initialised FIRST (this aborts a zombie's open transaction), and only then is
+ *     the committed offset re-read with the admin client: kafkajs fetched it at join time, without
+ *     KIP-447's wait for pending transactions, so it can be stale; records below it are skipped.
+ */
+export class ScrubberPipeline {
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private producers: PartitionProducers;
+  private readonly partitions = new Map<string, PartitionState>();
+  private generation = 0;
+  private assigned = new Set<string>();
+  private sourcesByTopic = new Map<string, ResolvedSource>();
+  private layout: TopicLayout | null = null;
+  private _status: PipelineStatus = 'starting';
+  private consuming = false;
+  private lastBatchAt = 0;
+  private fatal: ((err: Error) => void) | null = null;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.producers = new PartitionProducers(deps.kafka, {
+      idPrefix: deps.config.transactions.idPrefix,
+      transactionTimeoutMs: deps.config.transactions.timeoutMs,
+      logger: deps.logger,
+    });
+    for (const s of deps.config.sources) this.sourcesByTopic.set(s.topic, s);
+  }
+
+  get status(): PipelineStatus {
+    return this._status;
+  }
+
+  /** Ready = connected, has joined the group with an assignment, and its consumer is running. */
+  get ready(): boolean {
+    return this._status === 'running' && this.consuming && this.assigned.size > 0;
+  }
+
+  get assignedPartitions(): string[] {
+    return [...this.assigned];
+  }
+
+  get lastBatchTime(): number {
+    return this.lastBatchAt;
+  }
+
+  /** Called with an error when the consumer crashed for good; the process should exit non-zero. */
+  onFatal(fn: (err: Error) => void): void {
+    this.fatal = fn;
+  }
+
+  async start(): Promise<void> {
+    const { config, kafka, logger } = this.deps;
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    this.layout = await ensureTopics(this.admin, config, logger);
+
+    const consumer = kafka.consumer({
+      groupId: config.group.id,
+      sessionTimeout: config.group.sessionTimeoutMs,
+      heartbeatInterval: config.group.heartbeatIntervalMs,
+      rebalanceTimeout: config.group.rebalanceTimeoutMs,
+      maxBytesPerPartition: config.group.maxBytesPerPartition,
+      maxWaitTimeInMs: config.group.maxWaitTimeMs,
+      // Outputs of an aborted Sluice transaction never show up as inputs; raw producers that use
+      // transactions get the same guarantee.
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 300, restartOnFailure: async () => this._status === 'running' },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (e) => {
+      logger.error({ err: e.payload.error.message, restart: e.payload.restart }, 'consumer crashed');
+      this.consuming = e.payload.restart;
+      if (!e.payload.restart && this._status === 'running') {
+        this._status = 'failed';
+        this.fatal?.(e.payload.error);
+      }
+    });
+    consumer.on(consumer.events.STOP, () => (this.consuming = false));
+    await consumer.connect();
+    for (const s of config.sources) await consumer.subscribe({ topic: s.topic, fromBeginning: true });
+    this._status = 'running';
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.group.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.consuming = true;
+    logger.info({ sources: config.sources.map((s) => s.topic), group: config.group.id }, 'scrubber consuming');
+  }
+
+  private onGroupJoin(assignment: Record<string, number[]>): void {
+    this.generation++;
+    const next = new Set<string>();
+    for (const [topic, parts] of Object.entries(assignment)) for (const p of parts) next.add(`${topic}:${p}`);
+    for (const key of this.assigned) {
+      if (next.has(key)) continue;
+      const i = key.lastIndexOf(':');
+      const topic = key.slice(0, i);
+      const partition = Number(key.slice(i + 1));
+      this.deps.metrics.forgetPartition(topic, partition);
+      const st = this.partitions.get(key);
+      if (!st?.busy) {
+        this.partitions.delete(key);
+        void this.producers.drop(topic, partition);
+      }
+    }
+    this.assigned = next;
+    this.deps.metrics.assignedPartitions.set(next.size);
+    this.deps.logger.info({ generation: this.generation, partitions: [...next] }, 'partitions assigned');
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    const key = `${topic}:${partition}`;
+    const processor = this.deps.processors.get(topic);
+    if (!processor) throw new SluiceError(ErrorCodes.KAFKA, `no processor for topic ${topic}`);
+    let st = this.partitions.get(key);
+    if (!st) this.partitions.set(key, (st = { generation: -1, committed: null, busy: false }));
+    st.busy = true;
+    try {
+      const max = this.deps.config.limits.maxBatchRecords;
+      const msgs = batch.messages;
+      for (let start = 0; start < msgs.length; start += max) {
+        if (!isRunning() || isStale()) return;
+        const chunk = msgs.slice(start, start + max);
+        await this.processChunk(topic, partition, st, processor, chunk, resolveOffset);
+        await heartbeat();
+      }
+      this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
+      this.lastBatchAt = Date.now();
+    } finally {
+      st.busy = false;
+      if (!this.assigned.has(key)) {
+        this.partitions.delete(key);
+        await this.producers.drop(topic, partition);
+      }
+    }
+  }
+
+  private async processChunk(
+    topic: string,
+    partition: number,
+    st: PartitionState,
+    processor: BatchProcessor,
+    chunk: EachBatchPayload['batch']['messages'],
+    resolveOffset: (offset: string) => void,
+  ): Promise<void> {
+    const { config, metrics, logger } = this.deps;
+    const started = process.hrtime.bigint();
+    if (st.generation !== this.generation) {
+      // New group generation: this partition may have had another owner in between.
+      await this.producers.drop(topic, partition);
+      st.generation = this.generation;
+      st.committed = null;
+    }
+    let producer: Producer | null = null;
+    let inTxn = false;
+    let transaction: Awaited<ReturnType<Producer['transaction']>> | null = null;
+    try {
+      const got = await this.producers.get(topic, partition);
+      producer = got.producer;
+      if (got.fresh) st.committed = null;
+      // transaction() initialises the producer id on first use: that is the fencing step.
+      transaction = await producer.transaction();
+      inTxn = true;
+      if (st.committed === null) st.committed = await this.fetchCommitted(topic, partition);
+      const committed = st.committed;
+      const lastOffset = chunk[chunk.length - 1]!.offset;
+      const todo = chunk.filter((m) => BigInt(m.offset) >= committed);
+      if (todo.length === 0) {
+        await transaction.abort();
+        inTxn = false;
+        resolveOffset(lastOffset);
+        return;
+      }
+      const source = this.sourcesByTopic.get(topic)!;
+      const processed = await processor.process(topic, partition, todo);
+      const results = await transaction.sendBatch({ topicMessages: groupByTopic(processed.outputs), acks: -1 });
+      const outputOffsets = assignOffsets(processed.outputs, results);
+      const audit = this.deps.audit.build(topic, partition, processed, outputOffsets, this.layout!.auditPartitions);
+      await transaction.sendBatch({ topicMessages: [{ topic: config.auditTopic, messages: audit }], acks: -1 });
+      const next = (BigInt(lastOffset) + 1n).toString();
+      await transaction.sendOffsets({
+        consumerGroupId: config.group.id,
+        topics: [{ topic, partitions: [{ partition, offset: next }] }],
+      });
+      await transaction.commit();
+      inTxn = false;
+      st.committed = BigInt(next);
+      resolveOffset(lastOffset);
+      this.recordCommitted(source, processed, started);
+    } catch (err) {
+      metrics.transactions.inc({ outcome: 'abort' });
+      const info = describeError(err);
+      logger.warn({ topic, partition, code: info.code, err: info.message, fenced: isFencing(err) }, 'batch failed; aborting and retrying from the committed offset');
+      if (inTxn && transaction) {
+        try {
+          await transaction.abort();
+        } catch {
+          // The producer is thrown away below; the broker aborts on the next InitProducerId.
+        }
+      }
+      // Never reuse a producer after a failure: it may be fenced, stuck in ABORTING, or hold an
+      // "ongoing transaction" after a broker hiccup. A new one re-initialises and re-reads offsets.
+      await this.producers.drop(topic, partition);
+      st.committed = null;
+      throw new SluiceError(ErrorCodes.KAFKA, `batch of ${topic}/${partition} failed: ${info.message}`, {
+        retriable: true,
+        cause: err,
+      });
+    }
+  }
+
+  private async fetchCommitted(topic: string, partition: number): Promise<bigint> {
+    const res = await this.admin!.fetchOffsets({ groupId: this.deps.config.group.id, topics: [topic] });
+    const p = res.find((t) => t.topic === topic)?.partitions.find((x) => x.partition === partition);
+    const off = p ? BigInt(p.offset) : -1n;
+    return off < 0n ? 0n : off;
+  }
+
+  private recordCommitted(source: ResolvedSource, processed: ProcessedBatch, started: bigint): void {
+    const m = this.deps.metrics;
+    m.transactions.inc({ outcome: 'commit' });
+    const now = Date.now();
+    for (const o of processed.outcomes) {
+      const verdict = o.decision.verdict;
+      m.records.inc({ source: source.name, verdict });
+      m.bytes.inc({ source: source.name, verdict }, o.bytesIn);
+      if (o.decision.reason) {
+        m.quarantineReasons.inc({ source: source.name, reason: o.decision.reason });
+        if (isDecodeReason(o.decision.reason)) m.decodeErrors.inc({ source: source.name, reason: o.decision.reason });
+      }
+      let cats: Set<string> | null = null;
+      for (const f of o.decision.findings) {
+        m.findings.inc({ source: source.name, rule: f.ruleId, category: f.category, shadow: String(f.shadow) });
+        if (!f.shadow) (cats ??= new Set()).add(f.category);
+      }
+      if (cats) for (const c of cats) m.recordsWithFindings.inc({ source: source.name, category: c });
+      if (Number.isFinite(o.timestampMs)) m.endToEndSeconds.observe({ source: source.name }, Math.max(0, now - o.timestampMs) / 1000);
+    }
+    m.scanSeconds.observe({ source: source.name }, processed.scanNanos / 1e9);
+    m.batchSeconds.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** SIGTERM: finish in-flight batches (their transactions commit), then leave the group. */
+  async stop(): Promise<void> {
+    if (this._status === 'stopped') return;
+    this._status = 'stopping';
+    try {
+      await this.consumer?.stop();
+      await this.consumer?.disconnect();
+    } finally {
+      await this.producers.dropAll();
+      await this.admin?.disconnect();
+      this._status = 'stopped';
+    }
+  }
+}
+
+function isDecodeReason(code: string): boolean {
+  return code === ErrorCodes.DECODE_FAILED || code === ErrorCodes.UNKNOWN_SCHEMA || code === ErrorCodes.INVALID_UTF8;
+}
+
+function groupByTopic(outputs: OutputMessage[]): Array<{ topic: string; messages: Array<Omit<OutputMessage, 'topic'>> }> {
+  const by = new Map<string, Array<Omit<OutputMessage, 'topic'>>>();
+  for (const o of outputs) {
+    let list = by.get(o.topic);
+    if (!list) by.set(o.topic, (list = []));
+    list.push({ partition: o.partition, key: o.key, value: o.value, headers: o.headers });
+  }
+  return [...by].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/**
+ * Output offsets from the produce response: messages to one topic-partition in one request are
+ * appended in order from its base offset.
+ */
+function assignOffsets(outputs: OutputMessage[], results: RecordMetadata[]): Array<string | null> {
+  const base = new Map<string, bigint>();
+  for (const r of results) if (r.baseOffset !== undefined) base.set(`${r.topicName}:${r.partition}`, BigInt(r.baseOffset));
+  const seen = new Map<string, bigint>();
+  return outputs.map((o) => {
+    const k = `${o.topic}:${o.partition}`;
+    const b = base.get(k);
+    if (b === undefined) return null;
+    const n = seen.get(k) ?? 0n;
+    seen.set(k, n + 1n);
+    return (b + n).toString();
+  });
+}

@@ -1,0 +1,133 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The scrubber's Prometheus metrics. Labels are bounded sets (source names, verdicts, rule ids,
+ * categories, reason codes, partitions): never a payload, key or matched value.
+ * Verdict and record counters move only after the transaction that carried them commits.
+ */
+export class ScrubberMetrics {
+  readonly registry = new Registry();
+
+  readonly records = new Counter({
+    name: 'sluice_records_total',
+    help: 'Records committed, by source and verdict',
+    labelNames: ['source', 'verdict'] as const,
+    registers: [this.registry],
+  });
+  readonly bytes = new Counter({
+    name: 'sluice_bytes_total',
+    help: 'Input bytes (key + value + headers) committed, by source and verdict',
+    labelNames: ['source', 'verdict'] as const,
+    registers: [this.registry],
+  });
+  readonly recordsWithFindings = new Counter({
+    name: 'sluice_records_with_findings_total',
+    help: 'Records with at least one active finding of a category (leak-rate numerator)',
+    labelNames: ['source', 'category'] as const,
+    registers: [this.registry],
+  });
+  readonly findings = new Counter({
+    name: 'sluice_findings_total',
+    help: 'Findings, by source, rule and category (shadow findings included, flagged)',
+    labelNames: ['source', 'rule', 'category', 'shadow'] as const,
+    registers: [this.registry],
+  });
+  readonly quarantineReasons = new Counter({
+    name: 'sluice_quarantine_total',
+    help: 'Quarantined records by source and reason code',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly decodeErrors = new Counter({
+    name: 'sluice_decode_errors_total',
+    help: 'Records that could not be decoded, by source and reason code',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly transactions = new Counter({
+    name: 'sluice_transactions_total',
+    help: 'Kafka transactions by outcome (commit, abort)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'sluice_batch_duration_seconds',
+    help: 'Time from receiving a batch to its transaction commit',
+    labelNames: ['source'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly scanSeconds = new Histogram({
+    name: 'sluice_scan_duration_seconds',
+    help: 'Worker scan time per batch',
+    labelNames: ['source'] as const,
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly endToEndSeconds = new Histogram({
+    name: 'sluice_end_to_end_latency_seconds',
+    help: 'From the input record timestamp to the commit of its output',
+    labelNames: ['source'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'sluice_consumer_lag_records',
+    help: 'Records between the last processed offset and the high watermark, per input partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  /** Set by bindPool(); read at scrape time. */
+  private poolStats: (() => { queueDepth: number; busyWorkers: number }) | null = null;
+  readonly workerQueueDepth = new Gauge({
+    name: 'sluice_worker_queue_depth',
+    help: 'Scan batches admitted and not yet finished by the worker pool',
+    registers: [this.registry],
+    collect: () => {
+      if (this.poolStats) this.workerQueueDepth.set(this.poolStats().queueDepth);
+    },
+  });
+  readonly workersBusy = new Gauge({
+    name: 'sluice_workers_busy',
+    help: 'Workers currently scanning',
+    registers: [this.registry],
+    collect: () => {
+      if (this.poolStats) this.workersBusy.set(this.poolStats().busyWorkers);
+    },
+  });
+  readonly workerRestarts = new Counter({
+    name: 'sluice_worker_restarts_total',
+    help: 'Scan workers replaced after a crash, timeout or memory limit',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly rulesetInfo = new Gauge({
+    name: 'sluice_ruleset_info',
+    help: 'Active ruleset version (value 1)',
+    labelNames: ['version'] as const,
+    registers: [this.registry],
+  });
+  readonly assignedPartitions = new Gauge({
+    name: 'sluice_assigned_partitions',
+    help: 'Input partitions assigned to this instance',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
+  }
+
+  bindPool(stats: () => { queueDepth: number; busyWorkers: number }): void {
+    this.poolStats = stats;
+  }
+
+  setRuleset(version: string): void {
+    this.rulesetInfo.reset();
+    this.rulesetInfo.set({ version }, 1);
+  }
+
+  /** Per-partition series go away when a partition is revoked. */
+  forgetPartition(topic: string, partition: number): void {
+    this.consumerLag.remove({ topic, partition: String(partition) });
+  }
+}

@@ -1,0 +1,292 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { IHeaders } from 'kafkajs';
+import { ErrorCodes, SluiceError, describeError } from '../errors';
+import type { RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
+import { redactText } from '../scan/redact';
+import { decide, failClosed, type LocatedFinding, type RecordDecision } from './decide';
+import { SluiceHeaders, flattenHeaders, toKafkaHeaders, withoutSluiceHeaders, type HeaderList } from './headers';
+import type { DecodedValue, ValueCodec } from './value-codec';
+import type { ResolvedSource } from '../config/load-config';
+import type { EnvelopeWriter } from '../quarantine/envelope-writer';
+
+/** One input record as kafkajs hands it over. */
+export interface InputMessage {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
+}
+
+export interface OutputMessage {
+  topic: string;
+  partition: number;
+  key: Buffer | null;
+  value: Buffer;
+  headers: IHeaders;
+}
+
+export interface RecordOutcome {
+  offset: string;
+  decision: RecordDecision;
+  /** Where the record went. */
+  outputTopic: string;
+  /** Index into `outputs` of the message produced for this record. */
+  outputIndex: number;
+  bytesIn: number;
+  timestampMs: number;
+  /** Keyed HMAC of the input key (null for a null key), for audit and quarantine. */
+  keyFingerprint: string | null;
+}
+
+export interface ProcessedBatch {
+  outputs: OutputMessage[];
+  outcomes: RecordOutcome[];
+  scanNanos: number;
+}
+
+export interface BatchProcessorOptions {
+  source: ResolvedSource;
+  codec: ValueCodec;
+  scanner: RecordScanner;
+  envelopes: EnvelopeWriter;
+  fingerprintKey: Buffer;
+  maxRecordBytes: number;
+  rulesetVersion: () => string;
+}
+
+interface Pending {
+  msg: InputMessage;
+  size: number;
+  decoded: DecodedValue | null;
+  texts: ScanText[];
+  redactable: boolean[];
+  /** Index in texts of the key text, -1 when the key is absent. */
+  keyIndex: number;
+  /** Index in texts where header texts start, and the header list they come from. */
+  headerStart: number;
+  headers: HeaderList;
+  early: RecordDecision | null;
+  keyFingerprint: string | null;
+}
+
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+function asText(buf: Buffer): { text: string; utf8: boolean } {
+  try {
+    return { text: utf8Fatal.decode(buf), utf8: true };
+  } catch {
+    // Not UTF-8: still scan it (latin1 keeps one char per byte), but it cannot hold a placeholder.
+    return { text: buf.toString('latin1'), utf8: false };
+  }
+}
+
+function messageSize(m: InputMessage, headers: HeaderList): number {
+  let n = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const h of headers) n += h.name.length + h.value.length;
+  return n;
+}
+
+/**
+ * Turns one input batch of one partition into output messages (clean / redacted / quarantine),
+ * in input order, without touching Kafka. Every input record yields exactly one output.
+ */
+export class BatchProcessor {
+  constructor(private readonly opts: BatchProcessorOptions) {}
+
+  async process(topic: string, partition: number, messages: readonly InputMessage[]): Promise<ProcessedBatch> {
+    const { source, codec, maxRecordBytes } = this.opts;
+    const pendings: Pending[] = new Array(messages.length);
+    const requests: RecordScanRequest[] = [];
+    const requestOf: number[] = [];
+
+    for (let i = 0; i < messages.length; i++) {
+      const msg = messages[i]!;
+      const headers = withoutSluiceHeaders(flattenHeaders(msg.headers));
+      const size = messageSize(msg, headers);
+      const p: Pending = { msg, size, decoded: null, texts: [], redactable: [], keyIndex: -1, headerStart: 0, headers, early: null, keyFingerprint: null };
+      p.keyFingerprint = msg.key ? createHmac('sha256', this.opts.fingerprintKey).update(msg.key).digest('hex') : null;
+      pendings[i] = p;
+      if (size > maxRecordBytes) {
+        p.early = failClosed(ErrorCodes.TOO_LARGE);
+        continue;
+      }
+      if (msg.value === null) {
+        // A tombstone has nothing to scan in its value, but its key and headers still are.
+      } else {
+        try {
+          p.decoded = codec.decode(msg.value);
+          const walked = codec.texts(p.decoded);
+          for (let t = 0; t < walked.texts.length; t++) {
+            const w = walked.texts[t]!;
+            p.texts.push({ path: `value.${w.path}`, text: w.text });
+            p.redactable.push(walked.redactable[t] ?? false);
+          }
+          if (source.kind === 'telemetry' && codec.isSensitiveField(p.decoded)) {
+            // Whatever was typed into a password field never reaches clean or redacted.
+            p.early = failClosed(ErrorCodes.PASSWORD_FIELD);
+            continue;
+          }
+        } catch (err) {
+          p.early = failClosed(err instanceof SluiceError ? err.code : ErrorCodes.DECODE_FAILED);
+          continue;
+        }
+      }
+      if (msg.key) {
+        const k = asText(msg.key);
+        p.keyIndex = p.texts.length;
+        p.texts.push({ path: 'key', text: k.text });
+        p.redactable.push(k.utf8);
+      }
+      p.headerStart = p.texts.length;
+      for (const h of headers) {
+        const t = asText(h.value);
+        p.texts.push({ path: `headers.${h.name}`, text: t.text });
+        p.redactable.push(t.utf8);
+      }
+      requestOf.push(i);
+      requests.push({ texts: p.texts, source: source.name });
+    }
+
+    const results = requests.length > 0 ? await this.opts.scanner.scanBatch(requests) : [];
+    const decisions: RecordDecision[] = new Array(messages.length);
+    let scanNanos = 0;
+    for (let i = 0; i < messages.length; i++) if (pendings[i]!.early) decisions[i] = pendings[i]!.early!;
+    for (let r = 0; r < requestOf.length; r++) {
+      const idx = requestOf[r]!;
+      const res = results[r];
+      if (!res) decisions[idx] = failClosed(ErrorCodes.SCAN_FAILED);
+      else if (!res.ok) decisions[idx] = failClosed(res.code);
+      else {
+        scanNanos += res.scanNanos;
+        const p = pendings[idx]!;
+        decisions[idx] = decide({ texts: p.texts, redactable: p.redactable, findings: res.findings });
+      }
+    }
+
+    const outputs: OutputMessage[] = [];
+    const outcomes: RecordOutcome[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const p = pendings[i]!;
+      let decision = decisions[i]!;
+      let out: OutputMessage;
+      try {
+        out = this.build(topic, partition, p, decision);
+      } catch (err) {
+        // Anything that goes wrong while rewriting fails closed to quarantine, with its code.
+        decision = { ...failClosed(describeError(err).code), findings: decision.findings };
+        out = this.build(topic, partition, p, decision);
+      }
+      outcomes.push({
+        offset: p.msg.offset,
+        decision,
+        outputTopic: out.topic,
+        outputIndex: outputs.length,
+        bytesIn: p.size,
+        timestampMs: Number(p.msg.timestamp),
+        keyFingerprint: p.keyFingerprint,
+      });
+      outputs.push(out);
+    }
+    return { outputs, outcomes, scanNanos };
+  }
+
+  private sluiceHeaders(topic: string, partition: number, p: Pending, d: RecordDecision): HeaderList {
+    const list: HeaderList = [
+      { name: SluiceHeaders.verdict, value: Buffer.from(d.verdict) },
+      { name: SluiceHeaders.ruleset, value: Buffer.from(this.opts.rulesetVersion()) },
+      { name: SluiceHeaders.source, value: Buffer.from(`${topic}/${partition}/${p.msg.offset}`) },
+    ];
+    if (d.reason) list.push({ name: SluiceHeaders.reason, value: Buffer.from(d.reason) });
+    return list;
+  }
+
+  private build(topic: string, partition: number, p: Pending, d: RecordDecision): OutputMessage {
+    const { source } = this.opts;
+    if (d.verdict === 'clean') {
+      // Clean records keep their bytes unchanged.
+      return {
+        topic: source.outputs.clean,
+        partition,
+        key: p.msg.key,
+        value: p.msg.value ?? Buffer.alloc(0),
+        headers: toKafkaHeaders([...p.headers, ...this.sluiceHeaders(topic, partition, p, d)]),
+      };
+    }
+    if (d.verdict === 'redacted') return this.buildRedacted(topic, partition, p, d);
+    return this.buildQuarantine(topic, partition, p, d);
+  }
+
+  private buildRedacted(topic: string, partition: number, p: Pending, d: RecordDecision): OutputMessage {
+    const byText = new Map<number, LocatedFinding[]>();
+    for (const f of d.findings) {
+      if (f.shadow) continue;
+      let list = byText.get(f.textIndex);
+      if (!list) byText.set(f.textIndex, (list = []));
+      list.push(f);
+    }
+    const valueReplacements = new Map<number, string>();
+    let key = p.msg.key;
+    const headers = p.headers.map((h) => ({ ...h }));
+    for (const [idx, list] of byText) {
+      const t = p.texts[idx]!;
+      const redacted = redactText(t.text, list);
+      if (idx === p.keyIndex) key = Buffer.from(redacted);
+      else if (idx >= p.headerStart) headers[idx - p.headerStart]!.value = Buffer.from(redacted);
+      else valueReplacements.set(idx, redacted);
+    }
+    let value = p.msg.value ?? Buffer.alloc(0);
+    if (valueReplacements.size > 0) {
+      if (!p.decoded) throw new SluiceError(ErrorCodes.UNREDACTABLE_FIELD, 'finding in a value that was not decoded');
+      value = this.opts.codec.rewrite(p.decoded, valueReplacements);
+    }
+    let size = value.length + (key?.length ?? 0);
+    for (const h of headers) size += h.name.length + h.value.length;
+    if (size > this.opts.maxRecordBytes) {
+      // Placeholders can be longer than what they replace; a record that no longer fits fails closed.
+      throw new SluiceError(ErrorCodes.TOO_LARGE, 'redacted record exceeds limits.maxRecordBytes');
+    }
+    return {
+      topic: this.opts.source.outputs.redacted,
+      partition,
+      key,
+      value,
+      headers: toKafkaHeaders([...headers, ...this.sluiceHeaders(topic, partition, p, d)]),
+    };
+  }
+
+  private buildQuarantine(topic: string, partition: number, p: Pending, d: RecordDecision): OutputMessage {
+    const keyFingerprint = p.keyFingerprint;
+    const value = this.opts.envelopes.write({
+      source: {
+        topic,
+        partition,
+        offset: p.msg.offset,
+        timestampMs: Number(p.msg.timestamp),
+        keyFingerprint,
+      },
+      reason: d.reason ?? ErrorCodes.FINDING_QUARANTINE,
+      findings: d.findings,
+      original: { key: p.msg.key, value: p.msg.value, headers: p.headers },
+      size: p.size,
+      carry: d.reason !== ErrorCodes.TOO_LARGE,
+      sha256: d.reason === ErrorCodes.TOO_LARGE ? sha256Hex(p) : null,
+      rulesetVersion: this.opts.rulesetVersion(),
+    });
+    return {
+      topic: this.opts.source.outputs.quarantine,
+      partition,
+      // The original key may itself be the secret (an email as key): keep only its keyed fingerprint.
+      key: keyFingerprint ? Buffer.from(keyFingerprint) : null,
+      value,
+      headers: toKafkaHeaders(this.sluiceHeaders(topic, partition, p, d)),
+    };
+  }
+}
+
+function sha256Hex(p: Pending): string {
+  const h = createHash('sha256');
+  if (p.msg.value) h.update(p.msg.value);
+  return h.digest('hex');
+}
+
