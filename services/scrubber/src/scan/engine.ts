@@ -1,0 +1,336 @@
+import { ErrorCodes, SluiceError, describeError } from '../errors';
+import type { RawMatch } from './confirm';
+import { confirmWindow, mergeWindows } from './confirm';
+import type { EncodedRun } from './decode';
+import { base64Runs, DECODE_CHUNK, decodeChunk, MIN_ENCODED_RUN, runAround } from './decode';
+import { shannonEntropy } from './entropy';
+import { fingerprint, maskedPreview } from './fingerprint';
+import type { Normalised } from './normalise';
+import { normalise, toOriginalSpan } from './normalise';
+import { Anchor, ANCHOR_COUNT } from './prefilter/anchors';
+import { Prefilter } from './prefilter/prefilter';
+import type { RegexEngineKind } from './regex-engine';
+import { createRegexEngine } from './regex-engine';
+import type { CompiledRule } from './rules/compiled-rule';
+import { internalDomainSpec } from './rules/internal-domains';
+import type { RuleSource } from './rules/loader';
+import { BUILTIN_RULES_DIR, listRuleFiles, loadRuleset } from './rules/loader';
+import type { ParsedOverrides, RuleOverrides } from './rules/schema';
+import type { Action, Finding, RecordScanRequest, RecordScanResult } from './types';
+
+export interface ScanEngineOptions {
+  /** Directories of user rule files (*.yaml, *.yml). Samples optional (warning). */
+  ruleDirs?: string[];
+  /** Individual user rule files. */
+  ruleFiles?: string[];
+  /** Load services/scrubber/rules/builtin/*.yaml (default true). */
+  includeBuiltin?: boolean;
+  overrides?: RuleOverrides;
+  /** Key for finding fingerprints (HMAC-SHA-256); at least 16 bytes. */
+  fingerprintKey: Buffer;
+  regexEngine?: RegexEngineKind;
+  /** How many levels of encoding to look through (0 = no decoding). Default 2, max 2. */
+  decodeDepth?: number;
+  /** Hostnames under these domains are reported by the `internal-domain` rule (confidential, redact). */
+  internalDomains?: string[];
+}
+
+/** Effective per-rule action / shadow / enabled for one source. */
+interface SourcePolicy {
+  action: Action[];
+  shadow: Uint8Array;
+  enabled: Uint8Array;
+}
+
+/** A match that passed every filter, in the coordinates of the text it was found in. */
+interface Candidate {
+  rule: CompiledRule;
+  start: number;
+  end: number;
+  secret: string;
+}
+
+const ACTION_RANK = { redact: 1, quarantine: 2 } as const;
+const MAX_DECODE_DEPTH = 2;
+/** Total encoded chars decoded per scanText call, across all levels: bounds adversarial input. */
+const DECODE_BUDGET = 8 * 1024 * 1024;
+const EMPTY: Finding[] = Object.freeze([] as Finding[]) as Finding[];
+
+/**
+ * In-thread detection engine: normalise -> prefilter (one pass) -> RE2 confirm on windows ->
+ * validators / entropy / allowlists / context -> decode and recurse -> dedupe -> findings.
+ * `ScanEngine.create` is synchronous: it reads rule files and compiles patterns (re2-wasm
+ * instantiates synchronously), so a worker can build one at start-up without awaiting.
+ * Not re-entrant: one engine per thread (it reuses scratch buffers).
+ */
+export class ScanEngine {
+  readonly rulesetVersion: string;
+  readonly rules: readonly CompiledRule[];
+  /** Non-fatal load problems (user rules without samples). */
+  readonly warnings: readonly string[];
+  private readonly key: Buffer;
+  private readonly decodeDepth: number;
+  private readonly prefilter: Prefilter;
+  /** Rules selected by each keyword id / anchor id. */
+  private readonly keywordRules: CompiledRule[][];
+  private readonly anchorRules: CompiledRule[][];
+  private readonly overrides: ParsedOverrides;
+  private readonly policies = new Map<string, SourcePolicy>();
+  private readonly defaultPolicy: SourcePolicy;
+  private decodeBudget = 0;
+
+  private constructor(opts: ScanEngineOptions) {
+    if (!Buffer.isBuffer(opts.fingerprintKey) || opts.fingerprintKey.length < 16) {
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, 'fingerprintKey must be a Buffer of at least 16 bytes', { hint: 'set the fingerprint key secret' });
+    }
+    this.key = opts.fingerprintKey;
+    const depth = opts.decodeDepth ?? MAX_DECODE_DEPTH;
+    if (!Number.isInteger(depth) || depth < 0 || depth > MAX_DECODE_DEPTH) {
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `decodeDepth ${String(depth)} is out of range`, { hint: `an integer 0..${MAX_DECODE_DEPTH}` });
+    }
+    this.decodeDepth = depth;
+    const sources: RuleSource[] = [];
+    if (opts.includeBuiltin ?? true) for (const p of listRuleFiles(BUILTIN_RULES_DIR)) sources.push({ path: p, builtin: true });
+    for (const dir of opts.ruleDirs ?? []) for (const p of listRuleFiles(dir)) sources.push({ path: p, builtin: false });
+    for (const p of opts.ruleFiles ?? []) sources.push({ path: p, builtin: false });
+    const domains = opts.internalDomains ?? [];
+    const loaded = loadRuleset({
+      sources,
+      engine: createRegexEngine(opts.regexEngine ?? 're2-wasm'),
+      overrides: opts.overrides,
+      extraSpecs: domains.length > 0 ? [internalDomainSpec(domains)] : [],
+    });
+    this.rules = Object.freeze(loaded.rules);
+    this.rulesetVersion = loaded.version;
+    this.warnings = Object.freeze(loaded.warnings);
+    this.overrides = loaded.overrides;
+    this.defaultPolicy = this.buildPolicy(undefined);
+
+    // A rule enters the prefilter if it is enabled for the default policy or for any source.
+    const live = new Uint8Array(this.rules.length);
+    for (const r of this.rules) if (this.defaultPolicy.enabled[r.index] === 1) live[r.index] = 1;
+    for (const table of Object.values(this.overrides.sources)) {
+      for (const [id, o] of Object.entries(table)) if (o.enabled === true) live[this.rules.find((r) => r.id === id)!.index] = 1;
+    }
+    const keywordIds = new Map<string, number>();
+    this.keywordRules = [];
+    this.anchorRules = Array.from({ length: ANCHOR_COUNT }, () => []);
+    for (const r of this.rules) {
+      if (live[r.index] !== 1) continue;
+      for (const kw of r.keywords) {
+        let id = keywordIds.get(kw);
+        if (id === undefined) {
+          id = keywordIds.size;
+          keywordIds.set(kw, id);
+          this.keywordRules.push([]);
+        }
+        if (!this.keywordRules[id]!.includes(r)) this.keywordRules[id]!.push(r);
+      }
+      if (r.anchor >= 0) this.anchorRules[r.anchor]!.push(r);
+    }
+    const anchors: number[] = [];
+    for (let a = 0; a < ANCHOR_COUNT; a++) if (this.anchorRules[a]!.length > 0) anchors.push(a);
+    if (this.decodeDepth > 0) for (const a of [Anchor.base64, Anchor.hex, Anchor.percent, Anchor.escape]) if (!anchors.includes(a)) anchors.push(a);
+    this.prefilter = new Prefilter([...keywordIds.keys()], anchors);
+  }
+
+  /** Synchronous; throws SluiceError RULES_INVALID / CONFIG_INVALID. */
+  static create(opts: ScanEngineOptions): ScanEngine {
+    return new ScanEngine(opts);
+  }
+
+  private buildPolicy(source: string | undefined): SourcePolicy {
+    const n = this.rules.length;
+    const p: SourcePolicy = { action: new Array<Action>(n), shadow: new Uint8Array(n), enabled: new Uint8Array(n) };
+    const perSource = source !== undefined ? this.overrides.sources[source] : undefined;
+    for (const r of this.rules) {
+      const g = this.overrides.rules[r.id];
+      const s = perSource?.[r.id];
+      p.action[r.index] = s?.action ?? g?.action ?? r.action;
+      p.shadow[r.index] = (s?.shadow ?? g?.shadow ?? r.shadow) ? 1 : 0;
+      p.enabled[r.index] = (s?.enabled ?? g?.enabled ?? r.enabled) ? 1 : 0;
+    }
+    return p;
+  }
+
+  private policy(source: string | undefined): SourcePolicy {
+    if (source === undefined || this.overrides.sources[source] === undefined) return this.defaultPolicy;
+    let p = this.policies.get(source);
+    if (p === undefined) {
+      p = this.buildPolicy(source);
+      this.policies.set(source, p);
+    }
+    return p;
+  }
+
+  /**
+   * Findings in `text`, offsets into `text` as given. Returns a shared frozen empty array when
+   * nothing is found (the clean path allocates nothing); do not mutate the result.
+   */
+  scanText(text: string, source?: string): Finding[] {
+    const policy = this.policy(source);
+    this.decodeBudget = DECODE_BUDGET;
+    const cands = this.scanLevel(text, policy, 0);
+    if (cands === null) return EMPTY;
+    return this.toFindings(dedupe(cands, policy), policy);
+  }
+
+  /** Scans every text of a record. Never throws: failures come back as `{ ok: false }`. */
+  scanRecord(req: RecordScanRequest): RecordScanResult {
+    const t0 = process.hrtime.bigint();
+    try {
+      const findings: Finding[][] = [];
+      for (const t of req.texts) findings.push(this.scanText(t.text, req.source));
+      return { ok: true, findings, scanNanos: Number(process.hrtime.bigint() - t0) };
+    } catch (err) {
+      const d = describeError(err);
+      const code = err instanceof SluiceError ? d.code : ErrorCodes.SCAN_FAILED;
+      // Messages from the engine never carry payload; a foreign error's message might, so drop it.
+      return { ok: false, code, message: err instanceof SluiceError ? d.message : `scan failed: ${d.code}` };
+    }
+  }
+
+  /** Candidates in `text` (coordinates of `text`), or null when none. */
+  private scanLevel(text: string, policy: SourcePolicy, depth: number): Candidate[] | null {
+    const norm = normalise(text);
+    const pf = this.prefilter;
+    const count = pf.scan(norm.text);
+    if (count === 0) return null;
+    // Copy: recursion into decoded text reuses the prefilter's buffer.
+    const hits = pf.hits.slice(0, count * 3);
+    const matches = this.confirm(norm.text, hits, count, policy);
+    let cands: Candidate[] | null = null;
+    for (const m of matches) {
+      const secret = norm.text.slice(m.start, m.end);
+      if (!passesFilters(m, secret, norm.text)) continue;
+      const [s, e] = toOriginalSpan(norm, m.start, m.end);
+      (cands ??= []).push({ rule: m.rule, start: s, end: e, secret });
+    }
+    if (depth < this.decodeDepth) cands = this.scanDecoded(norm, hits, count, policy, depth, cands);
+    return cands;
+  }
+
+  private confirm(text: string, hits: Int32Array, count: number, policy: SourcePolicy): RawMatch[] {
+    const n = text.length;
+    const windows = new Map<CompiledRule, number[]>();
+    for (let h = 0; h < count; h++) {
+      const kind = hits[3 * h]!;
+      const s = hits[3 * h + 1]!;
+      const e = hits[3 * h + 2]!;
+      const rules = kind >= 0 ? this.keywordRules[kind]! : this.anchorRules[-kind - 1]!;
+      for (const r of rules) {
+        if (policy.enabled[r.index] !== 1) continue;
+        let w = windows.get(r);
+        if (w === undefined) windows.set(r, (w = []));
+        w.push(Math.max(0, s - r.maxLength), Math.min(n, e + r.maxLength));
+      }
+    }
+    const out: RawMatch[] = [];
+    for (const [rule, w] of windows) {
+      const pairs = mergeWindows(w);
+      for (let i = 0; i < pairs; i++) confirmWindow(rule, text, w[2 * i]!, w[2 * i + 1]!, out);
+    }
+    return out;
+  }
+
+  /** Decode encoded runs found by the prefilter and scan them; findings cover the whole run. */
+  private scanDecoded(norm: Normalised, hits: Int32Array, count: number, policy: SourcePolicy, depth: number, cands: Candidate[] | null): Candidate[] | null {
+    const text = norm.text;
+    const runs: EncodedRun[] = [];
+    let lastEnd = -1;
+    for (let h = 0; h < count; h++) {
+      const kind = hits[3 * h]!;
+      if (kind >= 0) continue;
+      const a = -kind - 1;
+      const s = hits[3 * h + 1]!;
+      const e = hits[3 * h + 2]!;
+      if (a === Anchor.base64) base64Runs(text, s, e, runs);
+      else if (a === Anchor.hex) runs.push({ kind: 'hex', start: s, end: e });
+      else if ((a === Anchor.percent || a === Anchor.escape) && s >= lastEnd) {
+        const r = runAround(text, s, a === Anchor.percent ? 'percent' : 'escape');
+        lastEnd = r.end;
+        if (r.end - r.start >= MIN_ENCODED_RUN) runs.push(r);
+      }
+    }
+    for (const run of runs) {
+      const chunk = run.kind === 'base64' || run.kind === 'hex' ? DECODE_CHUNK : run.end - run.start;
+      let found = false;
+      for (let p = run.start; p < run.end && !found; p += chunk) {
+        const q = Math.min(run.end, p + chunk);
+        if (this.decodeBudget < q - p) return cands; // budget spent: stop decoding (bounded work)
+        this.decodeBudget -= q - p;
+        const decoded = decodeChunk(run.kind, text.slice(p, q));
+        if (decoded === null) continue;
+        const inner = this.scanLevel(decoded, policy, depth + 1);
+        if (inner === null) continue;
+        const [s, e] = toOriginalSpan(norm, run.start, run.end);
+        for (const c of inner) (cands ??= []).push({ rule: c.rule, start: s, end: e, secret: c.secret });
+        found = true;
+      }
+    }
+    return cands;
+  }
+
+  private toFindings(cands: Candidate[], policy: SourcePolicy): Finding[] {
+    return cands.map((c) => ({
+      ruleId: c.rule.id,
+      category: c.rule.category,
+      action: policy.action[c.rule.index]!,
+      shadow: policy.shadow[c.rule.index] === 1,
+      label: c.rule.label,
+      start: c.start,
+      end: c.end,
+      fingerprint: fingerprint(this.key, c.secret),
+      preview: maskedPreview(c.secret),
+    }));
+  }
+}
+
+/** Validators, entropy, allowlist and context words, on the normalised text. */
+function passesFilters(m: RawMatch, secret: string, text: string): boolean {
+  const r = m.rule;
+  if (r.minEntropy !== null && shannonEntropy(secret) < r.minEntropy) return false;
+  for (const v of r.validators) if (!v(secret)) return false;
+  if (r.stopwords.length > 0) {
+    const lower = secret.toLowerCase();
+    for (const w of r.stopwords) if (lower.includes(w)) return false;
+  }
+  for (const p of r.allowPatterns) if (p.test(secret)) return false;
+  if (r.context !== null && r.context.required) {
+    const around = text.slice(Math.max(0, m.matchStart - r.context.window), Math.min(text.length, m.matchEnd + r.context.window)).toLowerCase();
+    let seen = false;
+    for (const w of r.context.words) {
+      if (around.includes(w)) {
+        seen = true;
+        break;
+      }
+    }
+    if (!seen) return false;
+  }
+  return true;
+}
+
+/**
+ * Same span twice: keep the strongest action (then the earlier rule). A finding inside another
+ * is dropped when the container's action is at least as strong; partial overlaps are both kept
+ * (redaction merges them), so no character of either secret survives.
+ */
+function dedupe(cands: Candidate[], policy: SourcePolicy): Candidate[] {
+  if (cands.length < 2) return cands;
+  const rank = (c: Candidate): number => ACTION_RANK[policy.action[c.rule.index]!] * 2 + (policy.shadow[c.rule.index] === 1 ? 0 : 1);
+  cands.sort((a, b) => a.start - b.start || b.end - a.end || rank(b) - rank(a) || a.rule.index - b.rule.index);
+  const kept: Candidate[] = [];
+  for (const c of cands) {
+    let drop = false;
+    for (let k = kept.length - 1; k >= 0; k--) {
+      const o = kept[k]!;
+      if (o.end <= c.start) continue;
+      if (o.start <= c.start && o.end >= c.end && rank(o) >= rank(c)) {
+        drop = true;
+        break;
+      }
+    }
+    if (!drop) kept.push(c);
+  }
+  return kept;
+}

@@ -1,0 +1,216 @@
+import { AhoCorasick } from './aho-corasick';
+import { Anchor, ANCHOR_COUNT, MIN_DIGITS, MIN_TOKEN_RUN } from './anchors';
+
+/**
+ * One pass over the (normalised) text that says which rules can match at all, and where.
+ * Output is written into a reusable Int32Array of (kind, start, end) triples: kind >= 0 is a
+ * keyword id, kind < 0 is anchor id -(kind + 1). No allocation when nothing hits; no closures
+ * in the loop. Runs of any length are reported once, as a span (the confirm stage splits them).
+ */
+
+// Character classes (bit flags) for ASCII.
+const DIGIT = 1;
+const HEXALPHA = 2; // a-f A-F
+const UPPER = 4;
+const LOWER = 8;
+const B64SYM = 16; // + / = _ -
+const DIGSEP = 32; // space - . ( ) + between digits of cards / phones / SSNs
+const COLON = 64;
+const RARE = 128; // @ % backslash: handled by a switch
+const DASH = 256;
+
+const TOKEN = DIGIT | HEXALPHA | UPPER | LOWER | B64SYM;
+const HEX = DIGIT | HEXALPHA;
+
+const CLS = new Uint16Array(128);
+(function initClasses(): void {
+  for (let c = 48; c <= 57; c++) CLS[c]! |= DIGIT;
+  for (let c = 65; c <= 90; c++) CLS[c]! |= UPPER;
+  for (let c = 97; c <= 122; c++) CLS[c]! |= LOWER;
+  for (let c = 65; c <= 70; c++) CLS[c]! |= HEXALPHA;
+  for (let c = 97; c <= 102; c++) CLS[c]! |= HEXALPHA;
+  for (const ch of '+/=_-') CLS[ch.charCodeAt(0)]! |= B64SYM;
+  for (const ch of ' -.()+') CLS[ch.charCodeAt(0)]! |= DIGSEP;
+  CLS[58]! |= COLON;
+  CLS[45]! |= DASH;
+  for (const ch of '@%\\') CLS[ch.charCodeAt(0)]! |= RARE;
+})();
+
+export class Prefilter {
+  private readonly ac: AhoCorasick;
+  /** Which anchors anyone (a rule or the decoder) needs. */
+  private readonly wantAnchor: Uint8Array;
+  private readonly wantAnyAnchor: boolean;
+  hits: Int32Array = new Int32Array(3 * 64);
+  count = 0;
+
+  constructor(keywords: readonly string[], anchors: readonly number[]) {
+    this.ac = new AhoCorasick(keywords);
+    this.wantAnchor = new Uint8Array(ANCHOR_COUNT);
+    for (const a of anchors) this.wantAnchor[a] = 1;
+    this.wantAnyAnchor = anchors.length > 0;
+  }
+
+  keywordLength(id: number): number {
+    return this.ac.lengths[id]!;
+  }
+
+  private push(kind: number, start: number, end: number): void {
+    if (this.count * 3 + 3 > this.hits.length) {
+      const grown = new Int32Array(this.hits.length * 2);
+      grown.set(this.hits);
+      this.hits = grown;
+    }
+    const k = this.count * 3;
+    this.hits[k] = kind;
+    this.hits[k + 1] = start;
+    this.hits[k + 2] = end;
+    this.count++;
+  }
+
+  private anchor(id: number, start: number, end: number): void {
+    if (this.wantAnchor[id] === 1) this.push(-(id + 1), start, end);
+  }
+
+  private flushToken(start: number, end: number, bits: number): void {
+    const len = end - start;
+    this.anchor(Anchor.base64, start, end);
+    // Mixed letters and digits: a candidate for entropy-based rules.
+    if ((bits & DIGIT) !== 0 && (bits & (UPPER | LOWER)) !== 0) this.anchor(Anchor.entropy, start, end);
+    if (len >= 36 && (bits & DASH) !== 0) this.anchor(Anchor.uuid, start, end);
+  }
+
+  private flushDigits(start: number, end: number, digits: number, dots: number): void {
+    if (digits >= MIN_DIGITS) this.anchor(Anchor.digits, start, end);
+    if (dots >= 3 && digits >= 4) this.anchor(Anchor.ipv4, start, end);
+  }
+
+  private rare(text: string, c: number, i: number): void {
+    const n = text.length;
+    if (c === 64) this.anchor(Anchor.email, i, i + 1);
+    else if (c === 37) {
+      if (i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) this.anchor(Anchor.percent, i, i + 3);
+    } else if (c === 92 && i + 1 < n) {
+      const d = text.charCodeAt(i + 1);
+      if (d === 117 || d === 120) this.anchor(Anchor.escape, i, i + 2);
+    }
+  }
+
+  /** Scans `text`; results in `hits[0 .. 3*count)`. Returns count. */
+  scan(text: string): number {
+    this.count = 0;
+    const next = this.ac.next;
+    const outStart = this.ac.outStart;
+    const outList = this.ac.outList;
+    const lengths = this.ac.lengths;
+    const n = text.length;
+    let s = 0;
+    if (!this.wantAnyAnchor) {
+      // Keyword-only loop.
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        s = c < 128 ? next[(s << 7) | c]! : 0;
+        const o = outStart[s]!;
+        const oe = outStart[s + 1]!;
+        for (let j = o; j < oe; j++) {
+          const id = outList[j]!;
+          this.push(id, i + 1 - lengths[id]!, i + 1);
+        }
+      }
+      return this.count;
+    }
+    let tokStart = 0;
+    let tokLen = 0;
+    let tokBits = 0;
+    let hexLen = 0;
+    let digStart = 0;
+    let digEnd = 0;
+    let digits = 0;
+    let dots = 0;
+    let sepRun = 0;
+    let hcLen = 0;
+    let colons = 0;
+    let doubleColon = false;
+    let upRun = 0;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      let k = 0;
+      if (c < 128) {
+        s = next[(s << 7) | c]!;
+        const o = outStart[s]!;
+        const oe = outStart[s + 1]!;
+        for (let j = o; j < oe; j++) {
+          const id = outList[j]!;
+          this.push(id, i + 1 - lengths[id]!, i + 1);
+        }
+        k = CLS[c]!;
+      } else s = 0;
+
+      // Token runs (base64 / entropy / uuid).
+      if ((k & TOKEN) !== 0) {
+        if (tokLen === 0) tokStart = i;
+        tokLen++;
+        tokBits |= k;
+      } else if (tokLen !== 0) {
+        if (tokLen >= MIN_TOKEN_RUN) this.flushToken(tokStart, i, tokBits);
+        tokLen = 0;
+        tokBits = 0;
+      }
+      // Hex runs.
+      if ((k & HEX) !== 0) hexLen++;
+      else if (hexLen !== 0) {
+        if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, i - hexLen, i);
+        hexLen = 0;
+      }
+      // Digit runs with separators; dotted quads.
+      if ((k & DIGIT) !== 0) {
+        if (digits === 0) digStart = i;
+        digits++;
+        digEnd = i + 1;
+        sepRun = 0;
+        // IBAN: two capitals then two digits.
+        if (upRun >= 2 && i + 1 < n) {
+          const d = text.charCodeAt(i + 1);
+          if (d >= 48 && d <= 57) this.anchor(Anchor.iban, i - 2, i + 2);
+        }
+        upRun = 0;
+      } else {
+        upRun = (k & UPPER) !== 0 ? upRun + 1 : 0;
+        if (digits !== 0) {
+          if ((k & DIGSEP) !== 0 && sepRun < 2) {
+            sepRun++;
+            if (c === 46) dots++;
+          } else {
+            this.flushDigits(digStart, digEnd, digits, dots);
+            digits = 0;
+            dots = 0;
+            sepRun = 0;
+          }
+        }
+      }
+      // Hex-colon groups (IPv6).
+      if ((k & (HEX | COLON)) !== 0) {
+        if (c === 58) {
+          if (hcLen > 0 && text.charCodeAt(i - 1) === 58) doubleColon = true;
+          colons++;
+        }
+        hcLen++;
+      } else if (hcLen !== 0) {
+        if (colons >= 2 && (doubleColon || colons >= 5)) this.anchor(Anchor.ipv6, i - hcLen, i);
+        hcLen = 0;
+        colons = 0;
+        doubleColon = false;
+      }
+      if ((k & RARE) !== 0) this.rare(text, c, i);
+    }
+    if (tokLen >= MIN_TOKEN_RUN) this.flushToken(tokStart, n, tokBits);
+    if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, n - hexLen, n);
+    if (digits !== 0) this.flushDigits(digStart, digEnd, digits, dots);
+    if (hcLen !== 0 && colons >= 2 && (doubleColon || colons >= 5)) this.anchor(Anchor.ipv6, n - hcLen, n);
+    return this.count;
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}

@@ -1,0 +1,201 @@
+import type { CompiledPattern, CompileOptions, RegexEngine } from '../regex-engine';
+import { assertRegexInput, wellFormed } from '../regex-engine';
+
+/**
+ * re2-wasm adapter. Sharp edges handled here:
+ * - match indices are code points, not UTF-16 units: converted per window (identity when the
+ *   window has no surrogates);
+ * - the module has a fixed 16 MiB heap; an abort ("Cannot enlarge memory arrays") may leave the
+ *   instance unusable, so on a WebAssembly.RuntimeError we load a FRESH module instance (purging
+ *   the require cache), recompile lazily, and retry the call once;
+ * - each call copies the input into WASM memory: callers keep inputs small (MAX_REGEX_INPUT_CHARS).
+ * We use the embind class directly: the package's RE2 wrapper allocates result arrays per exec.
+ */
+
+interface WasmMatch {
+  match: string;
+  index: number;
+  groups: (string | undefined)[];
+}
+interface WrappedRE2 {
+  ok(): boolean;
+  error(): string;
+  match(input: string, start: number, getGroups: boolean): WasmMatch;
+}
+interface WasmModule {
+  WrappedRE2: new (pattern: string, ignoreCase: boolean, multiline: boolean, dotAll: boolean) => WrappedRE2;
+}
+
+const MODULE_PATH = 're2-wasm/build/wasm/re2.js';
+
+class WasmInstance {
+  generation = 0;
+  mod: WasmModule;
+  constructor() {
+    this.mod = WasmInstance.load(false);
+  }
+  static load(fresh: boolean): WasmModule {
+    const resolved = require.resolve(MODULE_PATH);
+    if (fresh) delete require.cache[resolved];
+    return require(resolved) as WasmModule;
+  }
+  reset(): void {
+    this.mod = WasmInstance.load(true);
+    this.generation++;
+  }
+}
+
+// The shared tsconfig has no DOM/WebAssembly lib; Node provides the global at runtime.
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
+
+function isWasmAbort(err: unknown): boolean {
+  return err instanceof WasmRuntimeError;
+}
+
+/** Advance from (u16, cp) to code point `targetCp`; returns the UTF-16 index. */
+function cpToUtf16(input: string, u16: number, cp: number, targetCp: number): number {
+  while (cp < targetCp && u16 < input.length) {
+    const c = input.charCodeAt(u16);
+    if (c >= 0xd800 && c <= 0xdbff && u16 + 1 < input.length) {
+      const d = input.charCodeAt(u16 + 1);
+      u16 += d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+    } else u16++;
+    cp++;
+  }
+  return u16;
+}
+
+function hasSurrogates(input: string): boolean {
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+/** Code points in a (well-formed) string. */
+function cpLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!(c >= 0xdc00 && c <= 0xdfff)) n++;
+  }
+  return n;
+}
+
+class WasmPattern implements CompiledPattern {
+  private re: WrappedRE2;
+  private generation: number;
+  constructor(
+    private readonly inst: WasmInstance,
+    private readonly pattern: string,
+    private readonly opts: CompileOptions,
+  ) {
+    this.re = this.build();
+    this.generation = inst.generation;
+  }
+
+  private build(): WrappedRE2 {
+    const re = new this.inst.mod.WrappedRE2(this.pattern, this.opts.caseInsensitive, false, false);
+    if (!re.ok()) throw new Error(re.error());
+    return re;
+  }
+
+  private current(): WrappedRE2 {
+    if (this.generation !== this.inst.generation) {
+      this.re = this.build();
+      this.generation = this.inst.generation;
+    }
+    return this.re;
+  }
+
+  // After a WASM abort the instance is reset (fresh module) and the call retried once.
+  test(input: string): boolean {
+    assertRegexInput(input);
+    const s = wellFormed(input);
+    try {
+      return this.current().match(s, 0, false).index >= 0;
+    } catch (err) {
+      if (!isWasmAbort(err)) throw err;
+      this.inst.reset();
+      return this.current().match(s, 0, false).index >= 0;
+    }
+  }
+
+  execAll(input: string, out: number[]): number {
+    assertRegexInput(input);
+    const s = wellFormed(input);
+    const base = out.length;
+    try {
+      return this.execAllOnce(s, out, base);
+    } catch (err) {
+      if (!isWasmAbort(err)) throw err;
+      this.inst.reset();
+      return this.execAllOnce(s, out, base);
+    }
+  }
+
+  /** Test hook: the module instance this pattern runs on. */
+  get instance(): WasmInstance {
+    return this.inst;
+  }
+
+  private execAllOnce(s: string, out: number[], base: number): number {
+    out.length = base; // a retried call starts clean
+    const re = this.current();
+    const surrogates = hasSurrogates(s);
+    const group = this.opts.secretGroup;
+    let count = 0;
+    let fromCp = 0;
+    // Conversion cursor: matches come left to right, so code point -> UTF-16 is incremental.
+    let curCp = 0;
+    let curU16 = 0;
+    const totalCp = surrogates ? cpLength(s) : s.length;
+    while (fromCp <= totalCp) {
+      const m = re.match(s, fromCp, group !== 0);
+      if (m.index < 0) break;
+      const len = m.match.length;
+      let start = m.index;
+      if (surrogates) {
+        curU16 = cpToUtf16(s, curU16, curCp, m.index);
+        curCp = m.index;
+        start = curU16;
+      }
+      if (len === 0) {
+        fromCp = m.index + 1;
+        continue;
+      }
+      const end = start + len;
+      let gs = start;
+      let ge = end;
+      if (group !== 0) {
+        const g = m.groups[group - 1];
+        if (g === undefined || g.length === 0) {
+          fromCp = m.index + (surrogates ? cpLength(m.match) : len);
+          continue;
+        }
+        // re2-wasm returns group text, not offsets. The secret usually follows its context
+        // (`password = (\S+)`), so when the text occurs twice in the match take the last.
+        const first = m.match.indexOf(g);
+        const off = first === m.match.lastIndexOf(g) ? first : m.match.lastIndexOf(g);
+        gs = start + off;
+        ge = gs + g.length;
+      }
+      out.push(start, end, gs, ge);
+      count++;
+      fromCp = m.index + (surrogates ? cpLength(m.match) : len);
+    }
+    return count;
+  }
+}
+
+export function createRe2WasmEngine(): RegexEngine {
+  const inst = new WasmInstance();
+  return {
+    kind: 're2-wasm',
+    compile(pattern: string, opts: CompileOptions): CompiledPattern {
+      return new WasmPattern(inst, pattern, opts);
+    },
+  };
+}
+

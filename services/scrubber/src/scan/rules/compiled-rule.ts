@@ -1,0 +1,33 @@
+import type { Action } from '../types';
+import type { CompiledPattern } from '../regex-engine';
+import type { Validator } from '../validators/registry';
+import type { RuleSpec } from './schema';
+
+/** A rule ready to run: its pattern compiled by the regex engine, validators resolved. */
+export interface CompiledRule {
+  /** Position in the ruleset; per-source override tables are indexed by it. */
+  readonly index: number;
+  readonly id: string;
+  readonly description: string;
+  readonly category: string;
+  readonly action: Action;
+  readonly label: string;
+  readonly keywords: readonly string[];
+  /** Anchor id (prefilter/anchors.ts Anchor) or -1. */
+  readonly anchor: number;
+  readonly pattern: CompiledPattern;
+  readonly maxLength: number;
+  readonly minEntropy: number | null;
+  readonly validators: readonly Validator[];
+  readonly allowPatterns: readonly CompiledPattern[];
+  /** Lower-cased. */
+  readonly stopwords: readonly string[];
+  /** Lower-cased context words, or null. */
+  readonly context: { readonly words: readonly string[]; readonly window: number; readonly required: boolean } | null;
+  readonly shadow: boolean;
+  readonly enabled: boolean;
+  /** File the rule came from, for error messages and the samples test. */
+  readonly file: string;
+  readonly builtin: boolean;
+  readonly spec: RuleSpec;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { ANCHOR_KINDS } from '../prefilter/anchors';
+import { VALIDATOR_NAMES } from '../validators/registry';
+
+/**
+ * Rule file format, version 1 (the contract with rule authors). Strict objects: an unknown key
+ * is an error, so a typo (`keyword:`) cannot silently disable a rule.
+ */
+export const RULES_FORMAT_VERSION = 1;
+
+const kebab = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'kebab-case id (a-z, 0-9, single dashes)');
+const asciiKeyword = z
+  .string()
+  .min(2, 'at least 2 chars')
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const actionSchema = z.enum(['redact', 'quarantine']);
+export const categorySchema = z.enum(['credential', 'private-key', 'pii', 'confidential', 'network']);
+
+const sampleSchema = z.strictObject({ text: z.string().min(1), secret: z.string().min(1) });
+
+export const ruleSchema = z
+  .strictObject({
+    id: kebab,
+    description: z.string().min(1),
+    category: categorySchema,
+    action: actionSchema,
+    label: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'UPPER_SNAKE label'),
+    keywords: z.array(asciiKeyword).default([]),
+    anchor: z.enum(ANCHOR_KINDS).nullable().default(null),
+    pattern: z.string().min(1),
+    secretGroup: z.number().int().min(0).max(9).default(1),
+    maxLength: z.number().int().min(1).max(4096).default(256),
+    caseInsensitive: z.boolean().default(false),
+    minEntropy: z.number().min(0).max(8).nullable().default(null),
+    validators: z.array(z.enum(VALIDATOR_NAMES as [string, ...string[]])).default([]),
+    allowlist: z
+      .strictObject({
+        patterns: z.array(z.string().min(1)).default([]),
+        stopwords: z.array(z.string().min(1)).default([]),
+      })
+      .default({ patterns: [], stopwords: [] }),
+    context: z
+      .strictObject({
+        words: z.array(z.string().min(1)).min(1),
+        window: z.number().int().min(1).max(1024).default(40),
+        required: z.boolean().default(true),
+      })
+      .nullable()
+      .default(null),
+    shadow: z.boolean().default(false),
+    enabled: z.boolean().default(true),
+    samples: z
+      .strictObject({
+        positive: z.array(sampleSchema).default([]),
+        negative: z.array(z.string()).default([]),
+      })
+      .optional(),
+  })
+  .refine((r) => r.keywords.length > 0 || r.anchor !== null, {
+    message: 'a rule needs keywords or an anchor (the prefilter must be able to select it)',
+    path: ['keywords'],
+  });
+
+export const ruleFileSchema = z.strictObject({
+  version: z.literal(RULES_FORMAT_VERSION),
+  rules: z.array(z.unknown()).min(1),
+});
+
+export type RuleSpec = z.infer<typeof ruleSchema>;
+
+const overrideSchema = z.strictObject({
+  action: actionSchema.optional(),
+  shadow: z.boolean().optional(),
+  enabled: z.boolean().optional(),
+});
+export type RuleOverride = z.infer<typeof overrideSchema>;
+
+/** `rules`: per rule id; `sources`: per source, per rule id. Later layers win. */
+export const overridesSchema = z.strictObject({
+  rules: z.record(z.string(), overrideSchema).default({}),
+  sources: z.record(z.string(), z.record(z.string(), overrideSchema)).default({}),
+});
+export type RuleOverrides = z.input<typeof overridesSchema>;
+export type ParsedOverrides = z.infer<typeof overridesSchema>;
