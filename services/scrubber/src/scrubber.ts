@@ -29,8 +29,7 @@ export function engineOptionsFrom(config: SluiceConfig): Record<string, unknown>
     includeBuiltin: config.scan.includeBuiltinRules,
     ruleDirs: config.scan.ruleDirs.map((d) => resolve(d)),
     regexEngine: config.scan.regexEngine,
-    overrides: structuredClone(config.scan.overrides),
-    sourceOverrides: structuredClone(config.scan.sourceOverrides),
+    overrides: { rules: structuredClone(config.scan.overrides), sources: structuredClone(config.scan.sourceOverrides) },
     internalDomains: [...config.scan.internalDomains],
   };
 }

@@ -1,0 +1,123 @@
+// The invariants every tier checks (STYLE.md habit 5), in one place:
+//  - exactly once: every input coordinate appears once across clean/redacted/quarantine, none twice;
+//  - every input has exactly one audit record, which agrees with where the record went;
+//  - order per partition: outputs of one input partition appear in input-offset order;
+//  - nothing sensitive in clean or redacted: no known secret value in any key, value or header.
+import type { ConsumedMessage } from './kafka';
+
+export interface Coordinates {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export function coordKey(c: Coordinates): string {
+  return `${c.topic}/${c.partition}/${c.offset}`;
+}
+
+export function headerString(m: ConsumedMessage, name: string): string | null {
+  const v = m.headers[name];
+  if (v === undefined) return null;
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? null : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
+}
+
+export type Verdict = 'clean' | 'redacted' | 'quarantined';
+
+export interface OutputIndex {
+  /** source coordinate -> outputs carrying it (length 1 when exactly once). */
+  bySource: Map<string, { verdict: Verdict; message: ConsumedMessage }[]>;
+  missingSourceHeader: number;
+}
+
+export function indexOutputs(outputs: Record<Verdict, ConsumedMessage[]>): OutputIndex {
+  const bySource = new Map<string, { verdict: Verdict; message: ConsumedMessage }[]>();
+  let missingSourceHeader = 0;
+  for (const verdict of ['clean', 'redacted', 'quarantined'] as const) {
+    for (const m of outputs[verdict]) {
+      const src = headerString(m, 'sluice-source');
+      if (!src) {
+        missingSourceHeader++;
+        continue;
+      }
+      let list = bySource.get(src);
+      if (!list) bySource.set(src, (list = []));
+      list.push({ verdict, message: m });
+    }
+  }
+  return { bySource, missingSourceHeader };
+}
+
+export interface ExactlyOnceReport {
+  inputs: number;
+  outputs: number;
+  lost: string[];
+  duplicated: string[];
+  unexpected: string[];
+  byVerdict: Record<Verdict, number>;
+}
+
+export function checkExactlyOnce(inputs: Coordinates[], index: OutputIndex): ExactlyOnceReport {
+  const want = new Set(inputs.map(coordKey));
+  const lost: string[] = [];
+  const duplicated: string[] = [];
+  const unexpected: string[] = [];
+  const byVerdict: Record<Verdict, number> = { clean: 0, redacted: 0, quarantined: 0 };
+  let outputs = 0;
+  for (const k of want) {
+    const got = index.bySource.get(k);
+    if (!got || got.length === 0) lost.push(k);
+    else if (got.length > 1) duplicated.push(k);
+  }
+  for (const [k, list] of index.bySource) {
+    outputs += list.length;
+    if (!want.has(k)) unexpected.push(k);
+    for (const o of list) byVerdict[o.verdict]++;
+  }
+  return { inputs: want.size, outputs, lost, duplicated, unexpected, byVerdict };
+}
+
+/** Per output topic-partition, the source offsets must increase (outputs follow input order). */
+export function checkOrderPerPartition(outputs: ConsumedMessage[]): string[] {
+  const last = new Map<string, bigint>();
+  const violations: string[] = [];
+  const sorted = [...outputs].sort((a, b) =>
+    a.topic === b.topic ? (a.partition === b.partition ? Number(BigInt(a.offset) - BigInt(b.offset)) : a.partition - b.partition) : a.topic < b.topic ? -1 : 1,
+  );
+  for (const m of sorted) {
+    const src = headerString(m, 'sluice-source');
+    if (!src) continue;
+    const parts = src.split('/');
+    const srcOffset = BigInt(parts.pop()!);
+    const srcPartition = parts.pop()!;
+    const k = `${m.topic}:${m.partition}<-${parts.join('/')}:${srcPartition}`;
+    const prev = last.get(k);
+    if (prev !== undefined && srcOffset <= prev) violations.push(`${k} offset ${srcOffset} after ${prev}`);
+    last.set(k, srcOffset);
+  }
+  return violations;
+}
+
+/** Every secret value that must not appear in a clean or redacted record, found anywhere in it. */
+export function findSecretsInOutputs(messages: ConsumedMessage[], secrets: Iterable<string>): string[] {
+  const list = [...new Set(secrets)].filter((s) => s.length >= 6).map((s) => Buffer.from(s, 'utf8'));
+  const hits: string[] = [];
+  for (const m of messages) {
+    const parts: Buffer[] = [];
+    if (m.key) parts.push(m.key);
+    if (m.value) parts.push(m.value);
+    for (const v of Object.values(m.headers)) {
+      for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
+    }
+    for (const p of parts) {
+      for (const s of list) {
+        if (p.includes(s)) hits.push(`${m.topic}/${m.partition}/${m.offset} carries a secret of length ${s.length}`);
+      }
+    }
+  }
+  return hits;
+}
+
+export function summarise(r: ExactlyOnceReport): string {
+  return `in=${r.inputs} out=${r.outputs} clean=${r.byVerdict.clean} redacted=${r.byVerdict.redacted} quarantined=${r.byVerdict.quarantined} lost=${r.lost.length} duplicated=${r.duplicated.length} unexpected=${r.unexpected.length}`;
+}
