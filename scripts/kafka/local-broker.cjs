@@ -114,7 +114,7 @@ function fetchJars(version) {
       encoding: 'utf8',
     });
   } catch (err) {
-    throw new Error(`fetch.sh failed (exit ${err.status}); see its message above`);
+    throw new Error(`fetch.sh failed (exit ${err.status}); see its message above`, { cause: err });
   }
   const libs = out.trim().split('\n').pop();
   if (!libs || !fs.existsSync(libs)) throw new Error(`fetch.sh printed no libs dir (got '${out.trim()}')`);
@@ -211,7 +211,12 @@ function log4jConfig(state) {
   const logFile = path.join(state.dir, 'logs', 'server.log');
   const level = process.env.KAFKA_LOG_LEVEL || 'WARN';
   // Startup/shutdown milestones at INFO so a slow or failed start can be read from the file.
-  const infoLoggers = ['kafka.Kafka', 'kafka.server.KafkaRaftServer', 'kafka.server.BrokerServer', 'kafka.server.ControllerServer'];
+  const infoLoggers = [
+    'kafka.Kafka',
+    'kafka.server.KafkaRaftServer',
+    'kafka.server.BrokerServer',
+    'kafka.server.ControllerServer',
+  ];
   if (major(state.version) >= 4) {
     const lines = [
       'status = warn',
@@ -227,7 +232,11 @@ function log4jConfig(state) {
     infoLoggers.forEach((name, i) => {
       lines.push(`logger.l${i}.name = ${name}`, `logger.l${i}.level = INFO`);
     });
-    return { file: 'log4j2.properties', text: lines.join('\n') + '\n', sysprop: `-Dlog4j2.configurationFile=` };
+    return {
+      file: 'log4j2.properties',
+      text: lines.join('\n') + '\n',
+      sysprop: `-Dlog4j2.configurationFile=`,
+    };
   }
   const lines = [
     `log4j.rootLogger=${level}, FILE`,
@@ -257,7 +266,9 @@ function javaBaseArgs(state) {
 function validateSecret(name, password) {
   // The --add-scram argument is a bracketed key=value list; keep it unambiguous.
   if (!/^[A-Za-z0-9._~+-]{1,128}$/.test(name) || !/^[A-Za-z0-9._~+\-/@#%^*!]{6,256}$/.test(password)) {
-    throw new Error(`SASL user '${name}': names and passwords must be plain (letters, digits, ._~+-; passwords also /@#%^*!), 6+ chars`);
+    throw new Error(
+      `SASL user '${name}': names and passwords must be plain (letters, digits, ._~+-; passwords also /@#%^*!), 6+ chars`,
+    );
   }
 }
 
@@ -275,7 +286,8 @@ function formatStorage(state, configFile) {
     // KIP-900: SCRAM users go into the bootstrap metadata at format time, so the broker
     // can authenticate itself (inter-broker SCRAM) from its first start.
     for (const [name, password] of Object.entries(state.sasl.users)) {
-      for (const mech of SCRAM_MECHANISMS) args.push('--add-scram', `${mech}=[name=${name},password=${password}]`);
+      for (const mech of SCRAM_MECHANISMS)
+        args.push('--add-scram', `${mech}=[name=${name},password=${password}]`);
     }
   }
   const log4j = log4jConfig(state);
@@ -283,8 +295,15 @@ function formatStorage(state, configFile) {
   try {
     execFileSync('java', args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (err) {
-    // The tool echoes nothing secret on failure except possibly its arguments; print stderr only.
-    throw new Error(`kafka-storage format failed (exit ${err.status}): ${String(err.stderr || err.stdout).trim().slice(0, 2000)}`);
+    // No `cause`: err.message holds the command line, i.e. the SCRAM passwords. Passwords
+    // are masked in the tool's output too in case it echoes an argument.
+    let output = String(err.stderr || err.stdout || '')
+      .trim()
+      .slice(0, 2000);
+    for (const password of Object.values(state.sasl ? state.sasl.users : {}))
+      output = output.split(password).join('***');
+    // eslint-disable-next-line preserve-caught-error -- see above: the cause would leak passwords
+    throw new Error(`kafka-storage format failed (exit ${err.status}): ${output}`);
   }
 }
 
@@ -317,14 +336,15 @@ async function withDeadline(what, deadline, attempt, isDead) {
     } catch (err) {
       lastErr = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not ready before the deadline (last error: ${lastErr && lastErr.message})`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not ready before the deadline (last error: ${lastErr && lastErr.message})`);
     await sleep(250);
   }
 }
 
 /**
- * Waits until a broker answers metadata requests and its transaction coordinator can
- * InitProducerId and commit (a broker that "answers" is not yet one that can run our
+ * Waits until a broker answers metadata requests and its transaction and group
+ * coordinators can InitProducerId, sendOffsets and commit (a broker that "answers" is not yet one that can run our
  * exactly-once path: the __transaction_state partitions come online after that).
  * Exported so the jest setup can use it on a testcontainers broker too.
  */
@@ -340,38 +360,63 @@ async function waitUntilReady(config, { timeoutMs = 60000, isDead } = {}) {
   const t0 = Date.now();
   const admin = kafka.admin();
   try {
-    await withDeadline('metadata', deadline, async () => {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      if (!cluster.brokers.length || cluster.controller === null) throw new Error('no broker or controller yet');
-    }, isDead);
+    await withDeadline(
+      'metadata',
+      deadline,
+      async () => {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        if (!cluster.brokers.length || cluster.controller === null)
+          throw new Error('no broker or controller yet');
+      },
+      isDead,
+    );
     const metadataMs = Date.now() - t0;
-    await withDeadline('ready topic', deadline, async () => {
-      const topics = await admin.listTopics();
-      if (!topics.includes(READY_TOPIC)) {
-        await admin.createTopics({ topics: [{ topic: READY_TOPIC, numPartitions: 1 }], waitForLeaders: true });
-      }
-    }, isDead);
-    await withDeadline('transaction coordinator', deadline, async () => {
-      const producer = kafka.producer({
-        transactionalId: `sluice-broker-ready-${process.pid}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-      });
-      try {
-        await producer.connect();
-        const txn = await producer.transaction();
-        try {
-          await txn.send({ topic: READY_TOPIC, messages: [{ value: 'ready' }] });
-          await txn.commit();
-        } catch (err) {
-          await txn.abort().catch(() => undefined);
-          throw err;
+    await withDeadline(
+      'ready topic',
+      deadline,
+      async () => {
+        const topics = await admin.listTopics();
+        if (!topics.includes(READY_TOPIC)) {
+          await admin.createTopics({
+            topics: [{ topic: READY_TOPIC, numPartitions: 1 }],
+            waitForLeaders: true,
+          });
         }
-      } finally {
-        await producer.disconnect().catch(() => undefined);
-      }
-    }, isDead);
+      },
+      isDead,
+    );
+    await withDeadline(
+      'transaction coordinator',
+      deadline,
+      async () => {
+        const producer = kafka.producer({
+          transactionalId: `sluice-broker-ready-${process.pid}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        try {
+          await producer.connect();
+          const txn = await producer.transaction();
+          try {
+            await txn.send({ topic: READY_TOPIC, messages: [{ value: 'ready' }] });
+          // Also exercises the group coordinator: the first group request creates
+          // __consumer_offsets, which would otherwise slow down (and flake) the first test.
+          await txn.sendOffsets({
+            consumerGroupId: READY_TOPIC,
+            topics: [{ topic: READY_TOPIC, partitions: [{ partition: 0, offset: '1' }] }],
+          });
+            await txn.commit();
+          } catch (err) {
+            await txn.abort().catch(() => undefined);
+            throw err;
+          }
+        } finally {
+          await producer.disconnect().catch(() => undefined);
+        }
+      },
+      isDead,
+    );
     return { metadataMs, txnMs: Date.now() - t0 - metadataMs };
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -402,7 +447,9 @@ async function start(opts = {}) {
   const version = reuseOld ? previous.version : opts.version || process.env.KAFKA_VERSION || DEFAULT_VERSION;
   const wantSasl = reuseOld ? Boolean(previous.sasl) : Boolean(opts.sasl);
   if (reuseOld && opts.sasl !== undefined && Boolean(opts.sasl) !== wantSasl) {
-    throw new Error(`${dir} was formatted ${wantSasl ? 'with' : 'without'} --sasl; use --fresh to start over`);
+    throw new Error(
+      `${dir} was formatted ${wantSasl ? 'with' : 'without'} --sasl; use --fresh to start over`,
+    );
   }
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
 
@@ -414,7 +461,10 @@ async function start(opts = {}) {
       // The kernel may need a moment to release a killed process's listening sockets.
       const until = Date.now() + 5000;
       while (!(await portIsFree(port)) && Date.now() < until) await sleep(100);
-      if (!(await portIsFree(port))) throw new Error(`port ${port} of ${dir} is taken by another process; cannot restart on the same ports`);
+      if (!(await portIsFree(port)))
+        throw new Error(
+          `port ${port} of ${dir} is taken by another process; cannot restart on the same ports`,
+        );
     }
   } else {
     ports = { broker: await freePort(), controller: await freePort() };
@@ -458,11 +508,15 @@ async function start(opts = {}) {
   const formatMs = Date.now() - tFormat;
 
   const out = fs.openSync(state.stdoutLog, 'a');
-  const child = spawn('java', [`${log4j.sysprop}${log4jFile}`, ...javaBaseArgs(state), 'kafka.Kafka', configFile], {
-    cwd: dir,
-    detached: true, // own process group: survives the CLI, and stop() signals the whole group
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    'java',
+    [`${log4j.sysprop}${log4jFile}`, ...javaBaseArgs(state), 'kafka.Kafka', configFile],
+    {
+      cwd: dir,
+      detached: true, // own process group: survives the CLI, and stop() signals the whole group
+      stdio: ['ignore', out, out],
+    },
+  );
   fs.closeSync(out);
   let exited = null;
   child.on('exit', (code, signal) => {
@@ -486,7 +540,9 @@ async function start(opts = {}) {
     const why = exited ? ` (java exited: ${JSON.stringify(exited)})` : '';
     const logs = `--- ${state.serverLog} (tail)\n${tail(state.serverLog, 30)}\n--- ${state.stdoutLog} (tail)\n${tail(state.stdoutLog, 30)}`;
     if (!exited) await stop(dir, { quiet: true }).catch(() => undefined);
-    throw new Error(`Kafka ${version} in ${dir} did not become ready: ${err.message}${why}\n${logs}`);
+    throw new Error(`Kafka ${version} in ${dir} did not become ready: ${err.message}${why}\n${logs}`, {
+      cause: err,
+    });
   }
   state.readyMs = Date.now() - t0;
   writeState(dir, state);
@@ -619,8 +675,13 @@ async function main(argv) {
     case 'status': {
       const s = status(opts.dir);
       // Passwords stay in state.json (mode 0600); status shows only the user names.
-      const shown = s.state && s.state.sasl ? { ...s.state, sasl: { ...s.state.sasl, users: Object.keys(s.state.sasl.users) } } : s.state;
-      process.stdout.write(JSON.stringify({ running: s.running, dir: s.dir, ...(shown || {}) }, null, 2) + '\n');
+      const shown =
+        s.state && s.state.sasl
+          ? { ...s.state, sasl: { ...s.state.sasl, users: Object.keys(s.state.sasl.users) } }
+          : s.state;
+      process.stdout.write(
+        JSON.stringify({ running: s.running, dir: s.dir, ...(shown || {}) }, null, 2) + '\n',
+      );
       return s.running ? 0 : 3;
     }
     default:
