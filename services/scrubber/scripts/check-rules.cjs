@@ -144,9 +144,21 @@ function entropy(s) {
   return h;
 }
 
+// re2-wasm has a fixed 16 MiB heap and its objects are never freed: compile each distinct
+// pattern once. Running out of heap here is a signal that the ruleset is too heavy for the engine too.
+const reCache = new Map();
+function re2(pattern, flags) {
+  const key = `${flags}/${pattern}`;
+  let re = reCache.get(key);
+  if (!re) {
+    re = new RE2(pattern, flags);
+    reCache.set(key, re);
+  }
+  return re;
+}
 function compile(rule) {
   // re2-wasm needs the 'u' flag; 'g' lets us walk every match.
-  return new RE2(rule.pattern, rule.caseInsensitive ? 'giu' : 'gu');
+  return re2(rule.pattern, rule.caseInsensitive ? 'giu' : 'gu');
 }
 
 /** Runs one rule over a text the way the engine would (simplified). Returns findings {start,end,secret} or rejections. */
@@ -174,11 +186,12 @@ function runRule(rule, re, text) {
 }
 
 function reject(rule, text, mStart, mLen, secret) {
-  if (mLen > (rule.maxLength ?? 256)) return 'maxLength';
+  // Patterns may consume one boundary character on each side; allow for them.
+  if (secret.length > (rule.maxLength ?? 256) || mLen > (rule.maxLength ?? 256) + 2) return 'maxLength';
   if (rule.minEntropy !== undefined && rule.minEntropy !== null && entropy(secret) < rule.minEntropy) return 'minEntropy';
   const al = rule.allowlist || {};
   for (const w of al.stopwords || []) if (secret.toLowerCase().includes(String(w).toLowerCase())) return `allowlist stopword ${w}`;
-  for (const p of al.patterns || []) if (new RE2(p, 'u').test(secret)) return `allowlist pattern ${p}`;
+  for (const p of al.patterns || []) if (re2(p, 'u').test(secret)) return `allowlist pattern ${p}`;
   for (const v of rule.validators || []) if (!VALIDATORS[v](secret)) return `validator ${v}`;
   const ctx = rule.context;
   if (ctx && ctx.required) {
