@@ -175,6 +175,17 @@ export class ScanEngine {
     return this.toFindings(dedupe(cands, policy), policy);
   }
 
+  /**
+   * Every finding of every rule, before cross-rule dedupe (the same span may appear once per
+   * rule). For rule samples, the eval harness and debugging; the pipeline uses scanText.
+   */
+  scanTextAll(text: string, source?: string): Finding[] {
+    const policy = this.policy(source);
+    this.decodeBudget = DECODE_BUDGET;
+    const cands = this.scanLevel(text, policy, 0);
+    return cands === null ? [] : this.toFindings(cands, policy);
+  }
+
   /** Scans every text of a record. Never throws: failures come back as `{ ok: false }`. */
   scanRecord(req: RecordScanRequest): RecordScanResult {
     const t0 = process.hrtime.bigint();
@@ -222,7 +233,7 @@ export class ScanEngine {
         if (policy.enabled[r.index] !== 1) continue;
         let w = windows.get(r);
         if (w === undefined) windows.set(r, (w = []));
-        w.push(Math.max(0, s - r.maxLength), Math.min(n, e + r.maxLength));
+        w.push(Math.max(0, s - r.windowPad), Math.min(n, e + r.windowPad));
       }
     }
     const out: RawMatch[] = [];

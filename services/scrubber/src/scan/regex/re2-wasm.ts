@@ -1,13 +1,21 @@
 import type { CompiledPattern, CompileOptions, RegexEngine } from '../regex-engine';
+import { ErrorCodes, SluiceError } from '../../errors';
 import { assertRegexInput, wellFormed } from '../regex-engine';
+
+/** Patterns compiled into one WASM module instance (one 16 MiB heap). Measured: see bench/README. */
+export const PATTERNS_PER_INSTANCE = 24;
 
 /**
  * re2-wasm adapter. Sharp edges handled here:
  * - match indices are code points, not UTF-16 units: converted per window (identity when the
  *   window has no surrogates);
- * - the module has a fixed 16 MiB heap; an abort ("Cannot enlarge memory arrays") may leave the
- *   instance unusable, so on a WebAssembly.RuntimeError we load a FRESH module instance (purging
- *   the require cache), recompile lazily, and retry the call once;
+ * - the module has a fixed 16 MiB heap shared by its compiled patterns (programs + lazily grown DFA
+ *   caches) and every input copy. 250 rules do not fit one heap, so patterns are sharded over
+ *   several module instances (PATTERNS_PER_INSTANCE each; a fresh instance = the module loaded
+ *   again with its require cache entry purged). An abort ("Cannot enlarge memory arrays") may
+ *   leave an instance unusable: on a WebAssembly.RuntimeError that instance is replaced, its
+ *   patterns recompile lazily, and the call is retried once; a second abort is a SCAN_FAILED
+ *   error (the caller fails closed);
  * - each call copies the input into WASM memory: callers keep inputs small (MAX_REGEX_INPUT_CHARS).
  * We use the embind class directly: the package's RE2 wrapper allocates result arrays per exec.
  */
@@ -30,9 +38,10 @@ const MODULE_PATH = 're2-wasm/build/wasm/re2.js';
 
 class WasmInstance {
   generation = 0;
+  patterns = 0;
   mod: WasmModule;
-  constructor() {
-    this.mod = WasmInstance.load(false);
+  constructor(fresh: boolean) {
+    this.mod = WasmInstance.load(fresh);
   }
   static load(fresh: boolean): WasmModule {
     const resolved = require.resolve(MODULE_PATH);
@@ -118,7 +127,11 @@ class WasmPattern implements CompiledPattern {
     } catch (err) {
       if (!isWasmAbort(err)) throw err;
       this.inst.reset();
-      return this.current().match(s, 0, false).index >= 0;
+      try {
+        return this.current().match(s, 0, false).index >= 0;
+      } catch (again) {
+        throw this.outOfMemory(again);
+      }
     }
   }
 
@@ -131,8 +144,22 @@ class WasmPattern implements CompiledPattern {
     } catch (err) {
       if (!isWasmAbort(err)) throw err;
       this.inst.reset();
-      return this.execAllOnce(s, out, base);
+      try {
+        return this.execAllOnce(s, out, base);
+      } catch (again) {
+        throw this.outOfMemory(again);
+      }
     }
+  }
+
+  private outOfMemory(err: unknown): unknown {
+    if (!isWasmAbort(err)) return err;
+    this.inst.reset(); // leave a usable instance behind
+    return new SluiceError(ErrorCodes.SCAN_FAILED, 're2-wasm ran out of heap twice on one input', {
+      retriable: false,
+      hint: 'record fails closed; consider re2-native',
+      cause: err,
+    });
   }
 
   /** Test hook: the module instance this pattern runs on. */
@@ -189,12 +216,19 @@ class WasmPattern implements CompiledPattern {
   }
 }
 
-export function createRe2WasmEngine(): RegexEngine {
-  const inst = new WasmInstance();
+export function createRe2WasmEngine(perInstance = PATTERNS_PER_INSTANCE): RegexEngine {
+  const instances: WasmInstance[] = [];
   return {
     kind: 're2-wasm',
     compile(pattern: string, opts: CompileOptions): CompiledPattern {
-      return new WasmPattern(inst, pattern, opts);
+      let inst = instances[instances.length - 1];
+      if (inst === undefined || inst.patterns >= perInstance) {
+        inst = new WasmInstance(true); // never share a heap with another engine
+        instances.push(inst);
+      }
+      const p = new WasmPattern(inst, pattern, opts);
+      inst.patterns++;
+      return p;
     },
   };
 }

@@ -17,6 +17,11 @@ export interface CompiledRule {
   readonly anchor: number;
   readonly pattern: CompiledPattern;
   readonly maxLength: number;
+  /**
+   * Confirm window reach on each side of a prefilter hit: maxLength, plus context.window when the
+   * rule has context words (its keyword may then sit before the match rather than inside it).
+   */
+  readonly windowPad: number;
   readonly minEntropy: number | null;
   readonly validators: readonly Validator[];
   readonly allowPatterns: readonly CompiledPattern[];

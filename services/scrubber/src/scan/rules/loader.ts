@@ -46,7 +46,8 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): stri
     .map((i) => {
       const key = i.path.length > 0 ? i.path.map(String).join('.') : '(root)';
       if (i.code === 'unrecognized_keys') return `${prefix}: unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')} at ${key}`;
-      return `${prefix}: key '${key}': ${i.message}`;
+      const got = 'input' in i && i.input !== undefined ? ` (got ${JSON.stringify(i.input)?.slice(0, 60)})` : '';
+      return `${prefix}: key '${key}': ${i.message}${got}`;
     })
     .join('; ');
 }
@@ -60,13 +61,13 @@ export function parseRuleFile(path: string, content: string): RuleSpec[] {
   } catch (err) {
     throw invalid(`${name}: not valid YAML: ${(err as Error).message}`);
   }
-  const file = ruleFileSchema.safeParse(doc);
+  const file = ruleFileSchema.safeParse(doc, { reportInput: true });
   if (!file.success) throw invalid(formatIssues(file.error.issues, name), `expected { version: ${RULES_FORMAT_VERSION}, rules: [...] }`);
   const specs: RuleSpec[] = [];
   const problems: string[] = [];
   file.data.rules.forEach((raw, i) => {
     const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : `#${i}`;
-    const r = ruleSchema.safeParse(raw);
+    const r = ruleSchema.safeParse(raw, { reportInput: true });
     if (!r.success) problems.push(formatIssues(r.error.issues, `${name}: rule '${id}'`));
     else specs.push(r.data);
   });
@@ -100,6 +101,7 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
     anchor: spec.anchor === null ? -1 : Anchor[spec.anchor],
     pattern,
     maxLength: spec.maxLength,
+    windowPad: spec.maxLength + (spec.context === null ? 0 : spec.context.window),
     minEntropy: spec.minEntropy,
     validators: spec.validators.map((v) => VALIDATORS[v]!),
     allowPatterns,
@@ -169,7 +171,7 @@ export function loadRuleset(opts: LoadOptions): LoadedRuleset {
     hash.update(`extra\0${stableJson(spec)}\0`);
     add(spec, { path: '(engine)', builtin: false });
   }
-  const parsed = overridesSchema.safeParse(opts.overrides ?? {});
+  const parsed = overridesSchema.safeParse(opts.overrides ?? {}, { reportInput: true });
   if (!parsed.success) throw invalid(formatIssues(parsed.error.issues, 'overrides'));
   const known = new Set(rules.map((r) => r.id));
   const unknownIn = (table: Record<string, unknown>, where: string): void => {

@@ -12,7 +12,7 @@ const kebab = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'kebab-case id (a-z
 const asciiKeyword = z
   .string()
   .min(2, 'at least 2 chars')
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+  .regex(/^[\x20-\x7e]+$/, 'printable ASCII (the prefilter folds A-Z only)');
 
 export const actionSchema = z.enum(['redact', 'quarantine']);
 export const categorySchema = z.enum(['credential', 'private-key', 'pii', 'confidential', 'network']);
@@ -30,7 +30,8 @@ export const ruleSchema = z
     anchor: z.enum(ANCHOR_KINDS).nullable().default(null),
     pattern: z.string().min(1),
     secretGroup: z.number().int().min(0).max(9).default(1),
-    maxLength: z.number().int().min(1).max(4096).default(256),
+    // A match must fit one RE2 input (MAX_REGEX_INPUT_CHARS = 16384) so the chunker can hold it whole.
+    maxLength: z.number().int().min(1).max(16000).default(256),
     caseInsensitive: z.boolean().default(false),
     minEntropy: z.number().min(0).max(8).nullable().default(null),
     validators: z.array(z.enum(VALIDATOR_NAMES as [string, ...string[]])).default([]),
@@ -43,7 +44,7 @@ export const ruleSchema = z
     context: z
       .strictObject({
         words: z.array(z.string().min(1)).min(1),
-        window: z.number().int().min(1).max(1024).default(40),
+        window: z.number().int().min(1).max(4096).default(40),
         required: z.boolean().default(true),
       })
       .nullable()

@@ -1,6 +1,9 @@
 import { crc32 } from 'node:zlib';
 
-/** Luhn mod-10 (ISO/IEC 7812-1 Annex B). Separators (space, dash) are ignored; 12-19 digits. */
+/**
+ * Luhn mod-10 (ISO/IEC 7812-1 Annex B). Separators (space, dash) are ignored; any length >= 2
+ * (cards, Canadian SIN, IMEI): the rule's pattern decides the length.
+ */
 export function luhn(value: string): boolean {
   let sum = 0;
   let count = 0;
@@ -18,7 +21,7 @@ export function luhn(value: string): boolean {
     double = !double;
     count++;
   }
-  return count >= 12 && count <= 19 && sum % 10 === 0;
+  return count >= 2 && sum % 10 === 0;
 }
 
 /**

@@ -22,8 +22,19 @@ export function usSsn(value: string): boolean {
   return d !== '078051120' && d !== '219099999' && d !== '123456789';
 }
 
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0x80;
+}
+
+/** False when every letter/digit is the same (`111.111.111-11`, `xxxxxxxx`); separators ignored. */
 export function notAllSameChar(value: string): boolean {
-  for (let i = 1; i < value.length; i++) if (value.charCodeAt(i) !== value.charCodeAt(0)) return true;
+  let first = -1;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!isAlnum(c)) continue;
+    if (first < 0) first = c;
+    else if (c !== first) return true;
+  }
   return false;
 }
 
@@ -85,18 +96,33 @@ export function e164Phone(value: string): boolean {
   return d.length >= 8 && d.length <= 15 && d[0] !== '0';
 }
 
-/** A real calendar date between 1900 and 2099 as YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY (or with . -). */
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+function realDate(y: number, m: number, d: number): boolean {
+  // Dates these rules see are in the past (birth dates, issue dates): 1900 .. this year.
+  if (y < 1900 || y > new Date().getUTCFullYear() || m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/**
+ * A real calendar date from 1900 to the current year: YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY
+ * (separators - / .), or with an English month name (`March 3, 1991`, `3rd Mar. 1991`).
+ */
 export function datePlausible(value: string): boolean {
-  const parts = value.trim().split(/[-/.]/); // engine-internal fixed pattern
+  const t = value.trim().toLowerCase();
+  const words = t.split(/[\s,.]+/).filter((w) => w.length > 0); // engine-internal fixed pattern
+  const month = words.findIndex((w) => MONTHS.includes(w.slice(0, 3)) && /^[a-z]+$/.test(w));
+  if (month >= 0 && words.length === 3) {
+    const nums = words.filter((_, i) => i !== month).map((w) => parseInt(w, 10));
+    const [a, b] = nums as [number, number];
+    const m = MONTHS.indexOf(words[month]!.slice(0, 3)) + 1;
+    return (a > 31 ? realDate(a, m, b) : realDate(b, m, a));
+  }
+  const parts = t.split(/[-/.]/); // engine-internal fixed pattern
   if (parts.length !== 3 || parts.some((p) => !/^\d{1,4}$/.test(p))) return false;
-  const nums = parts.map(Number) as [number, number, number];
-  const valid = (y: number, m: number, d: number): boolean => {
-    if (y < 1900 || y > 2099 || m < 1 || m > 12 || d < 1) return false;
-    const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-    return d <= days;
-  };
-  if (parts[0]!.length === 4) return valid(nums[0], nums[1], nums[2]);
-  if (parts[2]!.length === 4) return valid(nums[2], nums[1], nums[0]) || valid(nums[2], nums[0], nums[1]);
+  const n = parts.map(Number) as [number, number, number];
+  if (parts[0]!.length === 4) return realDate(n[0], n[1], n[2]);
+  if (parts[2]!.length === 4) return realDate(n[2], n[1], n[0]) || realDate(n[2], n[0], n[1]);
   return false;
 }
 
