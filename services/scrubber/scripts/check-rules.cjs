@@ -11,7 +11,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
-const { RE2 } = require('re2-wasm');
+// Prefer the native re2 binding (same RE2 semantics, no heap ceiling); fall back to re2-wasm.
+// re2-wasm's fixed 16 MiB heap cannot hold the DFA caches of the whole ruleset in one process.
+let RE2;
+try {
+  RE2 = require('re2');
+} catch {
+  RE2 = require('re2-wasm').RE2;
+}
 
 const CATEGORIES = new Set(['credential', 'private-key', 'pii', 'confidential', 'network']);
 const ACTIONS = new Set(['redact', 'quarantine']);
@@ -178,14 +185,14 @@ function runRule(rule, re, text) {
     // re2-wasm reports match indices in UTF-16 units because of the 'u' flag.
     const off = m[0].indexOf(secret);
     const start = m.index + off;
-    const why = reject(rule, text, m.index, m[0].length, secret);
+    const why = reject(rule, text, m.index, m[0].length, secret, start);
     if (why) rejected.push({ secret, why });
     else out.push({ start, end: start + secret.length, secret });
   }
   return { out, rejected };
 }
 
-function reject(rule, text, mStart, mLen, secret) {
+function reject(rule, text, mStart, mLen, secret, sStart) {
   // Patterns may consume one boundary character on each side; allow for them.
   if (secret.length > (rule.maxLength ?? 256) || mLen > (rule.maxLength ?? 256) + 2) return 'maxLength';
   if (rule.minEntropy !== undefined && rule.minEntropy !== null && entropy(secret) < rule.minEntropy) return 'minEntropy';
@@ -195,7 +202,8 @@ function reject(rule, text, mStart, mLen, secret) {
   for (const v of rule.validators || []) if (!VALIDATORS[v](secret)) return `validator ${v}`;
   const ctx = rule.context;
   if (ctx && ctx.required) {
-    const win = text.slice(Math.max(0, mStart - (ctx.window ?? 40)), mStart + mLen).toLowerCase();
+    // Context words count only BEFORE the sensitive part (a label inside the pattern counts).
+    const win = text.slice(Math.max(0, sStart - (ctx.window ?? 40)), sStart).toLowerCase();
     if (!ctx.words.some((w) => win.includes(String(w).toLowerCase()))) return 'context';
   }
   if (rule.keywords && rule.keywords.length) {
@@ -234,7 +242,11 @@ function checkFile(file, seen, problems) {
     byCat[rule.category] = (byCat[rule.category] || 0) + 1;
     const hasKw = Array.isArray(rule.keywords) && rule.keywords.length > 0;
     if (!hasKw && !ANCHORS.has(rule.anchor)) bad('needs keywords or a known anchor');
-    for (const k of rule.keywords || []) if (!/^[\x20-\x7e]+$/.test(String(k))) bad(`keyword not ASCII: ${k}`);
+    for (const k of rule.keywords || []) {
+      // An unquoted `word:` inside a YAML flow list parses as a mapping, not a string.
+      if (typeof k !== 'string') bad(`keyword is not a string (quote it): ${JSON.stringify(k)}`);
+      else if (!/^[\x20-\x7e]+$/.test(k)) bad(`keyword not ASCII: ${k}`);
+    }
     for (const v of rule.validators || []) if (!VALIDATORS[v]) bad(`unknown validator ${v}`);
     let re;
     try {
