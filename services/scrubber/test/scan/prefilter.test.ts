@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { AhoCorasick } from '../../src/scan/prefilter/aho-corasick';
+import { Anchor } from '../../src/scan/prefilter/anchors';
+import { Prefilter } from '../../src/scan/prefilter/prefilter';
+
+function hitsOf(p: Prefilter, text: string): Array<[number, number, number]> {
+  const n = p.scan(text);
+  const out: Array<[number, number, number]> = [];
+  for (let i = 0; i < n; i++) out.push([p.hits[3 * i]!, p.hits[3 * i + 1]!, p.hits[3 * i + 2]!]);
+  return out;
+}
+
+function naive(keywords: string[], text: string): string[] {
+  const lower = text.toLowerCase();
+  const out: string[] = [];
+  keywords.forEach((k, id) => {
+    const kl = k.toLowerCase();
+    for (let i = lower.indexOf(kl); i >= 0; i = lower.indexOf(kl, i + 1)) out.push(`${id}@${i}`);
+  });
+  return out.sort();
+}
+
+describe('Aho-Corasick prefilter', () => {
+  it('finds exactly what indexOf finds, case-insensitively (property)', () => {
+    const alpha = fc.constantFrom('a', 'b', 'A', 'B', '_', '-', 'é', '😀');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.array(fc.constantFrom('a', 'b', '_', '-'), { minLength: 1, maxLength: 4 }).map((a) => a.join('')), { minLength: 1, maxLength: 6 }),
+        fc.array(alpha, { maxLength: 60 }).map((a) => a.join('')),
+        (keywords, text) => {
+          const p = new Prefilter(keywords, []);
+          const got = hitsOf(p, text).map(([k, s, e]) => {
+            expect(e - s).toBe(keywords[k]!.length);
+            return `${k}@${s}`;
+          });
+          expect(got.sort()).toEqual(naive(keywords, text));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('uses a dense Int32Array table with upper case folded', () => {
+    const ac = new AhoCorasick(['ghp_']);
+    expect(ac.next).toBeInstanceOf(Int32Array);
+    expect(ac.next.length).toBe(ac.stateCount * 128);
+    expect(ac.next[71]).toBe(ac.next[103]); // 'G' === 'g'
+  });
+
+  it('rejects non-ASCII keywords', () => {
+    expect(() => new AhoCorasick(['pässword'])).toThrow(/not ASCII/);
+  });
+
+  const all = [Anchor.digits, Anchor.email, Anchor.entropy, Anchor.ipv4, Anchor.ipv6, Anchor.iban, Anchor.hex, Anchor.base64, Anchor.uuid, Anchor.percent, Anchor.escape];
+  const anchorsIn = (text: string): Set<number> => new Set(hitsOf(new Prefilter([], all), text).map(([k]) => -k - 1));
+
+  it.each([
+    ['card 4532 0151 1283 0366 exp', Anchor.digits],
+    ['call +1 (415) 555-2671', Anchor.digits],
+    ['mail a.b@c.io', Anchor.email],
+    ['ip 8.8.4.4 ok', Anchor.ipv4],
+    ['v6 2001:db8::1 ok', Anchor.ipv6],
+    ['iban DE47 3704', Anchor.iban],
+    ['sha deadbeefcafebabe0123 x', Anchor.hex],
+    ['tok dGhpcyBpcyBhIHNlY3JldA== x', Anchor.base64],
+    ['k A1b2C3d4E5f6G7h8 x', Anchor.entropy],
+    ['id 123e4567-e89b-12d3-a456-426614174000 x', Anchor.uuid],
+    ['q=a%20b', Anchor.percent],
+    ['s="\\u0041"', Anchor.escape],
+  ])('anchor in %j', (text, anchor) => {
+    expect(anchorsIn(text).has(anchor)).toBe(true);
+  });
+
+  it.each([
+    ['hello world, this is a normal chat message.', Anchor.digits],
+    ['I have 3 cats and 4 dogs', Anchor.digits],
+    ['time 12:30:45', Anchor.ipv6],
+    ['short abc123', Anchor.base64],
+    ['Hello World', Anchor.iban],
+  ])('no anchor in %j', (text, anchor) => {
+    expect(anchorsIn(text).has(anchor)).toBe(false);
+  });
+
+  it('reports a long run once, as a span', () => {
+    const text = `x ${'a'.repeat(100000)} y`;
+    const h = hitsOf(new Prefilter([], [Anchor.base64]), text);
+    expect(h).toEqual([[-(Anchor.base64 + 1), 2, 100002]]);
+  });
+});
