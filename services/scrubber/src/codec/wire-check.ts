@@ -21,6 +21,9 @@ import type { AvroNode } from './avro-node';
 import { formatPath, MAP_KEY_SEGMENT } from './field-path';
 import type { PathSegment } from './field-path';
 
+/** avsc refuses longs beyond this (its `isSafeLong`), one short of Number.MAX_SAFE_INTEGER. */
+const AVSC_MAX_LONG = 9007199254740990;
+
 /** Upper bound on items of a zero-byte type (array<null>) per block: keeps a crafted count from spinning. */
 const MAX_ZERO_WIDTH_ITEMS = 1 << 20;
 
@@ -191,7 +194,7 @@ class WireCheck {
       if ((b & 0x80) === 0) {
         // zig-zag: even -> non-negative, odd -> negative
         const value = result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-        if (!Number.isSafeInteger(value)) throw this.fail(ErrorCodes.DECODE_FAILED, 'long outside the safe integer range');
+        if (!(value >= -AVSC_MAX_LONG && value <= AVSC_MAX_LONG)) throw this.fail(ErrorCodes.DECODE_FAILED, 'long outside the safe integer range');
         return value;
       }
       scale *= 128;
