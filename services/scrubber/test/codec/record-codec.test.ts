@@ -3,6 +3,7 @@ import { ErrorCodes } from '../../src/errors';
 import { createSourceCodec, decodeAvro, encodeAvro } from '../../src/codec/record-codec';
 import { SchemaRegistry } from '../../src/codec/schema-registry';
 import { arbitraryValue } from './avro-arbitrary';
+import { telemetry } from './fixtures';
 
 const registry = SchemaRegistry.load();
 
@@ -162,17 +163,3 @@ describe('JSON sources', () => {
     expect(() => codec.decode(json({ ...chat, text: 'a: "b": \\": c', metadata: { 'x:y': 'z:' } }))).not.toThrow();
   });
 });
-
-export function telemetry(key: string): unknown {
-  return {
-    eventId: 'e-1',
-    device: 'd-1',
-    session: 's-1',
-    seq: 1,
-    timestampMs: 1_700_000_000_000,
-    app: 'com.example.editor',
-    window: null,
-    field: { id: 'f-1', kind: 'PASSWORD', sensitive: true },
-    body: { 'io.sluice.KeyEvent': { key, code: null, modifiers: ['SHIFT'], repeat: false } },
-  };
-}
