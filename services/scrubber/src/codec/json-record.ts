@@ -75,6 +75,12 @@ function countKeys(value: unknown): number {
     for (const v of value) n += countKeys(v);
     return n;
   }
-  for (const k of Object.keys(value)) n += 1 + countKeys((value as Record<string, unknown>)[k]);
+  for (const k of Object.keys(value)) {
+    // avsc's clone (used by rewrite) assigns keys into plain objects, where this one vanishes.
+    if (k === '__proto__') {
+      throw new SluiceError(ErrorCodes.DECODE_FAILED, 'json record has a __proto__ key', { hint: 'such a key cannot be represented safely' });
+    }
+    n += 1 + countKeys((value as Record<string, unknown>)[k]);
+  }
   return n;
 }

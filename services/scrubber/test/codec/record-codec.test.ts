@@ -159,6 +159,11 @@ describe('JSON sources', () => {
     expect((err as Error).message).not.toMatch(/AKIA|secretKeyName/);
   });
 
+  it('rejects a __proto__ key', () => {
+    const buf = Buffer.from(json(chat).toString().replace('"metadata":{"client":"web"}', '"metadata":{"__proto__":"x"}'));
+    expect(() => codec.decode(buf)).toThrow(expect.objectContaining({ code: ErrorCodes.DECODE_FAILED }));
+  });
+
   it('does not count colons inside strings as keys', () => {
     expect(() => codec.decode(json({ ...chat, text: 'a: "b": \\": c', metadata: { 'x:y': 'z:' } }))).not.toThrow();
   });
