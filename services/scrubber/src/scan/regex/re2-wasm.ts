@@ -1,9 +1,15 @@
 import type { CompiledPattern, CompileOptions, RegexEngine } from '../regex-engine';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ErrorCodes, SluiceError } from '../../errors';
 import { assertRegexInput, wellFormed } from '../regex-engine';
 
-/** Patterns compiled into one WASM module instance (one 16 MiB heap). Measured: see bench/README. */
-export const PATTERNS_PER_INSTANCE = 24;
+/**
+ * Patterns compiled into one WASM module instance (one 16 MiB heap). RE2 keeps each pattern's
+ * DFA cache between calls (budget a few MiB per pattern), so heavy patterns (case-insensitive
+ * counted repeats) fill a heap: 24 such patterns on 16 Ki-char inputs aborted; 16 did not.
+ */
+export const PATTERNS_PER_INSTANCE = 16;
 
 /**
  * re2-wasm adapter. Sharp edges handled here:
@@ -11,8 +17,7 @@ export const PATTERNS_PER_INSTANCE = 24;
  *   window has no surrogates);
  * - the module has a fixed 16 MiB heap shared by its compiled patterns (programs + lazily grown DFA
  *   caches) and every input copy. 250 rules do not fit one heap, so patterns are sharded over
- *   several module instances (PATTERNS_PER_INSTANCE each; a fresh instance = the module loaded
- *   again with its require cache entry purged). An abort ("Cannot enlarge memory arrays") may
+ *   several module instances (PATTERNS_PER_INSTANCE each; see loadFreshModule). An abort ("Cannot enlarge memory arrays") may
  *   leave an instance unusable: on a WebAssembly.RuntimeError that instance is replaced, its
  *   patterns recompile lazily, and the call is retried once; a second abort is a SCAN_FAILED
  *   error (the caller fails closed);
@@ -36,20 +41,35 @@ interface WasmModule {
 
 const MODULE_PATH = 're2-wasm/build/wasm/re2.js';
 
+type ModuleFactory = (exports: object, req: NodeRequire, module: { exports: object }, filename: string, dirname: string) => void;
+let factory: ModuleFactory | undefined;
+
+/**
+ * A NEW instance of the emscripten module (own heap) on every call. require() would hand back
+ * one cached instance (and jest's registry ignores require.cache), so the glue file is wrapped
+ * the way Node wraps CommonJS modules and called once per instance. The code evaluated is the
+ * installed re2-wasm package file, never rule or user input.
+ */
+function loadFreshModule(): WasmModule {
+  const resolved = require.resolve(MODULE_PATH);
+  if (factory === undefined) {
+    const src = readFileSync(resolved, 'utf8');
+    factory = new Function('exports', 'require', 'module', '__filename', '__dirname', src) as ModuleFactory;
+  }
+  const mod = { exports: {} };
+  factory(mod.exports, require, mod, resolved, dirname(resolved));
+  return mod.exports as WasmModule;
+}
+
 class WasmInstance {
   generation = 0;
   patterns = 0;
   mod: WasmModule;
-  constructor(fresh: boolean) {
-    this.mod = WasmInstance.load(fresh);
-  }
-  static load(fresh: boolean): WasmModule {
-    const resolved = require.resolve(MODULE_PATH);
-    if (fresh) delete require.cache[resolved];
-    return require(resolved) as WasmModule;
+  constructor() {
+    this.mod = loadFreshModule();
   }
   reset(): void {
-    this.mod = WasmInstance.load(true);
+    this.mod = loadFreshModule();
     this.generation++;
   }
 }
@@ -223,7 +243,7 @@ export function createRe2WasmEngine(perInstance = PATTERNS_PER_INSTANCE): RegexE
     compile(pattern: string, opts: CompileOptions): CompiledPattern {
       let inst = instances[instances.length - 1];
       if (inst === undefined || inst.patterns >= perInstance) {
-        inst = new WasmInstance(true); // never share a heap with another engine
+        inst = new WasmInstance(); // never share a heap with another engine
         instances.push(inst);
       }
       const p = new WasmPattern(inst, pattern, opts);
