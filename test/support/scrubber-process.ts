@@ -85,15 +85,11 @@ export class ScrubberProcess {
       this.exitCode = code;
       this.exitSignal = signal;
     });
-    await waitFor(
-      () => {
-        if (this.exitCode !== null || this.exitSignal !== null) {
-          throw new Error(`scrubber exited during start (code ${this.exitCode}, signal ${this.exitSignal}); see ${this.logFile}`);
-        }
-        return started;
-      },
-      { what: 'scrubber to start consuming', deadlineMs, intervalMs: 50 },
-    );
+    await waitFor(() => started || !this.running, { what: 'scrubber to start consuming', deadlineMs, intervalMs: 50 });
+    if (!started) {
+      const tail = readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean).slice(-3).join('\n');
+      throw new Error(`scrubber exited during start (code ${this.exitCode}, signal ${this.exitSignal}); log ${this.logFile}:\n${tail}`);
+    }
   }
 
   get running(): boolean {

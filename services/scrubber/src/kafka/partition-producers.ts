@@ -35,6 +35,10 @@ export class PartitionProducers {
       maxInFlightRequests: 1,
       transactionTimeout: this.opts.transactionTimeoutMs,
       allowAutoTopicCreation: false,
+      // The first request of a transaction often meets CONCURRENT_TRANSACTIONS while the broker
+      // finishes the previous commit; kafkajs' default 300 ms back-off then dominates (measured:
+      // p50 330 ms per transaction at 300 ms, 41 ms at 20 ms on Kafka 4.1.1).
+      retry: { initialRetryTime: 25, retries: 12, maxRetryTime: 3_000 },
     });
     await producer.connect();
     this.producers.set(key, producer);

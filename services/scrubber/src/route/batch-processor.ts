@@ -22,7 +22,8 @@ export interface OutputMessage {
   topic: string;
   partition: number;
   key: Buffer | null;
-  value: Buffer;
+  /** null only for a tombstone passed through unchanged. */
+  value: Buffer | null;
   headers: IHeaders;
 }
 
@@ -209,7 +210,7 @@ export class BatchProcessor {
         topic: source.outputs.clean,
         partition,
         key: p.msg.key,
-        value: p.msg.value ?? Buffer.alloc(0),
+        value: p.msg.value,
         headers: toKafkaHeaders([...p.headers, ...this.sluiceHeaders(topic, partition, p, d)]),
       };
     }
@@ -235,12 +236,12 @@ export class BatchProcessor {
       else if (idx >= p.headerStart) headers[idx - p.headerStart]!.value = Buffer.from(redacted);
       else valueReplacements.set(idx, redacted);
     }
-    let value = p.msg.value ?? Buffer.alloc(0);
+    let value = p.msg.value;
     if (valueReplacements.size > 0) {
       if (!p.decoded) throw new SluiceError(ErrorCodes.UNREDACTABLE_FIELD, 'finding in a value that was not decoded');
       value = this.opts.codec.rewrite(p.decoded, valueReplacements);
     }
-    let size = value.length + (key?.length ?? 0);
+    let size = (value?.length ?? 0) + (key?.length ?? 0);
     for (const h of headers) size += h.name.length + h.value.length;
     if (size > this.opts.maxRecordBytes) {
       // Placeholders can be longer than what they replace; a record that no longer fits fails closed.
