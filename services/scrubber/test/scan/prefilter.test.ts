@@ -62,6 +62,8 @@ describe('Aho-Corasick prefilter', () => {
     ['v6 2001:db8::1 ok', Anchor.ipv6],
     ['iban DE47 3704', Anchor.iban],
     ['sha deadbeefcafebabe0123 x', Anchor.hex],
+    ['ether 3c:22:fb:8a:19:d4 up', Anchor.hex],
+    ['ether 3c-22-fb-8a-19-d4', Anchor.hex],
     ['tok dGhpcyBpcyBhIHNlY3JldA== x', Anchor.base64],
     ['k A1b2C3d4E5f6G7h8 x', Anchor.entropy],
     ['id 123e4567-e89b-12d3-a456-426614174000 x', Anchor.uuid],
@@ -77,6 +79,7 @@ describe('Aho-Corasick prefilter', () => {
     ['time 12:30:45', Anchor.ipv6],
     ['short abc123', Anchor.base64],
     ['Hello World', Anchor.iban],
+    ['a bad-face-cafe', Anchor.hex],
   ])('no anchor in %j', (text, anchor) => {
     expect(anchorsIn(text).has(anchor)).toBe(false);
   });

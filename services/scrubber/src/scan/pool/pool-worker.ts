@@ -47,6 +47,8 @@ export class PoolWorker {
   private nextTaskId = 1;
   private task: { id: number; expected: number; resolve: (o: TaskOutcome) => void; timer: NodeJS.Timeout } | undefined;
   private deliberate = false;
+  /** Set while starting: clears the start timer and settles `ready` when the pool terminates us first. */
+  private abortStart: (() => void) | undefined;
 
   constructor(spawn: PoolWorkerSpawn) {
     this.id = spawn.id;
@@ -62,6 +64,7 @@ export class PoolWorker {
     this.ready = new Promise<string>((resolve, reject) => {
       const fail = (message: string, cause?: unknown): void => {
         clearTimeout(startTimer);
+        this.abortStart = undefined;
         this.thread.off('message', onMessage);
         this.state = 'dead';
         this.deliberate = true;
@@ -72,10 +75,15 @@ export class PoolWorker {
         }));
       };
       const startTimer = setTimeout(() => fail(`engine not ready within ${spawn.startTimeoutMs} ms`), spawn.startTimeoutMs);
+      this.abortStart = () => {
+        clearTimeout(startTimer);
+        reject(new SluiceError(ErrorCodes.SHUTTING_DOWN, `scan worker ${this.id} was stopped before its engine was ready`));
+      };
       const onMessage = (msg: WorkerToMain): void => {
         if (this.state !== 'starting') return; // terminated by the pool while the engine was building
         if (msg.type === 'ready') {
           clearTimeout(startTimer);
+          this.abortStart = undefined;
           this.thread.off('message', onMessage);
           this.thread.on('message', (m: WorkerToMain) => this.onResult(m));
           this.state = 'idle';
@@ -134,6 +142,8 @@ export class PoolWorker {
   async terminate(): Promise<void> {
     this.deliberate = true;
     if (this.task !== undefined) this.settle({ ok: false, reason: { kind: 'exit', exitCode: 1 } });
+    this.abortStart?.();
+    this.abortStart = undefined;
     this.state = 'dead';
     await this.thread.terminate();
   }

@@ -452,11 +452,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       },
       (err: SluiceError) => {
         gen.workers.delete(w);
-        this.emit('worker-start-failed', err);
         if (gen !== this.current || this.stopped) {
+          // Stopped on purpose (reload or close) while starting: nothing to report or retry.
           this.checkDrained(gen);
           return;
         }
+        this.emit('worker-start-failed', err);
         // The engine started before with the same options, so this is likely transient (memory,
         // CPU starvation); keep trying with backoff rather than running with fewer workers forever.
         const delay = Math.min(RESPAWN_BACKOFF_MAX_MS, 250 * 2 ** gen.consecutiveStartFailures++);

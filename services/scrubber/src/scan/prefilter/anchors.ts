@@ -27,3 +27,19 @@ export const ANCHOR_COUNT = 11;
 export const MIN_DIGITS = 7;
 /** Runs of base64 / hex / token chars at least this long. */
 export const MIN_TOKEN_RUN = 16;
+/** Hex digits in a run separated by single `:` / `-` (>= 5 separators): a MAC address has 12. */
+export const MIN_SEPARATED_HEX = 12;
+
+/*
+ * Anchor semantics (for rule authors; the window around a hit is +-(maxLength [+ context.window])):
+ * - digits:  >= 7 digits, single/double separators (space - . ( ) +) allowed between them.
+ * - email:   an `@`.
+ * - entropy: a run of [A-Za-z0-9+/=_-] of >= 16 chars containing a digit and a letter.
+ * - ipv4:    a digit run with >= 3 dots and >= 4 digits.
+ * - ipv6:    a run of hex digits and colons with `::` or >= 5 colons.
+ * - iban:    two capitals followed by two digits.
+ * - hex:     >= 16 contiguous hex digits, or >= 12 hex digits with >= 5 single `:`/`-` separators.
+ * - base64:  a run of [A-Za-z0-9+/=_-] of >= 16 chars.
+ * - uuid:    such a run of >= 36 chars containing `-`.
+ * Alphanumeric ids without long digit runs (licence numbers, CURP) need keywords or `entropy`.
+ */

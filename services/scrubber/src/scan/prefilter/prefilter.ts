@@ -1,5 +1,5 @@
 import { AhoCorasick } from './aho-corasick';
-import { Anchor, ANCHOR_COUNT, MIN_DIGITS, MIN_TOKEN_RUN } from './anchors';
+import { Anchor, ANCHOR_COUNT, MIN_DIGITS, MIN_SEPARATED_HEX, MIN_TOKEN_RUN } from './anchors';
 
 /**
  * One pass over the (normalised) text that says which rules can match at all, and where.
@@ -123,6 +123,9 @@ export class Prefilter {
     let tokLen = 0;
     let tokBits = 0;
     let hexLen = 0;
+    let hsStart = 0;
+    let hsDigits = 0;
+    let hsSeps = 0;
     let digStart = 0;
     let digEnd = 0;
     let digits = 0;
@@ -156,11 +159,24 @@ export class Prefilter {
         tokLen = 0;
         tokBits = 0;
       }
-      // Hex runs.
-      if ((k & HEX) !== 0) hexLen++;
-      else if (hexLen !== 0) {
-        if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, i - hexLen, i);
-        hexLen = 0;
+      // Hex runs: contiguous (>= 16), or separated by single ':' / '-' (MAC addresses, key fingerprints).
+      if ((k & HEX) !== 0) {
+        hexLen++;
+        if (hsDigits === 0) hsStart = i;
+        hsDigits++;
+      } else {
+        if (hexLen !== 0) {
+          if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, i - hexLen, i);
+          hexLen = 0;
+        }
+        if (hsDigits !== 0) {
+          if ((c === 58 || c === 45) && hsSeps <= 64 && i > 0 && isHex(text.charCodeAt(i - 1))) hsSeps++;
+          else {
+            if (hsSeps >= 5 && hsDigits >= MIN_SEPARATED_HEX) this.anchor(Anchor.hex, hsStart, i);
+            hsDigits = 0;
+            hsSeps = 0;
+          }
+        }
       }
       // Digit runs with separators; dotted quads.
       if ((k & DIGIT) !== 0) {
@@ -205,6 +221,7 @@ export class Prefilter {
     }
     if (tokLen >= MIN_TOKEN_RUN) this.flushToken(tokStart, n, tokBits);
     if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, n - hexLen, n);
+    if (hsSeps >= 5 && hsDigits >= MIN_SEPARATED_HEX) this.anchor(Anchor.hex, hsStart, n);
     if (digits !== 0) this.flushDigits(digStart, digEnd, digits, dots);
     if (hcLen !== 0 && colons >= 2 && (doubleColon || colons >= 5)) this.anchor(Anchor.ipv6, n - hcLen, n);
     return this.count;
