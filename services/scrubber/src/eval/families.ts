@@ -1,0 +1,121 @@
+import type { Prng } from './prng';
+import { ALNUM, ALPHA, B64, B64URL, DIGITS, HEX, UPPER_ALNUM } from './prng';
+
+/**
+ * Generators of synthetic sensitive values, one per rule family, each embedded in a short
+ * phrase that gives it the context a real paste would have. Every value is random with the
+ * vendor's published shape (and a correct checksum where a validator checks one); none is real.
+ */
+export interface Planted {
+  /** Text around the value; `{}` marks where the value goes. */
+  phrase: string;
+  value: string;
+  category: 'credential' | 'private-key' | 'pii' | 'confidential' | 'network';
+  /** Expected rule id. */
+  ruleFamily: string;
+}
+
+export type Family = (r: Prng) => Planted;
+
+function uuid(r: Prng): string {
+  const h = r.chars(HEX, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+}
+
+/** Luhn check digit for a digit string. */
+export function luhnComplete(body: string): string {
+  for (let c = 0; c < 10; c++) {
+    const d = body + c;
+    let sum = 0;
+    for (let i = 0; i < d.length; i++) {
+      let x = d.charCodeAt(d.length - 1 - i) - 48;
+      if (i % 2 === 1) {
+        x *= 2;
+        if (x > 9) x -= 9;
+      }
+      sum += x;
+    }
+    if (sum % 10 === 0) return d;
+  }
+  return body + '0';
+}
+
+/** ISO 13616 check digits for a country code and BBAN. */
+export function ibanFor(cc: string, bban: string): string {
+  const rearranged = bban + cc + '00';
+  let m = 0;
+  for (const ch of rearranged) {
+    const v = ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const c of v) m = (m * 10 + (c.charCodeAt(0) - 48)) % 97;
+  }
+  return cc + String(98 - m).padStart(2, '0') + bban;
+}
+
+const cred = (ruleFamily: string, phrase: string, value: string): Planted => ({ phrase, value, category: 'credential', ruleFamily });
+const pii = (ruleFamily: string, phrase: string, value: string): Planted => ({ phrase, value, category: 'pii', ruleFamily });
+
+export const FAMILIES: Record<string, Family> = {
+  'aws-access-key-id': (r) => cred('aws-access-key-id', r.pick(['export AWS_ACCESS_KEY_ID={}', 'my key is {} can you check', 'aws_access_key_id = {}']), 'AKIA' + r.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)),
+  'gcp-api-key': (r) => cred('gcp-api-key', r.pick(['GOOGLE_API_KEY={}', 'https://maps.googleapis.com/maps/api/js?key={}&v=3']), 'AIza' + r.chars(B64URL, 35)),
+  'google-oauth-client-secret': (r) => cred('google-oauth-client-secret', '"client_secret": "{}"', 'GOCSPX-' + r.chars(ALNUM, 28)),
+  'azure-storage-account-key': (r) => cred('azure-storage-account-key', 'DefaultEndpointsProtocol=https;AccountName=acmelogs;AccountKey={};EndpointSuffix=core.windows.net', r.chars(B64, 86) + '=='),
+  'digitalocean-personal-access-token': (r) => cred('digitalocean-personal-access-token', 'DIGITALOCEAN_TOKEN={}', 'dop_v1_' + r.chars(HEX, 64)),
+  'gitlab-personal-access-token': (r) => cred('gitlab-personal-access-token', r.pick(['PRIVATE-TOKEN: {}', 'use {} for the api']), 'glpat-' + r.chars(ALNUM, 20)),
+  'huggingface-access-token': (r) => cred('huggingface-access-token', r.pick(['HF_TOKEN={}', 'huggingface-cli login --token {}']), 'hf_' + r.chars(ALPHA, 34)),
+  'slack-webhook-url': (r) => cred('slack-webhook-url', 'posting to {} now', `https://hooks.slack.com/services/T${r.chars(UPPER_ALNUM, 8)}/B${r.chars(UPPER_ALNUM, 10)}/${r.chars(ALNUM, 24)}`),
+  'slack-user-token': (r) => cred('slack-user-token', 'SLACK_TOKEN={}', `xoxp-${r.chars(DIGITS, 12)}-${r.chars(DIGITS, 12)}-${r.chars(DIGITS, 13)}-${r.chars(HEX, 32)}`),
+  'stripe-secret-key': (r) => cred('stripe-secret-key', r.pick(['stripe.api_key = "{}"', 'STRIPE_SECRET_KEY={}']), 'sk_live_' + r.chars(ALNUM, r.int(24, 99))),
+  'stripe-webhook-secret': (r) => cred('stripe-webhook-secret', 'STRIPE_WEBHOOK_SECRET={}', 'whsec_' + r.chars(ALNUM, 32)),
+  'shopify-access-token': (r) => cred('shopify-access-token', 'X-Shopify-Access-Token: {}', 'shpat_' + r.chars(HEX, 32)),
+  'sendgrid-api-key': (r) => cred('sendgrid-api-key', 'SENDGRID_API_KEY={}', `SG.${r.chars(B64URL, 22)}.${r.chars(B64URL, 43)}`),
+  'telegram-bot-token': (r) => cred('telegram-bot-token', 'https://api.telegram.org/bot{}/getUpdates', `${r.int(1, 9)}${r.chars(DIGITS, 9)}:AA${r.chars(B64URL, 33)}`),
+  'discord-webhook-url': (r) => cred('discord-webhook-url', 'webhook: {}', `https://discord.com/api/webhooks/1${r.chars(DIGITS, 18)}/${r.chars(B64URL, 68)}`),
+  'groq-api-key': (r) => cred('groq-api-key', 'GROQ_API_KEY={}', 'gsk_' + r.chars(ALNUM, 52)),
+  'replicate-api-token': (r) => cred('replicate-api-token', 'REPLICATE_API_TOKEN={}', 'r8_' + r.chars(ALNUM, 37)),
+  'perplexity-api-key': (r) => cred('perplexity-api-key', 'Authorization: Bearer {}', 'pplx-' + r.chars(ALNUM, 48)),
+  'xai-api-key': (r) => cred('xai-api-key', 'XAI_API_KEY={}', 'xai-' + r.chars(ALNUM, 80)),
+  'openrouter-api-key': (r) => cred('openrouter-api-key', 'key {}', 'sk-or-v1-' + r.chars(HEX, 64)),
+  'dockerhub-access-token': (r) => cred('dockerhub-access-token', 'echo {} | docker login -u acme --password-stdin', 'dckr_pat_' + r.chars(B64URL, 27).replace(/-$/, 'x')),
+  'pypi-upload-token': (r) => cred('pypi-upload-token', 'password = {}', 'pypi-AgEIcHlwaS5vcmc' + r.chars(ALNUM, 120)),
+  'new-relic-user-api-key': (r) => cred('new-relic-user-api-key', 'NEW_RELIC_API_KEY={}', 'NRAK-' + r.chars(UPPER_ALNUM, 27)),
+  'grafana-service-account-token': (r) => cred('grafana-service-account-token', 'Authorization: Bearer {}', `glsa_${r.chars(ALNUM, 32)}_${r.chars(HEX, 8)}`),
+  'vault-service-token': (r) => cred('vault-service-token', 'VAULT_TOKEN={}', 'hvs.CAESI' + r.chars(ALNUM, 90)),
+  'doppler-token': (r) => cred('doppler-token', 'DOPPLER_TOKEN={}', 'dp.st.prd.' + r.chars(ALNUM, 43)),
+  'postman-api-key': (r) => cred('postman-api-key', 'X-Api-Key: {}', `PMAK-${r.chars(HEX, 24)}-${r.chars(HEX, 34)}`),
+  'linear-api-key': (r) => cred('linear-api-key', 'LINEAR_API_KEY={}', 'lin_api_' + r.chars(ALNUM, 40)),
+  'databricks-token': (r) => cred('databricks-token', 'DATABRICKS_TOKEN={}', 'dapi' + r.chars(HEX, 32)),
+  'postgres-uri-password': (r) => cred('postgres-uri-password', `DATABASE_URL=postgres://app:{}@db-${r.int(1, 9)}.acme.io:5432/orders`, r.chars(ALNUM, 20)),
+  'mongodb-uri-password': (r) => cred('mongodb-uri-password', 'mongodb+srv://reader:{}@cluster0.ab1cd.mongodb.net/prod', r.chars(ALNUM, 24)),
+  'url-basic-auth-credentials': (r) => cred('url-basic-auth-credentials', 'git remote set-url origin https://deploy:{}@git.acme.io/acme/app.git', r.chars(ALNUM, 24)),
+  'authorization-bearer-token': (r) => cred('authorization-bearer-token', 'curl -H "Authorization: Bearer {}" https://api.acme.io/v1/me', r.chars(B64URL, 40).replace(/^[-_]/, 'a')),
+  'generic-password-assignment': (r) => cred('generic-password-assignment', r.pick(['db password: {}', 'my password is {}', 'password={}']), r.chars(ALNUM, 6) + r.pick(['#', '!', '&', '%']) + r.chars(ALNUM, 6)),
+  'generic-secret-assignment': (r) => cred('generic-secret-assignment', 'JWT_SECRET={}', r.chars(ALNUM, 40)),
+  'jwt': (r) => cred('jwt', 'Authorization: Bearer {}', `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1LTQ4MjEzIiwiZXhwIjoxNzI5${r.chars(ALNUM, 12)}In0.${r.chars(B64URL, 43).replace(/^[-_]/, 'a')}`),
+  'private-key-pem': (r) => ({ phrase: 'key:\n{}', value: `-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA${r.chars(B64, 48)}\n${r.chars(B64, 64)}\n${r.chars(B64, 64)}\n-----END RSA PRIVATE KEY-----`, category: 'private-key', ruleFamily: 'private-key-pem' }),
+  'openssh-private-key-body': (r) => ({ phrase: 'SSH_KEY={}', value: 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW' + r.chars(B64, 200), category: 'private-key', ruleFamily: 'openssh-private-key-body' }),
+  'email': (r) => pii('email', r.pick(['contact me at {}', 'send it to {} please', 'From: {}']), `${r.pick(['jane.doe', 'm.keller', 'ops-team', 'pat92', 'li.wei'])}${r.int(1, 999)}@${r.pick(['gmail.com', 'acme-mail.de', 'outlook.com', 'proton.me'])}`),
+  'credit-card': (r) => pii('credit-card', r.pick(['card number {} exp 09/27', 'charge {} please']), luhnComplete('4' + r.chars(DIGITS, 14))),
+  'iban': (r) => pii('iban', r.pick(['IBAN: {}', 'wire to {}']), ibanFor('DE', r.chars(DIGITS, 18))),
+  'us-ssn': (r) => pii('us-ssn', 'SSN: {}', `${r.int(100, 665)}-${String(r.int(1, 99)).padStart(2, '0')}-${String(r.int(1, 9999)).padStart(4, '0')}`),
+  'phone-e164': (r) => pii('phone-e164', r.pick(['call me on {}', 'whatsapp {}']), `+44 7${r.chars(DIGITS, 3)} ${r.chars(DIGITS, 6)}`),
+  'phone-us': (r) => pii('phone-us', 'call me at {} tomorrow', `(${r.int(201, 989)}) ${r.int(201, 989)}-${r.chars(DIGITS, 4)}`),
+  'date-of-birth': (r) => pii('date-of-birth', 'DOB: {}', `${String(r.int(1, 28)).padStart(2, '0')}/${String(r.int(1, 12)).padStart(2, '0')}/${r.int(1950, 2005)}`),
+  'uk-national-insurance-number': (r) => pii('uk-national-insurance-number', 'NI number: {}', `${r.pick(['JG', 'AB', 'CE', 'PR', 'TW'])}${r.chars(DIGITS, 6)}${r.pick(['A', 'B', 'C', 'D'])}`),
+  'us-street-address': (r) => pii('us-street-address', 'my address is {}', `${r.int(1, 9999)} ${r.pick(['Maple', 'Oak', 'Cedar Grove', 'Lincoln'])} ${r.pick(['Street', 'Avenue', 'Road', 'Drive'])}`),
+  'passport-number': (r) => pii('passport-number', 'passport no: {}', r.chars(DIGITS, 9)),
+  'ipv4-address': (r) => ({ phrase: r.pick(['client {} connected', 'blocked ip {}']), value: `${r.pick([34, 52, 81, 91, 104, 185])}.${r.int(1, 254)}.${r.int(1, 254)}.${r.int(1, 254)}`, category: 'network', ruleFamily: 'ipv4-address' }),
+  'mac-address': (r) => ({ phrase: 'wlan0 ether {}', value: Array.from({ length: 6 }, () => r.chars(HEX, 2)).join(':').replace(/^(.)(.)/, '3$2'), category: 'network', ruleFamily: 'mac-address' }),
+  'internal-hostname': (r) => ({ phrase: 'connect to {}:5432', value: `${r.pick(['billing-db', 'ledger', 'auth'])}-${r.int(1, 20)}.${r.pick(['prod', 'stg'])}.acme.${r.pick(['corp', 'internal'])}`, category: 'confidential', ruleFamily: 'internal-hostname' }),
+  'confidential-banner': () => ({ phrase: '[{}] Draft reorg plan', value: 'CONFIDENTIAL', category: 'confidential', ruleFamily: 'confidential-banner' }),
+  'internal-use-only-marker': () => ({ phrase: '{}: pricing tiers for next year', value: 'INTERNAL ONLY', category: 'confidential', ruleFamily: 'internal-use-only-marker' }),
+  'do-not-distribute-marker': () => ({ phrase: 'Q3 forecast - {}', value: 'DO NOT DISTRIBUTE', category: 'confidential', ruleFamily: 'do-not-distribute-marker' }),
+};
+
+/** Puts the value into its phrase; returns the text and the value's span in it. */
+export function plant(p: Planted): { text: string; start: number; end: number } {
+  const at = p.phrase.indexOf('{}');
+  const text = p.phrase.slice(0, at) + p.value + p.phrase.slice(at + 2);
+  return { text, start: at, end: at + p.value.length };
+}
+
+export { uuid };
