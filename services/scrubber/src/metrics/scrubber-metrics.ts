@@ -107,10 +107,38 @@ export class ScrubberMetrics {
     labelNames: ['version'] as const,
     registers: [this.registry],
   });
+  /**
+   * Keystroke hold-back (DESIGN.md "Context that spans records"): events held until their typed
+   * text is settled, and how long the oldest has waited. Per input partition, so a stuck session
+   * shows where it is; set by the keystroke rebuilder, removed on revoke like the lag.
+   */
+  readonly keystrokeHeldEvents = new Gauge({
+    name: 'sluice_keystroke_held_events',
+    help: 'Keystroke events held back until their typed text is settled, per input partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly keystrokeOldestHeldAge = new Gauge({
+    name: 'sluice_keystroke_oldest_held_age_seconds',
+    help: 'Age of the oldest held keystroke event (record timestamp to now), per input partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
   readonly assignedPartitions = new Gauge({
     name: 'sluice_assigned_partitions',
     help: 'Input partitions assigned to this instance',
     registers: [this.registry],
+  });
+
+  /** Set by bindReadiness(); read at scrape time so the gauge and /readyz never disagree. */
+  private readiness: (() => boolean) | null = null;
+  readonly ready = new Gauge({
+    name: 'sluice_ready',
+    help: '1 when connected, assigned at least one partition and consuming (same as /readyz)',
+    registers: [this.registry],
+    collect: () => {
+      this.ready.set(this.readiness?.() ? 1 : 0);
+    },
   });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -121,6 +149,10 @@ export class ScrubberMetrics {
     this.poolStats = stats;
   }
 
+  bindReadiness(ready: () => boolean): void {
+    this.readiness = ready;
+  }
+
   setRuleset(version: string): void {
     this.rulesetInfo.reset();
     this.rulesetInfo.set({ version }, 1);
@@ -128,6 +160,9 @@ export class ScrubberMetrics {
 
   /** Per-partition series go away when a partition is revoked. */
   forgetPartition(topic: string, partition: number): void {
-    this.consumerLag.remove({ topic, partition: String(partition) });
+    const labels = { topic, partition: String(partition) };
+    this.consumerLag.remove(labels);
+    this.keystrokeHeldEvents.remove(labels);
+    this.keystrokeOldestHeldAge.remove(labels);
   }
 }
