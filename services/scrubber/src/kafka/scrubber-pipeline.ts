@@ -60,6 +60,7 @@ export class ScrubberPipeline {
   private consuming = false;
   private lastBatchAt = 0;
   private fatal: ((err: Error) => void) | null = null;
+  private lagTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: PipelineDeps) {
     this.producers = new PartitionProducers(deps.kafka, {
@@ -132,6 +133,10 @@ export class ScrubberPipeline {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.consuming = true;
+    // Lag is also set after each batch, but a stalled consumer has no batches: poll the high
+    // watermarks so "lag growing" alerts fire exactly when processing has stopped.
+    this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
+    this.lagTimer.unref();
     logger.info({ sources: config.sources.map((s) => s.topic), group: config.group.id }, 'scrubber consuming');
   }
 
@@ -259,6 +264,32 @@ export class ScrubberPipeline {
     }
   }
 
+  /** sluice_consumer_lag_records = high watermark - committed offset, for every assigned partition. */
+  private async refreshLag(): Promise<void> {
+    const admin = this.admin;
+    if (!admin || this._status !== 'running' || this.assigned.size === 0) return;
+    try {
+      const topics = new Set<string>();
+      for (const key of this.assigned) topics.add(key.slice(0, key.lastIndexOf(':')));
+      const committed = await admin.fetchOffsets({ groupId: this.deps.config.group.id, topics: [...topics] });
+      for (const topic of topics) {
+        const high = await admin.fetchTopicOffsets(topic);
+        const done = committed.find((t) => t.topic === topic)?.partitions ?? [];
+        for (const h of high) {
+          const key = `${topic}:${h.partition}`;
+          // Revoked while we were asking: setting it would resurrect a series forgetPartition removed.
+          if (!this.assigned.has(key)) continue;
+          const c = BigInt(done.find((p) => p.partition === h.partition)?.offset ?? '-1');
+          const lag = BigInt(h.high) - (c < 0n ? BigInt(h.low) : c);
+          this.deps.metrics.consumerLag.set({ topic, partition: String(h.partition) }, Number(lag < 0n ? 0n : lag));
+        }
+      }
+    } catch (err) {
+      // Metrics only: the next refresh (or the next batch) sets it again.
+      this.deps.logger.debug({ err: describeError(err).message }, 'lag refresh failed');
+    }
+  }
+
   private async fetchCommitted(topic: string, partition: number): Promise<bigint> {
     const res = await this.admin!.fetchOffsets({ groupId: this.deps.config.group.id, topics: [topic] });
     const p = res.find((t) => t.topic === topic)?.partitions.find((x) => x.partition === partition);
@@ -294,6 +325,7 @@ export class ScrubberPipeline {
   async stop(): Promise<void> {
     if (this._status === 'stopped') return;
     this._status = 'stopping';
+    if (this.lagTimer) clearInterval(this.lagTimer);
     try {
       await this.consumer?.stop();
       await this.consumer?.disconnect();
@@ -304,6 +336,8 @@ export class ScrubberPipeline {
     }
   }
 }
+
+const LAG_REFRESH_MS = 5_000;
 
 function isDecodeReason(code: string): boolean {
   return code === ErrorCodes.DECODE_FAILED || code === ErrorCodes.UNKNOWN_SCHEMA || code === ErrorCodes.INVALID_UTF8;
