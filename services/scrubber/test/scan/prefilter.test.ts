@@ -58,6 +58,8 @@ describe('Aho-Corasick prefilter', () => {
     ['card 4532 0151 1283 0366 exp', Anchor.digits],
     ['call +1 (415) 555-2671', Anchor.digits],
     ['mail a.b@c.io', Anchor.email],
+    ['n 1234567 ,x@y.io', Anchor.email],
+    ['1234 5678 abc,x@y.io', Anchor.email],
     ['ip 8.8.4.4 ok', Anchor.ipv4],
     ['v6 2001:db8::1 ok', Anchor.ipv6],
     ['iban DE47 3704', Anchor.iban],

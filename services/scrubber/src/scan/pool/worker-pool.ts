@@ -77,6 +77,8 @@ interface Generation {
   /** Pending respawn timers (replacement start failed). */
   respawnTimers: Set<NodeJS.Timeout>;
   consecutiveStartFailures: number;
+  /** Superseded by a reload, failed to start, or closed: its workers are not replaced and get no new tasks. */
+  retired: boolean;
   onDrained: (() => void) | undefined;
 }
 
@@ -105,6 +107,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   private readonly opts: ResolvedPoolOptions;
   private readonly script: string;
   private current: Generation | undefined;
+  /** A generation being started by start() or reload(), not yet dispatched to. */
+  private pending: Generation | undefined;
+  private startCalled = false;
   private readonly retiring = new Set<Generation>();
   private nextGenerationId = 1;
   private nextWorkerId = 1;
@@ -136,13 +141,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
 
   /** Spawns the workers; rejects with SLUICE_ENGINE_START_FAILED (and leaves no thread behind) if any cannot build its engine. */
   async start(): Promise<void> {
-    if (this.current !== undefined) throw new Error('WorkerPool.start() called twice');
-    if (this.closing) throw new SluiceError(ErrorCodes.SHUTTING_DOWN, 'worker pool is closed');
+    if (this.startCalled) throw new Error('WorkerPool.start() called twice');
+    this.startCalled = true;
+    if (this.closing) throw shuttingDown('worker pool is closed');
     const gen = this.newGeneration(this.opts.engineModulePath, this.opts.engineOptions);
     await this.startGeneration(gen);
     if (this.closing) {
       await this.terminateGeneration(gen);
-      throw new SluiceError(ErrorCodes.SHUTTING_DOWN, 'worker pool closed while starting');
+      throw shuttingDown('worker pool closed while starting');
     }
     this.current = gen;
   }
@@ -321,7 +327,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     void w.run(slice, taskBudgetMs(this.opts, task.chars)).then((outcome) => {
       this.onOutcome(task, gen, outcome);
       // An old generation retires each worker as soon as its in-flight chunk is done.
-      if (gen !== this.current && w.isIdle) this.retire(w, gen);
+      if (gen.retired && w.isIdle) this.retire(w, gen);
       this.pump();
     });
   }
@@ -381,6 +387,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
 
   private *generations(): Iterable<Generation> {
     if (this.current !== undefined) yield this.current;
+    if (this.pending !== undefined) yield this.pending;
     yield* this.retiring;
   }
 
@@ -393,6 +400,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       workers: new Set(),
       respawnTimers: new Set(),
       consecutiveStartFailures: 0,
+      retired: false,
       onDrained: undefined,
     };
   }
@@ -416,7 +424,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   private async startGeneration(gen: Generation): Promise<void> {
     const workers: PoolWorker[] = [];
     for (let i = 0; i < this.opts.workers; i++) workers.push(this.spawn(gen));
-    const settled = await Promise.allSettled(workers.map((w) => w.ready));
+    this.pending = gen;
+    const settled = await Promise.allSettled(workers.map((w) => w.ready)).finally(() => (this.pending = undefined));
+    if (this.closing) {
+      await this.terminateGeneration(gen);
+      throw shuttingDown('worker pool closed while its workers were starting');
+    }
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failures.length > 0) {
       await this.terminateGeneration(gen);
@@ -432,14 +445,16 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
 
   private onDeath(w: PoolWorker, gen: Generation, reason: DeathReason): void {
     gen.workers.delete(w);
-    if (gen !== this.current || this.stopped) {
+    if (gen.retired || this.stopped) {
       this.checkDrained(gen);
       return;
     }
-    // Rule 1: replace it. Its chunk is retried by onOutcome as soon as a worker is idle.
+    // Rule 1: replace it (also while its generation is still starting, so a start never ends
+    // short of workers). Its chunk is retried by onOutcome as soon as a worker is idle.
+    // Replace before emitting, so a throwing listener cannot leave the pool a worker short.
     this.restartCount++;
-    this.emit('restart', { workerId: w.id, generation: gen.id, reason: reason.kind, description: describeDeath(reason) });
     this.spawnReplacement(gen);
+    this.emit('restart', { workerId: w.id, generation: gen.id, reason: reason.kind, description: describeDeath(reason) });
   }
 
   private spawnReplacement(gen: Generation): void {
@@ -447,12 +462,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     w.ready.then(
       () => {
         gen.consecutiveStartFailures = 0;
-        if (gen !== this.current || this.stopped) this.retire(w, gen);
+        if (gen.retired || this.stopped) this.retire(w, gen);
         else this.pump();
       },
       (err: SluiceError) => {
         gen.workers.delete(w);
-        if (gen !== this.current || this.stopped) {
+        if (gen.retired || this.stopped) {
           // Stopped on purpose (reload or close) while starting: nothing to report or retry.
           this.checkDrained(gen);
           return;
@@ -463,7 +478,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
         const delay = Math.min(RESPAWN_BACKOFF_MAX_MS, 250 * 2 ** gen.consecutiveStartFailures++);
         const timer = setTimeout(() => {
           gen.respawnTimers.delete(timer);
-          if (gen === this.current && !this.stopped) this.spawnReplacement(gen);
+          if (!gen.retired && !this.stopped) this.spawnReplacement(gen);
         }, delay);
         gen.respawnTimers.add(timer);
       },
@@ -476,13 +491,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   }
 
   private checkDrained(gen: Generation): void {
-    if (gen.workers.size === 0 && gen !== this.current) {
+    if (gen.workers.size === 0 && gen.retired) {
       this.retiring.delete(gen);
       gen.onDrained?.();
     }
   }
 
   private async terminateGeneration(gen: Generation): Promise<void> {
+    gen.retired = true;
     for (const t of gen.respawnTimers) clearTimeout(t);
     gen.respawnTimers.clear();
     const ws = [...gen.workers];
@@ -509,6 +525,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       throw shuttingDown('worker pool closed during reload');
     }
     this.current = gen;
+    old.retired = true;
     this.retiring.add(old);
     const drained = new Promise<void>((resolve) => (old.onDrained = resolve));
     for (const t of old.respawnTimers) clearTimeout(t);

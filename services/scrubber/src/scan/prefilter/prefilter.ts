@@ -18,9 +18,12 @@ const DIGSEP = 32; // space - . ( ) + between digits of cards / phones / SSNs
 const COLON = 64;
 const RARE = 128; // @ % backslash: handled by a switch
 const DASH = 256;
+const SPACE = 512; // whitespace: token delimiter for the fast loop (non-ASCII counts as one too)
 
 const TOKEN = DIGIT | HEXALPHA | UPPER | LOWER | B64SYM;
 const HEX = DIGIT | HEXALPHA;
+/** A token with one of these chars needs the detailed anchor state machines. */
+const INTEREST = DIGIT | RARE | COLON;
 
 const CLS = new Uint16Array(128);
 (function initClasses(): void {
@@ -34,6 +37,7 @@ const CLS = new Uint16Array(128);
   CLS[58]! |= COLON;
   CLS[45]! |= DASH;
   for (const ch of '@%\\') CLS[ch.charCodeAt(0)]! |= RARE;
+  for (const ch of ' \t\n\r\f\v') CLS[ch.charCodeAt(0)]! |= SPACE;
 })();
 
 export class Prefilter {
@@ -103,22 +107,47 @@ export class Prefilter {
     const outStart = this.ac.outStart;
     const outList = this.ac.outList;
     const lengths = this.ac.lengths;
+    const anchors = this.wantAnyAnchor;
     const n = text.length;
     let s = 0;
-    if (!this.wantAnyAnchor) {
-      // Keyword-only loop.
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        s = c < 128 ? next[(s << 7) | c]! : 0;
+    // Anchors: the common char (a lower-case word, a space) only ORs a class mask. A whitespace-
+    // delimited token that has an interesting char (digit, @ % \ :) or is long enough for a
+    // token anchor gets the detailed state machine (detail()), which may run on past the token
+    // (`4532 0151 1283 0366`). detailEnd stops it from running twice over the same chars.
+    let tokStart = 0;
+    let bits = 0;
+    let detailEnd = 0;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      let k = SPACE;
+      if (c < 128) {
+        s = next[(s << 7) | c]!;
         const o = outStart[s]!;
         const oe = outStart[s + 1]!;
         for (let j = o; j < oe; j++) {
           const id = outList[j]!;
           this.push(id, i + 1 - lengths[id]!, i + 1);
         }
+        k = CLS[c]!;
+      } else s = 0;
+      if ((k & SPACE) === 0) {
+        bits |= k;
+        continue;
       }
-      return this.count;
+      if (anchors && ((bits & INTEREST) !== 0 || i - tokStart >= MIN_TOKEN_RUN) && tokStart >= detailEnd) detailEnd = this.detail(text, tokStart);
+      bits = 0;
+      tokStart = i + 1;
     }
+    if (anchors && ((bits & INTEREST) !== 0 || n - tokStart >= MIN_TOKEN_RUN) && tokStart >= detailEnd) this.detail(text, tokStart);
+    return this.count;
+  }
+
+  /**
+   * The anchor state machines from `from` (a token start) until whitespace with every tracker
+   * idle. Returns the index after that whitespace: the next token start it has not seen.
+   */
+  private detail(text: string, from: number): number {
+    const n = text.length;
     let tokStart = 0;
     let tokLen = 0;
     let tokBits = 0;
@@ -135,19 +164,10 @@ export class Prefilter {
     let colons = 0;
     let doubleColon = false;
     let upRun = 0;
-    for (let i = 0; i < n; i++) {
+    let i = from;
+    while (i < n) {
       const c = text.charCodeAt(i);
-      let k = 0;
-      if (c < 128) {
-        s = next[(s << 7) | c]!;
-        const o = outStart[s]!;
-        const oe = outStart[s + 1]!;
-        for (let j = o; j < oe; j++) {
-          const id = outList[j]!;
-          this.push(id, i + 1 - lengths[id]!, i + 1);
-        }
-        k = CLS[c]!;
-      } else s = 0;
+      const k = c < 128 ? CLS[c]! : SPACE;
 
       // Token runs (base64 / entropy / uuid).
       if ((k & TOKEN) !== 0) {
@@ -218,13 +238,16 @@ export class Prefilter {
         doubleColon = false;
       }
       if ((k & RARE) !== 0) this.rare(text, c, i);
+      i++;
+      // Stop on whitespace once every tracker is idle (a digit run may continue over spaces).
+      if ((k & SPACE) !== 0 && digits === 0 && tokLen === 0 && hexLen === 0 && hsDigits === 0 && hcLen === 0) break;
     }
-    if (tokLen >= MIN_TOKEN_RUN) this.flushToken(tokStart, n, tokBits);
-    if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, n - hexLen, n);
-    if (hsSeps >= 5 && hsDigits >= MIN_SEPARATED_HEX) this.anchor(Anchor.hex, hsStart, n);
+    if (tokLen >= MIN_TOKEN_RUN) this.flushToken(tokStart, i, tokBits);
+    if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, i - hexLen, i);
+    if (hsSeps >= 5 && hsDigits >= MIN_SEPARATED_HEX) this.anchor(Anchor.hex, hsStart, i);
     if (digits !== 0) this.flushDigits(digStart, digEnd, digits, dots);
-    if (hcLen !== 0 && colons >= 2 && (doubleColon || colons >= 5)) this.anchor(Anchor.ipv6, n - hcLen, n);
-    return this.count;
+    if (hcLen !== 0 && colons >= 2 && (doubleColon || colons >= 5)) this.anchor(Anchor.ipv6, i - hcLen, i);
+    return i;
   }
 }
 
