@@ -14,10 +14,19 @@ const YAML = require('yaml');
 // Prefer the native re2 binding (same RE2 semantics, no heap ceiling); fall back to re2-wasm.
 // re2-wasm's fixed 16 MiB heap cannot hold the DFA caches of the whole ruleset in one process.
 let RE2;
+let wasm = false;
 try {
   RE2 = require('re2');
 } catch {
+  wasm = true;
   RE2 = require('re2-wasm').RE2;
+}
+/** re2-wasm only: a fresh module instance (own heap) and an empty pattern cache, once per file. */
+function freshRegexHeap() {
+  if (!wasm) return;
+  for (const k of Object.keys(require.cache)) if (k.includes(`${path.sep}re2-wasm${path.sep}`)) delete require.cache[k];
+  RE2 = require('re2-wasm').RE2;
+  reCache.clear();
 }
 
 const CATEGORIES = new Set(['credential', 'private-key', 'pii', 'confidential', 'network']);
@@ -222,6 +231,7 @@ function reject(rule, text, mStart, mLen, secret, sStart) {
 }
 
 function checkFile(file, seen, problems) {
+  freshRegexHeap();
   const doc = YAML.parse(fs.readFileSync(file, 'utf8'));
   let count = 0;
   const byCat = {};
