@@ -156,6 +156,24 @@ describe('WorkerPool reload', () => {
     expect(await pool.scanBatch(makeRecords(5))).toHaveLength(5);
   });
 
+  it('retries on the new generation a chunk whose old worker dies while draining, without replacing it', async () => {
+    const g = makeGate();
+    const pool = await startPool({ workers: 1, maxChunkRecords: 10, engineOptions: { gate: g.gate, behaviour: 'throw' } });
+    const batch = pool.scanBatchWithStats(makeRecords(10, { mark: [4] }));
+    await waitFor('the old worker to hold the chunk', () => g.started() === 1);
+    const reloaded = pool.reload({ fingerprintKey: KEY, version: 'fixture-v2' });
+    await waitFor('dispatch to switch to generation 2', () => pool.generation === 2);
+    g.open(); // the old worker resumes, reaches record 4 and throws
+
+    const { results, stats } = await batch;
+    await reloaded;
+    expect(results.every((r) => r.ok)).toBe(true); // generation 2 does not misbehave
+    expect(new Set(stats.rulesetVersions)).toEqual(new Set(['fixture-v2']));
+    expect(stats.retries).toBe(1);
+    expect(pool.restarts).toBe(0); // a retired generation is not refilled
+    expect(pool.workerCount).toBe(1);
+  });
+
   it('keeps the old generation when the new one fails to start', async () => {
     const pool = await startPool({});
     const err = (await pool.reload({ fingerprintKey: KEY, construct: 'fail' }).catch((e: unknown) => e)) as SluiceError;
