@@ -70,6 +70,8 @@ export class AuditWriter {
         instanceId: this.instanceId,
         decidedAtMs: now,
         offsetRangeEnd: null,
+        releasedBy: null,
+        releasedFrom: null,
       });
       out[i] = { key, value, partition: auditPartition };
     }

@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { runScrubber } from './run-command';
 import { generateKeys } from './keys-command';
 import { describeError } from '../errors';
+import { registerQuarantineCommand } from './quarantine-command';
+import { registerAuditCommand } from './audit-command';
+import { registerAclCommand } from './acl-command';
 
 const program = new Command();
 program.name('sluice').description('Keeps secrets, personal data and confidential material out of AI training data');
@@ -23,6 +26,10 @@ keys
     const r = generateKeys(o.out, { force: o.force ?? false });
     process.stdout.write(`key id ${r.keyId}\n${r.files.join('\n')}\nGive the scrubber only quarantine-public.pem and fingerprint.key.\n`);
   });
+
+registerQuarantineCommand(program);
+registerAuditCommand(program);
+registerAclCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = describeError(err);

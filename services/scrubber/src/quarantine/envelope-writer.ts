@@ -1,12 +1,13 @@
-import type { KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import type { SchemaRegistry } from '../codec/schema-registry';
 import { encodeAvro } from '../codec/record-codec';
 import type { LocatedFinding } from '../route/decide';
 import type { HeaderList } from '../route/headers';
-import { encryptPayload } from './payload-cipher';
+import { encryptPayload, encryptWithDataKey } from './payload-cipher';
 
 /** Registry ids of the schemas Sluice writes (schemas/registry.json). */
-export const SchemaIds = { envelope: 3, audit: 4, quarantinedRecord: 5 } as const;
+export const SchemaIds = { envelope: 3, audit: 4, quarantinedRecord: 5, dataKey: 6 } as const;
+export const DATA_KEY_VERSION = 1;
 export const ENVELOPE_VERSION = 1;
 
 export interface EnvelopeInput {
@@ -22,9 +23,30 @@ export interface EnvelopeInput {
   rulesetVersion: string;
 }
 
-/** The additional authenticated data that binds a ciphertext to its source record. */
-export function payloadAad(plaintextSchemaId: number, topic: string, partition: number, offset: string): Buffer {
-  return Buffer.from(`${plaintextSchemaId}|${topic}/${partition}/${offset}`, 'utf8');
+/**
+ * The additional authenticated data that binds a ciphertext to its source record (and, in the
+ * data-key layout, to its envelope id, which is also the key of its data-key record).
+ */
+export function payloadAad(plaintextSchemaId: number, topic: string, partition: number, offset: string, envelopeId?: string | null): Buffer {
+  const base = `${plaintextSchemaId}|${topic}/${partition}/${offset}`;
+  return Buffer.from(envelopeId ? `${base}|${envelopeId}` : base, 'utf8');
+}
+
+export interface EnvelopeWriterOptions {
+  /**
+   * Crypto-shredding: write each payload's data key, wrapped, to this compacted topic (keyed by
+   * envelope id, in the same transaction) instead of deriving it from the envelope. Null/absent:
+   * the self-contained ECIES layout.
+   */
+  dataKeyTopic?: string | null;
+}
+
+/** What one quarantined record produces: the envelope, and its data-key record in the data-key layout. */
+export interface WrittenEnvelope {
+  envelopeId: string;
+  value: Buffer;
+  /** Key and value of the data-key record (value encodes io.sluice.QuarantineDataKey); null in the inline layout. */
+  dataKey: { topic: string; key: Buffer; value: Buffer } | null;
 }
 
 /** Builds QuarantineEnvelope records; the original bytes are only ever written encrypted. */
@@ -34,18 +56,62 @@ export class EnvelopeWriter {
     private readonly publicKey: KeyObject,
     private readonly keyId: string,
     private readonly instanceId: string,
+    private readonly options: EnvelopeWriterOptions = {},
   ) {}
 
+  /** True when payload data keys go to a separate topic (see EnvelopeWriterOptions.dataKeyTopic). */
+  get dataKeyTopic(): string | null {
+    return this.options.dataKeyTopic ?? null;
+  }
+
+  /** The envelope bytes. Only for the inline layout: the data-key layout needs writeRecord(). */
   write(input: EnvelopeInput): Buffer {
+    if (this.dataKeyTopic) throw new Error('EnvelopeWriter.write() would drop the data key; use writeRecord()');
+    return this.writeRecord(input).value;
+  }
+
+  writeRecord(input: EnvelopeInput): WrittenEnvelope {
     const { source } = input;
+    const envelopeId = randomBytes(16).toString('hex');
+    const dataKeyTopic = this.dataKeyTopic;
     let payload: Record<string, unknown>;
-    if (input.carry) {
-      const plaintext = encodeAvro(this.registry, SchemaIds.quarantinedRecord, {
-        key: input.original.key,
-        value: input.original.value,
-        headers: input.original.headers.map((h) => ({ key: h.name, value: h.value })),
-        timestampMs: source.timestampMs,
-      });
+    let dataKey: WrittenEnvelope['dataKey'] = null;
+    if (input.carry && dataKeyTopic) {
+      const plaintext = this.plaintext(input);
+      const aad = payloadAad(SchemaIds.quarantinedRecord, source.topic, source.partition, source.offset, envelopeId);
+      const enc = encryptWithDataKey(this.publicKey, this.keyId, plaintext, aad, envelopeId);
+      plaintext.fill(0);
+      payload = {
+        'io.sluice.EncryptedPayload': {
+          keyId: this.keyId,
+          alg: enc.payload.alg,
+          // No key material in the envelope: the wrapped data key lives only in dataKeyTopic.
+          ephemeralPublicKey: Buffer.alloc(0),
+          iv: enc.payload.iv,
+          tag: enc.payload.tag,
+          plaintextSchemaId: SchemaIds.quarantinedRecord,
+          ciphertext: enc.payload.ciphertext,
+        },
+      };
+      const w = enc.wrappedKey;
+      dataKey = {
+        topic: dataKeyTopic,
+        key: Buffer.from(envelopeId),
+        value: encodeAvro(this.registry, SchemaIds.dataKey, {
+          keyVersion: DATA_KEY_VERSION,
+          envelopeId,
+          source: `${source.topic}/${source.partition}/${source.offset}`,
+          keyId: w.keyId,
+          alg: w.alg,
+          ephemeralPublicKey: w.ephemeralPublicKey,
+          iv: w.iv,
+          tag: w.tag,
+          wrappedKey: w.ciphertext,
+          createdAtMs: Date.now(),
+        }),
+      };
+    } else if (input.carry) {
+      const plaintext = this.plaintext(input);
       const enc = encryptPayload(
         this.publicKey,
         this.keyId,
@@ -73,7 +139,7 @@ export class EnvelopeWriter {
         },
       };
     }
-    return encodeAvro(this.registry, SchemaIds.envelope, {
+    const value = encodeAvro(this.registry, SchemaIds.envelope, {
       envelopeVersion: ENVELOPE_VERSION,
       source: {
         topic: source.topic,
@@ -93,11 +159,24 @@ export class EnvelopeWriter {
         end: f.end,
         fingerprint: f.fingerprint,
         preview: f.preview,
+        label: f.label,
       })),
       rulesetVersion: input.rulesetVersion,
       instanceId: this.instanceId,
       payload,
       decidedAtMs: Date.now(),
+      envelopeId,
+      dataKeyTopic: dataKey ? dataKeyTopic : null,
+    });
+    return { envelopeId, value, dataKey };
+  }
+
+  private plaintext(input: EnvelopeInput): Buffer {
+    return encodeAvro(this.registry, SchemaIds.quarantinedRecord, {
+      key: input.original.key,
+      value: input.original.value,
+      headers: input.original.headers.map((h) => ({ key: h.name, value: h.value })),
+      timestampMs: input.source.timestampMs,
     });
   }
 }

@@ -81,3 +81,68 @@ export function decryptPayload(privateKey: KeyObject, payload: EncryptedPayload,
     });
   }
 }
+
+/**
+ * Crypto-shredding layout (envelope `dataKeyTopic` set): the payload is encrypted under a random
+ * per-record AES-256-GCM data key (DEK); the DEK itself is wrapped to the recipient key with the
+ * ECIES above and stored apart from the envelope, in a compacted topic keyed by the envelope id.
+ * Deleting that one key record (a tombstone) makes exactly this payload unreadable for good,
+ * private key or not, without rewriting the quarantine topic.
+ */
+export const DEK_PAYLOAD_ALG = 'AES-256-GCM+WRAPPED-DEK';
+
+export interface DataKeyEncrypted {
+  /** Envelope part: no key material at all. */
+  payload: { alg: string; iv: Buffer; tag: Buffer; ciphertext: Buffer };
+  /** The DEK wrapped to the recipient key; goes to the data-key topic only. */
+  wrappedKey: EncryptedPayload;
+}
+
+/** The AAD of a wrapped data key: binds it to its envelope id, so a key record cannot be moved. */
+export function dataKeyAad(envelopeId: string): Buffer {
+  return Buffer.from(`dek|${envelopeId}`, 'utf8');
+}
+
+export function encryptWithDataKey(recipient: KeyObject, keyId: string, plaintext: Buffer, aad: Buffer, envelopeId: string): DataKeyEncrypted {
+  const dek = randomBytes(32);
+  try {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', dek, iv);
+    cipher.setAAD(aad);
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    const wrappedKey = encryptPayload(recipient, keyId, dek, dataKeyAad(envelopeId));
+    return { payload: { alg: DEK_PAYLOAD_ALG, iv, tag, ciphertext }, wrappedKey };
+  } finally {
+    dek.fill(0);
+  }
+}
+
+/** Unwraps the DEK with the private key, then opens the payload. Throws SLUICE_DECRYPT_FAILED. */
+export function decryptWithDataKey(
+  privateKey: KeyObject,
+  payload: { alg: string; iv: Buffer; tag: Buffer; ciphertext: Buffer },
+  wrappedKey: EncryptedPayload,
+  aad: Buffer,
+  envelopeId: string,
+): Buffer {
+  if (payload.alg !== DEK_PAYLOAD_ALG) {
+    throw new SluiceError(ErrorCodes.DECRYPT_FAILED, `unsupported payload algorithm ${payload.alg}`, {
+      hint: `this version of sluice reads ${PAYLOAD_ALG} and ${DEK_PAYLOAD_ALG}`,
+    });
+  }
+  const dek = decryptPayload(privateKey, wrappedKey, dataKeyAad(envelopeId));
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', dek, payload.iv);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(payload.tag);
+    return Buffer.concat([decipher.update(payload.ciphertext), decipher.final()]);
+  } catch (err) {
+    throw new SluiceError(ErrorCodes.DECRYPT_FAILED, `cannot decrypt payload of envelope ${envelopeId} with its data key`, {
+      hint: 'the data key record does not belong to this envelope, or the envelope was tampered with',
+      cause: err,
+    });
+  } finally {
+    dek.fill(0);
+  }
+}
