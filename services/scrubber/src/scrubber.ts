@@ -76,7 +76,9 @@ export class Scrubber {
     logger.info({ ruleset: scanner.rulesetVersion }, 'scan engine ready');
 
     const kafka = this.opts.kafka ?? createKafka(config, logger);
-    const envelopes = new EnvelopeWriter(registry, config.quarantinePublicKey, config.secrets.quarantineKeyId, config.instanceId);
+    const envelopes = new EnvelopeWriter(registry, config.quarantinePublicKey, config.secrets.quarantineKeyId, config.instanceId, {
+      dataKeyTopic: config.quarantine.dataKeys === 'topic' ? config.quarantine.dataKeyTopic : null,
+    });
     const rulesetVersion = () => scanner.rulesetVersion;
     const processors = new Map<string, BatchProcessor>();
     for (const source of config.sources) {

@@ -88,6 +88,18 @@ export const configSchema = z.strictObject({
       { name: 'chat', topic: 'raw.chat', format: 'avro', kind: 'chat', outputs: {} },
     ]),
   auditTopic: z.string().min(1).default('sluice.audit'),
+  /**
+   * Where each quarantined payload's data key lives (docs/security.md, crypto-shredding).
+   * `inline`: derived from an ephemeral key in the envelope (self-contained; deleting it means
+   * rewriting the topic). `topic`: a random per-record key, wrapped to security's key, in the
+   * compacted `dataKeyTopic` (same transaction); a tombstone there shreds exactly that payload.
+   */
+  quarantine: z
+    .strictObject({
+      dataKeys: z.enum(['inline', 'topic']).default('inline'),
+      dataKeyTopic: z.string().min(1).default('sluice.quarantine.keys'),
+    })
+    .default({ dataKeys: 'inline', dataKeyTopic: 'sluice.quarantine.keys' }),
   topics: z
     .strictObject({
       /** Create missing output topics at start (same partition count as the source); else validate only. */

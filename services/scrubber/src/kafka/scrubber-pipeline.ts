@@ -7,6 +7,7 @@ import type { AuditWriter } from '../audit/audit-writer';
 import type { ScrubberMetrics } from '../metrics/scrubber-metrics';
 import { PartitionProducers } from './partition-producers';
 import { ensureTopics, type TopicLayout } from './topic-setup';
+import { ensureDataKeyTopic } from '../quarantine/data-key-store';
 
 interface PartitionState {
   /** Consumer-group generation this partition's producer was initialised in. */
@@ -98,6 +99,9 @@ export class ScrubberPipeline {
     this.admin = kafka.admin();
     await this.admin.connect();
     this.layout = await ensureTopics(this.admin, config, logger);
+    if (config.quarantine.dataKeys === 'topic') {
+      await ensureDataKeyTopic(this.admin, { topic: config.quarantine.dataKeyTopic, create: config.topics.create, replicationFactor: config.topics.replicationFactor }, logger);
+    }
 
     const consumer = kafka.consumer({
       groupId: config.group.id,

@@ -171,12 +171,15 @@ export class BatchProcessor {
       const p = pendings[i]!;
       let decision = decisions[i]!;
       let out: OutputMessage;
+      // Companion messages of this record's output (the quarantine data key), same transaction.
+      const extra: OutputMessage[] = [];
       try {
-        out = this.build(topic, partition, p, decision);
+        out = this.build(topic, partition, p, decision, extra);
       } catch (err) {
         // Anything that goes wrong while rewriting fails closed to quarantine, with its code.
         decision = { ...failClosed(describeError(err).code), findings: decision.findings };
-        out = this.build(topic, partition, p, decision);
+        extra.length = 0;
+        out = this.build(topic, partition, p, decision, extra);
       }
       outcomes.push({
         offset: p.msg.offset,
@@ -188,6 +191,7 @@ export class BatchProcessor {
         keyFingerprint: p.keyFingerprint,
       });
       outputs.push(out);
+      for (const e of extra) outputs.push(e);
     }
     return { outputs, outcomes, scanNanos };
   }
@@ -202,7 +206,7 @@ export class BatchProcessor {
     return list;
   }
 
-  private build(topic: string, partition: number, p: Pending, d: RecordDecision): OutputMessage {
+  private build(topic: string, partition: number, p: Pending, d: RecordDecision, extra: OutputMessage[]): OutputMessage {
     const { source } = this.opts;
     if (d.verdict === 'clean') {
       // Clean records keep their bytes unchanged.
@@ -215,7 +219,7 @@ export class BatchProcessor {
       };
     }
     if (d.verdict === 'redacted') return this.buildRedacted(topic, partition, p, d);
-    return this.buildQuarantine(topic, partition, p, d);
+    return this.buildQuarantine(topic, partition, p, d, extra);
   }
 
   private buildRedacted(topic: string, partition: number, p: Pending, d: RecordDecision): OutputMessage {
@@ -256,9 +260,9 @@ export class BatchProcessor {
     };
   }
 
-  private buildQuarantine(topic: string, partition: number, p: Pending, d: RecordDecision): OutputMessage {
+  private buildQuarantine(topic: string, partition: number, p: Pending, d: RecordDecision, extra: OutputMessage[]): OutputMessage {
     const keyFingerprint = p.keyFingerprint;
-    const value = this.opts.envelopes.write({
+    const written = this.opts.envelopes.writeRecord({
       source: {
         topic,
         partition,
@@ -274,6 +278,10 @@ export class BatchProcessor {
       sha256: d.reason === ErrorCodes.TOO_LARGE ? sha256Hex(p) : null,
       rulesetVersion: this.opts.rulesetVersion(),
     });
+    // Crypto-shredding layout: the wrapped data key goes to its compacted topic (one partition,
+    // see quarantine/data-key-store.ts) in the same transaction as the envelope.
+    if (written.dataKey) extra.push({ topic: written.dataKey.topic, partition: 0, key: written.dataKey.key, value: written.dataKey.value, headers: {} });
+    const value = written.value;
     return {
       topic: this.opts.source.outputs.quarantine,
       partition,
