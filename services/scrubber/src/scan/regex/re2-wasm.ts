@@ -57,7 +57,14 @@ function loadFreshModule(): WasmModule {
     factory = new Function('exports', 'require', 'module', '__filename', '__dirname', src) as ModuleFactory;
   }
   const mod = { exports: {} };
-  factory(mod.exports, require, mod, resolved, dirname(resolved));
+  try {
+    factory(mod.exports, require, mod, resolved, dirname(resolved));
+  } catch (err) {
+    throw new SluiceError(ErrorCodes.CONFIG_INVALID, 're2-wasm module could not be instantiated', { hint: 'reinstall re2-wasm (npm ci)', cause: err });
+  }
+  if (typeof (mod.exports as Partial<WasmModule>).WrappedRE2 !== 'function') {
+    throw new SluiceError(ErrorCodes.CONFIG_INVALID, 're2-wasm module has no WrappedRE2 export', { hint: 'unsupported re2-wasm version; expected 1.x' });
+  }
   return mod.exports as WasmModule;
 }
 

@@ -81,12 +81,14 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
   try {
     pattern = engine.compile(spec.pattern, { caseInsensitive: spec.caseInsensitive, secretGroup: spec.secretGroup });
   } catch (err) {
+    if (err instanceof SluiceError) throw err; // the regex engine itself failed, not the pattern
     throw invalid(`${name}: rule '${spec.id}': key 'pattern' does not compile as RE2: ${(err as Error).message}`, 'RE2 syntax: no backreferences or lookaround');
   }
   const allowPatterns = spec.allowlist.patterns.map((p, i) => {
     try {
       return engine.compile(p, { caseInsensitive: false, secretGroup: 0 });
     } catch (err) {
+      if (err instanceof SluiceError) throw err;
       throw invalid(`${name}: rule '${spec.id}': key 'allowlist.patterns.${i}' does not compile as RE2: ${(err as Error).message}`);
     }
   });
