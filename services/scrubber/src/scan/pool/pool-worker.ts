@@ -14,7 +14,9 @@ export type DeathReason =
   | { kind: 'out-of-memory' }
   | { kind: 'exit'; exitCode: number }
   | { kind: 'timeout'; budgetMs: number }
-  | { kind: 'protocol'; detail: string };
+  | { kind: 'protocol'; detail: string }
+  /** The records could not be posted (not structured-cloneable); the worker itself is fine. */
+  | { kind: 'unsendable'; errorName: string };
 
 export type TaskOutcome =
   | { ok: true; results: RecordScanResult[]; counters: ChunkCounters }
@@ -129,11 +131,17 @@ export class PoolWorker {
     return new Promise<TaskOutcome>((resolve) => {
       const timer = setTimeout(() => this.die({ kind: 'timeout', budgetMs }), budgetMs);
       this.task = { id, expected: records.length, resolve, timer };
-      if (this.spawn.transport === 'transfer') {
-        const encoded = encoder.encode(JSON.stringify(records));
-        this.thread.postMessage({ type: 'scan-encoded', taskId: id, encoded } satisfies MainToWorker, [encoded.buffer]);
-      } else {
-        this.thread.postMessage({ type: 'scan', taskId: id, records } satisfies MainToWorker);
+      try {
+        if (this.spawn.transport === 'transfer') {
+          const encoded = encoder.encode(JSON.stringify(records));
+          this.thread.postMessage({ type: 'scan-encoded', taskId: id, encoded } satisfies MainToWorker, [encoded.buffer]);
+        } else {
+          this.thread.postMessage({ type: 'scan', taskId: id, records } satisfies MainToWorker);
+        }
+      } catch (err) {
+        // Nothing reached the thread, so it stays usable; the pool isolates the record that cannot be sent.
+        this.state = 'idle';
+        this.settle({ ok: false, reason: { kind: 'unsendable', errorName: err instanceof Error ? err.name : typeof err } });
       }
     });
   }
@@ -198,5 +206,7 @@ export function describeDeath(reason: DeathReason): string {
       return `scan exceeded its ${reason.budgetMs} ms budget`;
     case 'protocol':
       return `worker protocol violation: ${reason.detail}`;
+    case 'unsendable':
+      return `record could not be sent to a worker (${reason.errorName})`;
   }
 }

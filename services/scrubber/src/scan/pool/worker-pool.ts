@@ -12,6 +12,8 @@
  *  4. A one-record task that fails on its last attempt is answered
  *     `{ ok: false, code: SLUICE_SCAN_TIMEOUT | SLUICE_WORKER_CRASHED }` (the pipeline
  *     quarantines it: fail closed); every other record gets its normal result.
+ *     A record that cannot even be posted to a worker (not cloneable) goes the same way
+ *     with SLUICE_SCAN_FAILED, without costing a restart.
  * Every input record gets exactly one result, or the whole batch rejects (only on close()).
  */
 import { EventEmitter } from 'node:events';
@@ -361,7 +363,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       this.queue.unshift(...singles);
     } else {
       // Rule 4: this record is the offender.
-      const code = outcome.reason.kind === 'timeout' ? ErrorCodes.SCAN_TIMEOUT : ErrorCodes.WORKER_CRASHED;
+      const kind = outcome.reason.kind;
+      const code = kind === 'timeout' ? ErrorCodes.SCAN_TIMEOUT : kind === 'unsendable' ? ErrorCodes.SCAN_FAILED : ErrorCodes.WORKER_CRASHED;
       batch.results[task.start] = { ok: false, code, message: `record not scanned: ${describeDeath(outcome.reason)} on every attempt` };
       batch.stats.rulesetVersions[task.start] = gen.rulesetVersion;
       batch.stats.failed[code] = (batch.stats.failed[code] ?? 0) + 1;

@@ -82,3 +82,14 @@ it('several offending records in different chunks each fail alone', async () => 
   const results = await pool.scanBatch(makeRecords(30, { mark: marks }));
   results.forEach((r, i) => expect(r.ok).toBe(!marks.includes(i)));
 });
+
+it('a record that cannot be posted to a worker fails alone with SCAN_FAILED, without a restart', async () => {
+  const pool = new WorkerPool({ engineModulePath: FIXTURE_ENGINE, engineOptions: { fingerprintKey: KEY }, workers: 1, maxChunkRecords: 10 });
+  pools.push(pool);
+  await pool.start();
+  const records = makeRecords(6);
+  (records[2]!.texts[0] as { text: unknown }).text = () => 'not data'; // not structured-cloneable
+  const results = await pool.scanBatch(records);
+  expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'ok', ErrorCodes.SCAN_FAILED, 'ok', 'ok', 'ok']);
+  expect(pool.restarts).toBe(0);
+});
