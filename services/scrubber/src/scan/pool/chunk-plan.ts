@@ -25,7 +25,12 @@ export function recordChars(req: RecordScanRequest): number {
  * than that becomes a chunk of its own). A small batch is spread over all workers rather than
  * packed into one chunk, so its latency is not that of one thread.
  */
-export function planChunks(records: RecordScanRequest[], workers: number, maxRecords: number, maxChars: number): ChunkRange[] {
+export function planChunks(
+  records: RecordScanRequest[],
+  workers: number,
+  maxRecords: number,
+  maxChars: number,
+): ChunkRange[] {
   const perChunk = Math.max(1, Math.min(maxRecords, Math.ceil(records.length / Math.max(1, workers))));
   const chunks: ChunkRange[] = [];
   let start = 0;

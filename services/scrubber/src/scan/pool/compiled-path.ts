@@ -14,23 +14,33 @@ export function compiledPath(file: string, what: string): string {
   let out = file;
   if (file.endsWith('.ts')) {
     const at = file.lastIndexOf('/src/');
-    if (at < 0) throw new SluiceError(ErrorCodes.BUILD_MISSING, `${what}: cannot map ${file} to a compiled file (no /src/ in the path)`);
+    if (at < 0)
+      throw new SluiceError(
+        ErrorCodes.BUILD_MISSING,
+        `${what}: cannot map ${file} to a compiled file (no /src/ in the path)`,
+      );
     out = `${file.slice(0, at)}/dist/${file.slice(at + '/src/'.length, -'.ts'.length)}.js`;
   }
   if (!existsSync(out)) {
-    throw new SluiceError(ErrorCodes.BUILD_MISSING, `${what} not found at ${out}`, { hint: 'run `npm run build` (or `npx tsc -b services/scrubber`) first' });
+    throw new SluiceError(ErrorCodes.BUILD_MISSING, `${what} not found at ${out}`, {
+      hint: 'run `npm run build` (or `npx tsc -b services/scrubber`) first',
+    });
   }
   return out;
 }
 
 /** The worker entry, compiled. */
 export function scanWorkerScript(): string {
-  const self = __filename.endsWith('.ts') ? join(__dirname, 'scan-worker.ts') : join(__dirname, 'scan-worker.js');
+  const self = __filename.endsWith('.ts')
+    ? join(__dirname, 'scan-worker.ts')
+    : join(__dirname, 'scan-worker.js');
   return compiledPath(self, 'scan worker script');
 }
 
 /** The production engine (`scan/engine`), compiled; used when no engine module is configured. */
 export function defaultEngineModule(): string {
-  const self = __filename.endsWith('.ts') ? join(__dirname, '..', 'engine.ts') : join(__dirname, '..', 'engine.js');
+  const self = __filename.endsWith('.ts')
+    ? join(__dirname, '..', 'engine.ts')
+    : join(__dirname, '..', 'engine.js');
   return compiledPath(self, 'scan engine module');
 }

@@ -35,16 +35,23 @@ function isLoadedEngine(value: unknown): value is LoadedEngine {
  * either may return the engine or a promise of it. Throws a plain Error naming the module
  * (never the options: they hold the fingerprint key).
  */
-export async function createEngineFromModule(modulePath: string, options: Record<string, unknown>): Promise<LoadedEngine> {
+export async function createEngineFromModule(
+  modulePath: string,
+  options: Record<string, unknown>,
+): Promise<LoadedEngine> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the path is only known at run time
   const mod = require(modulePath) as Record<string, unknown>;
   const factory = pickFactory(mod);
   if (factory === undefined) {
-    throw new Error(`engine module ${modulePath} exports neither createScanEngine(options) nor ScanEngine.create(options)`);
+    throw new Error(
+      `engine module ${modulePath} exports neither createScanEngine(options) nor ScanEngine.create(options)`,
+    );
   }
   const engine = await factory(options);
   if (!isLoadedEngine(engine)) {
-    throw new Error(`engine module ${modulePath} returned something without scanRecord() and a string rulesetVersion`);
+    throw new Error(
+      `engine module ${modulePath} returned something without scanRecord() and a string rulesetVersion`,
+    );
   }
   return engine;
 }

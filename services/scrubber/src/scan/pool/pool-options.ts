@@ -48,14 +48,27 @@ export interface ResolvedPoolOptions {
 }
 
 const KNOWN_KEYS = new Set<string>([
-  'engineOptions', 'engineModulePath', 'workers', 'maxQueuedBatches', 'maxChunkRecords', 'maxChunkChars',
-  'taskTimeoutBaseMs', 'taskTimeoutPerMiBMs', 'startTimeoutMs', 'maxOldGenerationSizeMb', 'transport', 'closeTimeoutMs',
+  'engineOptions',
+  'engineModulePath',
+  'workers',
+  'maxQueuedBatches',
+  'maxChunkRecords',
+  'maxChunkChars',
+  'taskTimeoutBaseMs',
+  'taskTimeoutPerMiBMs',
+  'startTimeoutMs',
+  'maxOldGenerationSizeMb',
+  'transport',
+  'closeTimeoutMs',
 ]);
 
 function invalid(key: string, value: unknown, expected: string): SluiceError {
   // Only the type/number is echoed: engineOptions may hold key material.
   const shown = typeof value === 'number' || typeof value === 'string' ? JSON.stringify(value) : typeof value;
-  return new SluiceError(ErrorCodes.CONFIG_INVALID, `worker pool option ${key} = ${shown} is invalid: expected ${expected}`);
+  return new SluiceError(
+    ErrorCodes.CONFIG_INVALID,
+    `worker pool option ${key} = ${shown} is invalid: expected ${expected}`,
+  );
 }
 
 function int(opts: WorkerPoolOptions, key: keyof WorkerPoolOptions, dflt: number, min: number): number {
@@ -73,7 +86,11 @@ export function assertCloneable(engineOptions: unknown, key = 'engineOptions'): 
   try {
     structuredClone(engineOptions);
   } catch (err) {
-    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `worker pool option ${key} cannot be sent to a worker thread: expected plain data (strings, numbers, Buffers, arrays, objects), no functions or class instances`, { cause: err });
+    throw new SluiceError(
+      ErrorCodes.CONFIG_INVALID,
+      `worker pool option ${key} cannot be sent to a worker thread: expected plain data (strings, numbers, Buffers, arrays, objects), no functions or class instances`,
+      { cause: err },
+    );
   }
   return engineOptions as Record<string, unknown>;
 }
@@ -81,15 +98,22 @@ export function assertCloneable(engineOptions: unknown, key = 'engineOptions'): 
 export function resolvePoolOptions(opts: WorkerPoolOptions): ResolvedPoolOptions {
   for (const k of Object.keys(opts)) {
     if (!KNOWN_KEYS.has(k)) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `unknown worker pool option ${k}: expected one of ${[...KNOWN_KEYS].join(', ')}`);
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `unknown worker pool option ${k}: expected one of ${[...KNOWN_KEYS].join(', ')}`,
+      );
     }
   }
   const engineOptions = assertCloneable(opts.engineOptions);
-  if (opts.engineModulePath !== undefined && (typeof opts.engineModulePath !== 'string' || opts.engineModulePath === '')) {
+  if (
+    opts.engineModulePath !== undefined &&
+    (typeof opts.engineModulePath !== 'string' || opts.engineModulePath === '')
+  ) {
     throw invalid('engineModulePath', opts.engineModulePath, 'an absolute path to a CommonJS engine module');
   }
   const transport = opts.transport ?? 'clone';
-  if (transport !== 'clone' && transport !== 'transfer') throw invalid('transport', transport, "'clone' or 'transfer'");
+  if (transport !== 'clone' && transport !== 'transfer')
+    throw invalid('transport', transport, "'clone' or 'transfer'");
   return Object.freeze({
     engineOptions,
     engineModulePath: opts.engineModulePath,

@@ -19,8 +19,7 @@ export type DeathReason =
   | { kind: 'unsendable'; errorName: string };
 
 export type TaskOutcome =
-  | { ok: true; results: RecordScanResult[]; counters: ChunkCounters }
-  | { ok: false; reason: DeathReason };
+  { ok: true; results: RecordScanResult[]; counters: ChunkCounters } | { ok: false; reason: DeathReason };
 
 export interface PoolWorkerSpawn {
   id: number;
@@ -47,7 +46,8 @@ export class PoolWorker {
   private readonly thread: Worker;
   private readonly spawn: PoolWorkerSpawn;
   private nextTaskId = 1;
-  private task: { id: number; expected: number; resolve: (o: TaskOutcome) => void; timer: NodeJS.Timeout } | undefined;
+  private task:
+    { id: number; expected: number; resolve: (o: TaskOutcome) => void; timer: NodeJS.Timeout } | undefined;
   private deliberate = false;
   /** Set while starting: clears the start timer and settles `ready` when the pool terminates us first. */
   private abortStart: (() => void) | undefined;
@@ -71,15 +71,30 @@ export class PoolWorker {
         this.state = 'dead';
         this.deliberate = true;
         void this.thread.terminate();
-        reject(new SluiceError(ErrorCodes.ENGINE_START_FAILED, `scan worker ${this.id} (generation ${this.generation}) failed to start: ${message}`, {
-          hint: 'check the rules and engine options; the engine module was ' + spawn.data.engineModulePath,
-          cause,
-        }));
+        reject(
+          new SluiceError(
+            ErrorCodes.ENGINE_START_FAILED,
+            `scan worker ${this.id} (generation ${this.generation}) failed to start: ${message}`,
+            {
+              hint:
+                'check the rules and engine options; the engine module was ' + spawn.data.engineModulePath,
+              cause,
+            },
+          ),
+        );
       };
-      const startTimer = setTimeout(() => fail(`engine not ready within ${spawn.startTimeoutMs} ms`), spawn.startTimeoutMs);
+      const startTimer = setTimeout(
+        () => fail(`engine not ready within ${spawn.startTimeoutMs} ms`),
+        spawn.startTimeoutMs,
+      );
       this.abortStart = () => {
         clearTimeout(startTimer);
-        reject(new SluiceError(ErrorCodes.SHUTTING_DOWN, `scan worker ${this.id} was stopped before its engine was ready`));
+        reject(
+          new SluiceError(
+            ErrorCodes.SHUTTING_DOWN,
+            `scan worker ${this.id} was stopped before its engine was ready`,
+          ),
+        );
       };
       const onMessage = (msg: WorkerToMain): void => {
         if (this.state !== 'starting') return; // terminated by the pool while the engine was building
@@ -134,14 +149,19 @@ export class PoolWorker {
       try {
         if (this.spawn.transport === 'transfer') {
           const encoded = encoder.encode(JSON.stringify(records));
-          this.thread.postMessage({ type: 'scan-encoded', taskId: id, encoded } satisfies MainToWorker, [encoded.buffer]);
+          this.thread.postMessage({ type: 'scan-encoded', taskId: id, encoded } satisfies MainToWorker, [
+            encoded.buffer,
+          ]);
         } else {
           this.thread.postMessage({ type: 'scan', taskId: id, records } satisfies MainToWorker);
         }
       } catch (err) {
         // Nothing reached the thread, so it stays usable; the pool isolates the record that cannot be sent.
         this.state = 'idle';
-        this.settle({ ok: false, reason: { kind: 'unsendable', errorName: err instanceof Error ? err.name : typeof err } });
+        this.settle({
+          ok: false,
+          reason: { kind: 'unsendable', errorName: err instanceof Error ? err.name : typeof err },
+        });
       }
     });
   }
@@ -190,7 +210,8 @@ export class PoolWorker {
 function classifyError(err: Error): DeathReason {
   // Node sets this code when resourceLimits end a thread:
   // https://nodejs.org/api/errors.html#err_worker_out_of_memory
-  if ((err as Error & { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') return { kind: 'out-of-memory' };
+  if ((err as Error & { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY')
+    return { kind: 'out-of-memory' };
   return { kind: 'uncaught', errorName: err.name || 'Error' };
 }
 

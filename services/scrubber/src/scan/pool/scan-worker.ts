@@ -19,14 +19,19 @@ if (port === null) throw new Error('scan-worker must run in a worker thread');
 function reviveBuffers(options: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
-    out[k] = v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
+    out[k] =
+      v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
   }
   return out;
 }
 
 const decoder = new TextDecoder();
 
-function scanChunk(engine: LoadedEngine, records: RecordScanRequest[], started: bigint): { results: RecordScanResult[]; counters: ChunkCounters } {
+function scanChunk(
+  engine: LoadedEngine,
+  records: RecordScanRequest[],
+  started: bigint,
+): { results: RecordScanResult[]; counters: ChunkCounters } {
   const results: RecordScanResult[] = new Array<RecordScanResult>(records.length);
   const ruleHits: Record<string, number> = {};
   let texts = 0;
@@ -68,7 +73,8 @@ async function main(p: NonNullable<typeof parentPort>): Promise<void> {
   }
   p.on('message', (msg: MainToWorker) => {
     const started = process.hrtime.bigint();
-    const records = msg.type === 'scan' ? msg.records : (JSON.parse(decoder.decode(msg.encoded)) as RecordScanRequest[]);
+    const records =
+      msg.type === 'scan' ? msg.records : (JSON.parse(decoder.decode(msg.encoded)) as RecordScanRequest[]);
     const { results, counters } = scanChunk(engine, records, started);
     p.postMessage({ type: 'result', taskId: msg.taskId, results, counters } satisfies WorkerToMain);
   });

@@ -117,7 +117,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
   private nextWorkerId = 1;
   private readonly queue: Task[] = [];
   private readonly inflight = new Set<BatchState>();
-  private readonly roomWaiters: Array<{ records: RecordScanRequest[]; resolve: (p: Promise<BatchScanOutput>) => void; reject: (e: Error) => void }> = [];
+  private readonly roomWaiters: Array<{
+    records: RecordScanRequest[];
+    resolve: (p: Promise<BatchScanOutput>) => void;
+    reject: (e: Error) => void;
+  }> = [];
   private admitted = 0;
   private restartCount = 0;
   private dispatched = 0;
@@ -220,7 +224,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       this.admitted++;
       return this.runAdmitted(records);
     }
-    return new Promise<BatchScanOutput>((resolve, reject) => this.roomWaiters.push({ records, resolve, reject }));
+    return new Promise<BatchScanOutput>((resolve, reject) =>
+      this.roomWaiters.push({ records, resolve, reject }),
+    );
   }
 
   private runAdmitted(records: RecordScanRequest[]): Promise<BatchScanOutput> {
@@ -270,12 +276,20 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     for (const w of this.roomWaiters.splice(0)) w.reject(shuttingDown('worker pool is closing'));
     if (this.inflight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.opts.closeTimeoutMs)));
+      const deadline = new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, this.opts.closeTimeoutMs)),
+      );
       const drained = new Promise<void>((resolve) => (this.onInflightEmpty = resolve));
       await Promise.race([drained, deadline]);
       clearTimeout(timer);
       this.onInflightEmpty = undefined;
-      for (const b of [...this.inflight]) this.finishBatch(b, shuttingDown(`worker pool closed before the batch finished (deadline ${this.opts.closeTimeoutMs} ms)`));
+      for (const b of [...this.inflight])
+        this.finishBatch(
+          b,
+          shuttingDown(
+            `worker pool closed before the batch finished (deadline ${this.opts.closeTimeoutMs} ms)`,
+          ),
+        );
     }
     this.stopped = true;
     this.queue.length = 0;
@@ -291,14 +305,29 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
 
   private runBatch(records: RecordScanRequest[]): Promise<BatchScanOutput> {
     const stats: BatchScanStats = {
-      records: records.length, texts: 0, textChars: 0, findings: 0, ruleHits: {}, scanNanos: 0, workerNanos: 0,
-      tasks: 0, retries: 0, isolations: 0, failed: {}, rulesetVersions: new Array<string>(records.length),
+      records: records.length,
+      texts: 0,
+      textChars: 0,
+      findings: 0,
+      ruleHits: {},
+      scanNanos: 0,
+      workerNanos: 0,
+      tasks: 0,
+      retries: 0,
+      isolations: 0,
+      failed: {},
+      rulesetVersions: new Array<string>(records.length),
     };
     if (records.length === 0) return Promise.resolve({ results: [], stats });
     return new Promise<BatchScanOutput>((resolve, reject) => {
       const batch: BatchState = {
-        records, results: new Array<RecordScanResult | undefined>(records.length), remaining: records.length,
-        stats, done: false, resolve, reject,
+        records,
+        results: new Array<RecordScanResult | undefined>(records.length),
+        remaining: records.length,
+        stats,
+        done: false,
+        resolve,
+        reject,
       };
       this.inflight.add(batch);
       const workers = Math.max(1, this.current!.workers.size);
@@ -364,8 +393,17 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     } else {
       // Rule 4: this record is the offender.
       const kind = outcome.reason.kind;
-      const code = kind === 'timeout' ? ErrorCodes.SCAN_TIMEOUT : kind === 'unsendable' ? ErrorCodes.SCAN_FAILED : ErrorCodes.WORKER_CRASHED;
-      batch.results[task.start] = { ok: false, code, message: `record not scanned: ${describeDeath(outcome.reason)} on every attempt` };
+      const code =
+        kind === 'timeout'
+          ? ErrorCodes.SCAN_TIMEOUT
+          : kind === 'unsendable'
+            ? ErrorCodes.SCAN_FAILED
+            : ErrorCodes.WORKER_CRASHED;
+      batch.results[task.start] = {
+        ok: false,
+        code,
+        message: `record not scanned: ${describeDeath(outcome.reason)} on every attempt`,
+      };
       batch.stats.rulesetVersions[task.start] = gen.rulesetVersion;
       batch.stats.failed[code] = (batch.stats.failed[code] ?? 0) + 1;
       this.complete(batch, 1);
@@ -428,7 +466,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     const workers: PoolWorker[] = [];
     for (let i = 0; i < this.opts.workers; i++) workers.push(this.spawn(gen));
     this.pending = gen;
-    const settled = await Promise.allSettled(workers.map((w) => w.ready)).finally(() => (this.pending = undefined));
+    const settled = await Promise.allSettled(workers.map((w) => w.ready)).finally(
+      () => (this.pending = undefined),
+    );
     if (this.closing) {
       await this.terminateGeneration(gen);
       throw shuttingDown('worker pool closed while its workers were starting');
@@ -457,7 +497,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     // Replace before emitting, so a throwing listener cannot leave the pool a worker short.
     this.restartCount++;
     this.spawnReplacement(gen);
-    this.emit('restart', { workerId: w.id, generation: gen.id, reason: reason.kind, description: describeDeath(reason) });
+    this.emit('restart', {
+      workerId: w.id,
+      generation: gen.id,
+      reason: reason.kind,
+      description: describeDeath(reason),
+    });
   }
 
   private spawnReplacement(gen: Generation): void {
@@ -510,7 +555,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     this.retiring.delete(gen);
   }
 
-  private async doReload(engineOptions: Record<string, unknown>, modulePath: string | undefined): Promise<void> {
+  private async doReload(
+    engineOptions: Record<string, unknown>,
+    modulePath: string | undefined,
+  ): Promise<void> {
     this.assertOpen();
     const old = this.current!;
     const gen = this.newGeneration(modulePath ?? old.engineModulePath, assertCloneable(engineOptions));

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { planChunks, recordChars } from '../../../src/scan/pool/chunk-plan';
 import type { RecordScanRequest } from '../../../src/scan/types';
 
-const rec = (len: number): RecordScanRequest => ({ source: 's', texts: [{ path: 'v', text: 'x'.repeat(len) }] });
+const rec = (len: number): RecordScanRequest => ({
+  source: 's',
+  texts: [{ path: 'v', text: 'x'.repeat(len) }],
+});
 
 describe('planChunks', () => {
   it('covers every record exactly once, in order, within both bounds', () => {
@@ -33,7 +36,12 @@ describe('planChunks', () => {
   });
 
   it('spreads a small batch over all workers', () => {
-    const chunks = planChunks(Array.from({ length: 10 }, () => rec(10)), 2, 256, 1e6);
+    const chunks = planChunks(
+      Array.from({ length: 10 }, () => rec(10)),
+      2,
+      256,
+      1e6,
+    );
     expect(chunks.map((c) => c.end - c.start)).toEqual([5, 5]);
   });
 });

@@ -14,8 +14,12 @@ describe('compiledPath', () => {
 
   it('tells the user to build when the compiled file is missing', () => {
     const missing = join(tmpdir(), 'nowhere', 'src', 'x.ts');
-    expect(() => compiledPath(missing, 'scan worker script')).toThrow(expect.objectContaining({ code: ErrorCodes.BUILD_MISSING }) as unknown as Error);
-    expect(() => compiledPath(missing, 'scan worker script')).toThrow(/scan worker script not found at .*\/nowhere\/dist\/x\.js.*npm run build/);
+    expect(() => compiledPath(missing, 'scan worker script')).toThrow(
+      expect.objectContaining({ code: ErrorCodes.BUILD_MISSING }) as unknown as Error,
+    );
+    expect(() => compiledPath(missing, 'scan worker script')).toThrow(
+      /scan worker script not found at .*\/nowhere\/dist\/x\.js.*npm run build/,
+    );
   });
 
   it('finds the built worker entry when running from src', () => {

@@ -7,14 +7,23 @@ export const NO_FACTORY_ENGINE = join(__dirname, 'fixtures', 'no-factory.cjs');
 export const KEY = Buffer.alloc(32, 7);
 
 /** `n` records of about `size` characters; record i carries SECRET when i % 5 === 0, and `mark` at the given indices. */
-export function makeRecords(n: number, opts: { size?: number; mark?: number[]; marker?: string } = {}): RecordScanRequest[] {
+export function makeRecords(
+  n: number,
+  opts: { size?: number; mark?: number[]; marker?: string } = {},
+): RecordScanRequest[] {
   const size = opts.size ?? 300;
   const marked = new Set(opts.mark ?? []);
   const out: RecordScanRequest[] = [];
   for (let i = 0; i < n; i++) {
     let text = `record ${i} ${i % 5 === 0 ? 'SECRET ' : ''}${marked.has(i) ? `${opts.marker ?? 'POISON'} ` : ''}`;
     text += 'x'.repeat(Math.max(0, size - text.length));
-    out.push({ source: 'chat', texts: [{ path: 'value.text', text }, { path: 'key', text: `conv-${i}` }] });
+    out.push({
+      source: 'chat',
+      texts: [
+        { path: 'value.text', text },
+        { path: 'key', text: `conv-${i}` },
+      ],
+    });
   }
   return out;
 }

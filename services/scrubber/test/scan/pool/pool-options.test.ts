@@ -5,14 +5,27 @@ describe('resolvePoolOptions', () => {
   it('fills defaults and freezes the result', () => {
     const o = resolvePoolOptions({ engineOptions: { fingerprintKey: Buffer.alloc(32) } });
     expect(o.workers).toBeGreaterThanOrEqual(1);
-    expect(o).toMatchObject({ maxQueuedBatches: 4, maxChunkRecords: 256, transport: 'clone', maxOldGenerationSizeMb: 512 });
+    expect(o).toMatchObject({
+      maxQueuedBatches: 4,
+      maxChunkRecords: 256,
+      transport: 'clone',
+      maxOldGenerationSizeMb: 512,
+    });
     expect(Object.isFrozen(o)).toBe(true);
   });
 
   it('names the key, the bad value and the expected form, without echoing engine options', () => {
-    expect(() => resolvePoolOptions({ engineOptions: {}, transport: 'pigeon' as 'clone' })).toThrow(`worker pool option transport = "pigeon" is invalid: expected 'clone' or 'transfer'`);
-    expect(() => resolvePoolOptions({ engineOptions: {}, maxQueuedBatches: 1.5 })).toThrow(expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }) as unknown as Error);
-    expect(() => resolvePoolOptions({ engineOptions: 'key=hunter2' as unknown as Record<string, unknown> })).toThrow('worker pool option engineOptions = "key=hunter2" is invalid: expected an object of engine options');
+    expect(() => resolvePoolOptions({ engineOptions: {}, transport: 'pigeon' as 'clone' })).toThrow(
+      `worker pool option transport = "pigeon" is invalid: expected 'clone' or 'transfer'`,
+    );
+    expect(() => resolvePoolOptions({ engineOptions: {}, maxQueuedBatches: 1.5 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }) as unknown as Error,
+    );
+    expect(() =>
+      resolvePoolOptions({ engineOptions: 'key=hunter2' as unknown as Record<string, unknown> }),
+    ).toThrow(
+      'worker pool option engineOptions = "key=hunter2" is invalid: expected an object of engine options',
+    );
   });
 });
 

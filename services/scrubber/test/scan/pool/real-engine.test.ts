@@ -12,8 +12,19 @@ jest.setTimeout(60_000);
 it('scans with the production engine exactly as the engine does in-thread', async () => {
   const fingerprintKey = Buffer.alloc(32, 3);
   const records = makeRecords(20);
-  records.push({ source: 'chat', texts: [{ path: 'value.text', text: 'mail me: jane.doe@corp-mail.example.net, key ghp_1234567890abcdefghijklmnopqrstuvwxyzAB' }] });
-  const inThread = await createEngineFromModule(join(__dirname, '..', '..', '..', 'dist', 'scan', 'engine.js'), { fingerprintKey });
+  records.push({
+    source: 'chat',
+    texts: [
+      {
+        path: 'value.text',
+        text: 'mail me: jane.doe@corp-mail.example.net, key ghp_1234567890abcdefghijklmnopqrstuvwxyzAB',
+      },
+    ],
+  });
+  const inThread = await createEngineFromModule(
+    join(__dirname, '..', '..', '..', 'dist', 'scan', 'engine.js'),
+    { fingerprintKey },
+  );
   const expected = records.map((r) => inThread.scanRecord(r));
 
   const pool = await WorkerPool.create({ engineOptions: { fingerprintKey }, workers: 1 });

@@ -12,7 +12,9 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
 });
 
-async function startPool(opts: Partial<WorkerPoolOptions> & { engineOptions?: Record<string, unknown> }): Promise<WorkerPool> {
+async function startPool(
+  opts: Partial<WorkerPoolOptions> & { engineOptions?: Record<string, unknown> },
+): Promise<WorkerPool> {
   const pool = new WorkerPool({
     engineModulePath: FIXTURE_ENGINE,
     workers: 2,
@@ -30,26 +32,29 @@ function secretCount(r: RecordScanResult): number {
 }
 
 describe('WorkerPool happy path', () => {
-  it.each(['clone', 'transfer'] as const)('scans a batch in order with findings and counters (%s)', async (transport) => {
-    const pool = await startPool({ transport, maxChunkRecords: 16 });
-    expect(pool.rulesetVersion).toBe('fixture-v1');
-    const records = makeRecords(100);
-    const { results, stats } = await pool.scanBatchWithStats(records);
-    expect(results).toHaveLength(100);
-    results.forEach((r, i) => {
-      expect(secretCount(r)).toBe(i % 5 === 0 ? 1 : 0);
-      if (r.ok) expect(r.findings).toHaveLength(2); // aligned with request.texts
-    });
-    expect(stats.findings).toBe(20);
-    expect(stats.ruleHits).toEqual({ 'fixture-secret': 20 });
-    expect(stats.texts).toBe(200);
-    expect(stats.tasks).toBe(7); // 100 records / 16 per chunk
-    expect(stats.retries).toBe(0);
-    expect(new Set(stats.rulesetVersions)).toEqual(new Set(['fixture-v1']));
-    expect(pool.restarts).toBe(0);
-    expect(pool.queueDepth).toBe(0);
-    expect(pool.busyWorkers).toBe(0);
-  });
+  it.each(['clone', 'transfer'] as const)(
+    'scans a batch in order with findings and counters (%s)',
+    async (transport) => {
+      const pool = await startPool({ transport, maxChunkRecords: 16 });
+      expect(pool.rulesetVersion).toBe('fixture-v1');
+      const records = makeRecords(100);
+      const { results, stats } = await pool.scanBatchWithStats(records);
+      expect(results).toHaveLength(100);
+      results.forEach((r, i) => {
+        expect(secretCount(r)).toBe(i % 5 === 0 ? 1 : 0);
+        if (r.ok) expect(r.findings).toHaveLength(2); // aligned with request.texts
+      });
+      expect(stats.findings).toBe(20);
+      expect(stats.ruleHits).toEqual({ 'fixture-secret': 20 });
+      expect(stats.texts).toBe(200);
+      expect(stats.tasks).toBe(7); // 100 records / 16 per chunk
+      expect(stats.retries).toBe(0);
+      expect(new Set(stats.rulesetVersions)).toEqual(new Set(['fixture-v1']));
+      expect(pool.restarts).toBe(0);
+      expect(pool.queueDepth).toBe(0);
+      expect(pool.busyWorkers).toBe(0);
+    },
+  );
 
   it('splits chunks by text size too', async () => {
     const pool = await startPool({ maxChunkRecords: 1000, maxChunkChars: 1000 });
@@ -76,7 +81,11 @@ describe('WorkerPool happy path', () => {
 
 describe('WorkerPool start failures', () => {
   it('rejects start() with a clear message when the engine cannot be built, leaving no worker behind', async () => {
-    const pool = new WorkerPool({ engineModulePath: FIXTURE_ENGINE, workers: 2, engineOptions: { fingerprintKey: KEY, construct: 'fail' } });
+    const pool = new WorkerPool({
+      engineModulePath: FIXTURE_ENGINE,
+      workers: 2,
+      engineOptions: { fingerprintKey: KEY, construct: 'fail' },
+    });
     pools.push(pool);
     const err = (await pool.start().catch((e: unknown) => e)) as SluiceError;
     expect(err).toBeInstanceOf(SluiceError);
@@ -88,15 +97,32 @@ describe('WorkerPool start failures', () => {
   });
 
   it('says what is expected of a module without a factory', async () => {
-    const pool = new WorkerPool({ engineModulePath: NO_FACTORY_ENGINE, workers: 1, engineOptions: { fingerprintKey: KEY } });
+    const pool = new WorkerPool({
+      engineModulePath: NO_FACTORY_ENGINE,
+      workers: 1,
+      engineOptions: { fingerprintKey: KEY },
+    });
     pools.push(pool);
-    await expect(pool.start()).rejects.toThrow(/exports neither createScanEngine\(options\) nor ScanEngine.create\(options\)/);
+    await expect(pool.start()).rejects.toThrow(
+      /exports neither createScanEngine\(options\) nor ScanEngine.create\(options\)/,
+    );
   });
 
   it('rejects options it cannot send to a worker, and unknown keys, at construction', () => {
-    expect(() => new WorkerPool({ engineModulePath: FIXTURE_ENGINE, engineOptions: { f: () => 1 } })).toThrow(/cannot be sent to a worker thread/);
-    expect(() => new WorkerPool({ engineModulePath: FIXTURE_ENGINE, engineOptions: {}, workerz: 2 } as WorkerPoolOptions)).toThrow(/unknown worker pool option workerz/);
-    expect(() => new WorkerPool({ engineModulePath: FIXTURE_ENGINE, engineOptions: {}, workers: 0 })).toThrow(/workers = 0 is invalid: expected an integer >= 1/);
+    expect(() => new WorkerPool({ engineModulePath: FIXTURE_ENGINE, engineOptions: { f: () => 1 } })).toThrow(
+      /cannot be sent to a worker thread/,
+    );
+    expect(
+      () =>
+        new WorkerPool({
+          engineModulePath: FIXTURE_ENGINE,
+          engineOptions: {},
+          workerz: 2,
+        } as WorkerPoolOptions),
+    ).toThrow(/unknown worker pool option workerz/);
+    expect(() => new WorkerPool({ engineModulePath: FIXTURE_ENGINE, engineOptions: {}, workers: 0 })).toThrow(
+      /workers = 0 is invalid: expected an integer >= 1/,
+    );
   });
 });
 
@@ -130,7 +156,12 @@ describe('WorkerPool backpressure', () => {
 describe('WorkerPool reload', () => {
   it('switches generations while batches are in flight without losing any', async () => {
     const g = makeGate();
-    const pool = await startPool({ workers: 2, maxQueuedBatches: 8, maxChunkRecords: 10, engineOptions: { gate: g.gate } });
+    const pool = await startPool({
+      workers: 2,
+      maxQueuedBatches: 8,
+      maxChunkRecords: 10,
+      engineOptions: { gate: g.gate },
+    });
     const batches = [0, 1, 2, 3, 4].map(() => pool.scanBatchWithStats(makeRecords(40)));
     await waitFor('both old workers to hold a chunk', () => g.started() === 2);
 
@@ -158,7 +189,11 @@ describe('WorkerPool reload', () => {
 
   it('retries on the new generation a chunk whose old worker dies while draining, without replacing it', async () => {
     const g = makeGate();
-    const pool = await startPool({ workers: 1, maxChunkRecords: 10, engineOptions: { gate: g.gate, behaviour: 'throw' } });
+    const pool = await startPool({
+      workers: 1,
+      maxChunkRecords: 10,
+      engineOptions: { gate: g.gate, behaviour: 'throw' },
+    });
     const batch = pool.scanBatchWithStats(makeRecords(10, { mark: [4] }));
     await waitFor('the old worker to hold the chunk', () => g.started() === 1);
     const reloaded = pool.reload({ fingerprintKey: KEY, version: 'fixture-v2' });
@@ -176,7 +211,9 @@ describe('WorkerPool reload', () => {
 
   it('keeps the old generation when the new one fails to start', async () => {
     const pool = await startPool({});
-    const err = (await pool.reload({ fingerprintKey: KEY, construct: 'fail' }).catch((e: unknown) => e)) as SluiceError;
+    const err = (await pool
+      .reload({ fingerprintKey: KEY, construct: 'fail' })
+      .catch((e: unknown) => e)) as SluiceError;
     expect(err.code).toBe(ErrorCodes.ENGINE_START_FAILED);
     expect(err.message).toMatch(/reload failed, still scanning with ruleset fixture-v1/);
     expect(pool.rulesetVersion).toBe('fixture-v1');
@@ -198,10 +235,20 @@ describe('WorkerPool close', () => {
 
   it('rejects batches still running at the deadline as retriable, and callers waiting for room', async () => {
     const g = makeGate();
-    const pool = await startPool({ workers: 1, maxQueuedBatches: 1, closeTimeoutMs: 100, engineOptions: { gate: g.gate } });
+    const pool = await startPool({
+      workers: 1,
+      maxQueuedBatches: 1,
+      closeTimeoutMs: 100,
+      engineOptions: { gate: g.gate },
+    });
     // Expectations are attached before close() so the rejections are never unhandled.
-    const running = expect(pool.scanBatch(makeRecords(2))).rejects.toMatchObject({ code: ErrorCodes.SHUTTING_DOWN, retriable: true });
-    const waiting = expect(pool.scanBatch(makeRecords(2))).rejects.toMatchObject({ code: ErrorCodes.SHUTTING_DOWN });
+    const running = expect(pool.scanBatch(makeRecords(2))).rejects.toMatchObject({
+      code: ErrorCodes.SHUTTING_DOWN,
+      retriable: true,
+    });
+    const waiting = expect(pool.scanBatch(makeRecords(2))).rejects.toMatchObject({
+      code: ErrorCodes.SHUTTING_DOWN,
+    });
     await waitFor('the worker to hold the first batch', () => g.started() === 1);
     await pool.close();
     await running;

@@ -13,7 +13,15 @@ function records(n, size) {
   const out = [];
   for (let i = 0; i < n; i++) {
     const head = `{"user":"u${i}","event":"chat","n":${i},"text":"`;
-    out.push({ source: 'chat', texts: [{ path: 'value.text', text: head + 'lorem ipsum '.repeat(Math.ceil(size / 12)).slice(0, size - head.length) }] });
+    out.push({
+      source: 'chat',
+      texts: [
+        {
+          path: 'value.text',
+          text: head + 'lorem ipsum '.repeat(Math.ceil(size / 12)).slice(0, size - head.length),
+        },
+      ],
+    });
   }
   return out;
 }
@@ -62,20 +70,30 @@ async function real() {
   const batch = [];
   for (let i = 0; i < 10_000; i++) {
     const t = `${texts[i % texts.length]} (msg ${i}) `;
-    batch.push({ source: 'chat', texts: [{ path: 'value.text', text: t.repeat(Math.ceil(300 / t.length)).slice(0, 300) }] });
+    batch.push({
+      source: 'chat',
+      texts: [{ path: 'value.text', text: t.repeat(Math.ceil(300 / t.length)).slice(0, 300) }],
+    });
   }
-  const engine = await createEngineFromModule(path.join(__dirname, '..', '..', '..', '..', 'dist', 'scan', 'engine.js'), { fingerprintKey: KEY });
+  const engine = await createEngineFromModule(
+    path.join(__dirname, '..', '..', '..', '..', 'dist', 'scan', 'engine.js'),
+    { fingerprintKey: KEY },
+  );
   for (const r of batch.slice(0, 500)) engine.scanRecord(r);
   const t0 = process.hrtime.bigint();
   for (const r of batch) engine.scanRecord(r);
   const base = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(`## real engine, 10,000 records x 300 B; in-thread ${base.toFixed(0)} ms = ${Math.round(batch.length / (base / 1e3)).toLocaleString()} records/s`);
+  console.log(
+    `## real engine, 10,000 records x 300 B; in-thread ${base.toFixed(0)} ms = ${Math.round(batch.length / (base / 1e3)).toLocaleString()} records/s`,
+  );
   for (const workers of [1, 2]) {
     const s0 = process.hrtime.bigint();
     const pool = await WorkerPool.create({ engineOptions: { fingerprintKey: KEY }, workers });
     const startMs = Number(process.hrtime.bigint() - s0) / 1e6;
     const { ms, busyUs } = await timeBatches(pool, batch, 1);
-    console.log(`workers=${workers}  start ${startMs.toFixed(0)} ms  ${ms.toFixed(0)} ms/batch  ${Math.round(batch.length / (ms / 1e3)).toLocaleString()} records/s  main thread busy ${busyUs.toFixed(2)} us/record`);
+    console.log(
+      `workers=${workers}  start ${startMs.toFixed(0)} ms  ${ms.toFixed(0)} ms/batch  ${Math.round(batch.length / (ms / 1e3)).toLocaleString()} records/s  main thread busy ${busyUs.toFixed(2)} us/record`,
+    );
     await pool.close();
   }
 }
@@ -85,18 +103,33 @@ async function main() {
   const small = records(1_000, 300);
   console.log('## transport: 1,000 records x 300 B in ONE task, 1 worker (ms per batch, round trip)');
   for (const transport of ['clone', 'transfer']) {
-    const pool = await WorkerPool.create({ engineModulePath: ENGINE, engineOptions: { fingerprintKey: KEY }, workers: 1, maxChunkRecords: 1_000, transport });
+    const pool = await WorkerPool.create({
+      engineModulePath: ENGINE,
+      engineOptions: { fingerprintKey: KEY },
+      workers: 1,
+      maxChunkRecords: 1_000,
+      transport,
+    });
     const { ms, busyUs } = await timeBatches(pool, small, 20);
-    console.log(`${transport.padEnd(8)} ${ms.toFixed(2)} ms/batch  ${((ms * 1e3) / small.length).toFixed(2)} us/record round trip  main thread busy ${busyUs.toFixed(2)} us/record`);
+    console.log(
+      `${transport.padEnd(8)} ${ms.toFixed(2)} ms/batch  ${((ms * 1e3) / small.length).toFixed(2)} us/record round trip  main thread busy ${busyUs.toFixed(2)} us/record`,
+    );
     await pool.close();
   }
 
   const big = records(10_000, 300);
   const base = await inThread(big, 10);
-  console.log(`\n## 10,000 records x 300 B; engine alone in the main thread: ${base.toFixed(1)} ms/batch = ${Math.round(big.length / (base / 1e3)).toLocaleString()} records/s`);
+  console.log(
+    `\n## 10,000 records x 300 B; engine alone in the main thread: ${base.toFixed(1)} ms/batch = ${Math.round(big.length / (base / 1e3)).toLocaleString()} records/s`,
+  );
   for (const transport of ['clone', 'transfer']) {
     for (const workers of [1, 2]) {
-      const pool = await WorkerPool.create({ engineModulePath: ENGINE, engineOptions: { fingerprintKey: KEY }, workers, transport });
+      const pool = await WorkerPool.create({
+        engineModulePath: ENGINE,
+        engineOptions: { fingerprintKey: KEY },
+        workers,
+        transport,
+      });
       const { ms, busyUs } = await timeBatches(pool, big, 4);
       const perRecordUs = (ms * 1e3) / big.length;
       console.log(
