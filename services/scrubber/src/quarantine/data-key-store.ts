@@ -52,9 +52,25 @@ export async function ensureDataKeyTopic(
       logger.warn({ err: (err as Error).message }, 'creating the data-key topic failed; validating what exists');
     }
   }
-  const md = await admin.fetchTopicMetadata({ topics: [opts.topic] });
-  const n = md.topics[0]?.partitions.length ?? 0;
-  if (n < 1) throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `quarantine data-key topic ${opts.topic} has no partitions`);
+  // A just-created topic can be unknown to the broker's metadata cache for a moment (KRaft
+  // propagates it asynchronously, and kafkajs' waitForLeaders does not retry that case).
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [opts.topic] });
+      if ((md.topics[0]?.partitions.length ?? 0) >= 1) return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `quarantine data-key topic ${opts.topic} is not available: ${(err as Error).message}`, {
+          hint: 'check that it exists and that this principal may DESCRIBE it (sluice acl print)',
+          retriable: true,
+          cause: err,
+        });
+      }
+    }
+    if (Date.now() > deadline) throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `quarantine data-key topic ${opts.topic} has no partitions`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export interface DataKeyRecord {
