@@ -128,7 +128,7 @@ export const configSchema = z.strictObject({
       workerMaxOldGenerationMb: z.number().int().positive().default(512),
       includeBuiltinRules: z.boolean().default(true),
       ruleDirs: z.array(z.string()).default([]),
-      regexEngine: z.enum(['re2-wasm', 're2-native']).default('re2-wasm'),
+      regexEngine: z.enum(['auto', 're2-wasm', 're2-native']).default('auto'),
       /** Per-rule overrides: `{ ruleId: { action, shadow, enabled } }`. */
       overrides: z
         .record(
@@ -162,7 +162,7 @@ export const configSchema = z.strictObject({
       workerMaxOldGenerationMb: 512,
       includeBuiltinRules: true,
       ruleDirs: [],
-      regexEngine: 're2-wasm',
+      regexEngine: 'auto',
       overrides: {},
       sourceOverrides: {},
       internalDomains: [],

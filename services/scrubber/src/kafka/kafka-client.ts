@@ -11,12 +11,19 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+const EXPECTED_RETRIABLE =
+  /concurrent operation on the same transaction|coordinator is loading|coordinator is not available|not the correct coordinator|rebalanc|Limiting retries for the idempotent producer/i;
+
 /** Routes kafkajs' own log lines into pino. kafkajs logs broker errors, never message payloads. */
 function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, timestamp: _t, logger: _l, ...rest } = log;
-      const name = LEVEL_NAMES[level] ?? 'info';
+      let name = LEVEL_NAMES[level] ?? 'info';
+      // kafkajs logs retriable protocol answers at ERROR; they are part of normal operation
+      // (the next transaction starting while the broker finishes the last commit, a coordinator
+      // loading after a restart) and are retried. Real failures surface as thrown errors.
+      if ((name === 'error' || name === 'warn') && EXPECTED_RETRIABLE.test(`${message} ${String(rest.error ?? '')}`)) name = 'debug';
       logger[name]({ kafkajs: rest }, `kafkajs: ${message}`);
     };
 }

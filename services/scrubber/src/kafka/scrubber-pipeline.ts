@@ -232,10 +232,12 @@ export class ScrubberPipeline {
       }
       const source = this.sourcesByTopic.get(topic)!;
       const processed = await processor.process(topic, partition, todo);
-      const results = await transaction.sendBatch({ topicMessages: groupByTopic(processed.outputs), acks: -1 });
-      const outputOffsets = assignOffsets(processed.outputs, results);
+      const outputOffsets = await sendInSlices(transaction, processed.outputs);
       const audit = this.deps.audit.build(topic, partition, processed, outputOffsets, this.layout!.auditPartitions);
-      await transaction.sendBatch({ topicMessages: [{ topic: config.auditTopic, messages: audit }], acks: -1 });
+      await sendInSlices(
+        transaction,
+        audit.map((m) => ({ topic: config.auditTopic, partition: m.partition!, key: m.key as Buffer, value: m.value as Buffer, headers: {} })),
+      );
       const next = (BigInt(lastOffset) + 1n).toString();
       await transaction.sendOffsets({
         consumerGroupId: config.group.id,
@@ -345,6 +347,46 @@ const LAG_REFRESH_MS = 5_000;
 
 function isDecodeReason(code: string): boolean {
   return code === ErrorCodes.DECODE_FAILED || code === ErrorCodes.UNKNOWN_SCHEMA || code === ErrorCodes.INVALID_UTF8;
+}
+
+/**
+ * A topic-partition's messages in one produce request form one record batch, which the broker
+ * checks against the topic's max.message.bytes; a 2,000-record chunk would exceed it. So the
+ * outputs go out in consecutive slices of at most SLICE_BYTES, in order (per-partition order is
+ * kept because slices are sent one after another), all inside the same transaction.
+ */
+const SLICE_BYTES = 512 * 1024;
+const MESSAGE_OVERHEAD_BYTES = 80;
+
+function messageBytes(o: OutputMessage): number {
+  let n = MESSAGE_OVERHEAD_BYTES + (o.key?.length ?? 0) + (o.value?.length ?? 0);
+  for (const [name, v] of Object.entries(o.headers)) {
+    for (const one of Array.isArray(v) ? v : [v]) n += name.length + (one === undefined ? 0 : Buffer.byteLength(one as Buffer | string));
+  }
+  return n;
+}
+
+type Txn = Awaited<ReturnType<Producer['transaction']>>;
+
+async function sendInSlices(transaction: Txn, outputs: OutputMessage[]): Promise<Array<string | null>> {
+  const offsets: Array<string | null> = new Array(outputs.length).fill(null);
+  let start = 0;
+  while (start < outputs.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < outputs.length) {
+      const b = messageBytes(outputs[end]!);
+      if (end > start && bytes + b > SLICE_BYTES) break;
+      bytes += b;
+      end++;
+    }
+    const slice = outputs.slice(start, end);
+    const results = await transaction.sendBatch({ topicMessages: groupByTopic(slice), acks: -1 });
+    const got = assignOffsets(slice, results);
+    for (let i = 0; i < got.length; i++) offsets[start + i] = got[i]!;
+    start = end;
+  }
+  return offsets;
 }
 
 function groupByTopic(outputs: OutputMessage[]): Array<{ topic: string; messages: Array<Omit<OutputMessage, 'topic'>> }> {

@@ -9,7 +9,7 @@ import type { Normalised } from './normalise';
 import { normalise, toOriginalSpan } from './normalise';
 import { Anchor, ANCHOR_COUNT } from './prefilter/anchors';
 import { Prefilter } from './prefilter/prefilter';
-import type { RegexEngineKind } from './regex-engine';
+import type { RegexEngineChoice } from './regex-engine';
 import { createRegexEngine } from './regex-engine';
 import type { CompiledRule } from './rules/compiled-rule';
 import { internalDomainSpec } from './rules/internal-domains';
@@ -28,7 +28,7 @@ export interface ScanEngineOptions {
   overrides?: RuleOverrides;
   /** Key for finding fingerprints (HMAC-SHA-256); at least 16 bytes. */
   fingerprintKey: Buffer;
-  regexEngine?: RegexEngineKind;
+  regexEngine?: RegexEngineChoice;
   /** How many levels of encoding to look through (0 = no decoding). Default 2, max 2. */
   decodeDepth?: number;
   /** Hostnames under these domains are reported by the `internal-domain` rule (confidential, redact). */
@@ -96,7 +96,7 @@ export class ScanEngine {
     const domains = opts.internalDomains ?? [];
     const loaded = loadRuleset({
       sources,
-      engine: createRegexEngine(opts.regexEngine ?? 're2-wasm'),
+      engine: createRegexEngine(opts.regexEngine ?? 'auto'),
       overrides: opts.overrides,
       extraSpecs: domains.length > 0 ? [internalDomainSpec(domains)] : [],
     });
@@ -239,7 +239,15 @@ export class ScanEngine {
     const out: RawMatch[] = [];
     for (const [rule, w] of windows) {
       const pairs = mergeWindows(w);
-      for (let i = 0; i < pairs; i++) confirmWindow(rule, text, w[2 * i]!, w[2 * i + 1]!, out);
+      for (let i = 0; i < pairs; i++) {
+        const ws = w[2 * i]!;
+        const we = w[2 * i + 1]!;
+        // A rule whose context words are required cannot match where none of them occurs: check
+        // that with a substring search before paying for an RE2 call. Anchor-only rules (digit
+        // runs: cards, phones, national ids) otherwise run on every timestamp and numeric field.
+        if (rule.context !== null && rule.context.required && !hasContextWord(text, ws, we, rule.context)) continue;
+        confirmWindow(rule, text, ws, we, out);
+      }
     }
     return out;
   }
@@ -295,6 +303,16 @@ export class ScanEngine {
       preview: maskedPreview(c.secret),
     }));
   }
+}
+
+/**
+ * True when a context word occurs where the post-match context check could find it: within
+ * `context.window` of any point of the confirm window (a superset of what passesFilters reads).
+ */
+function hasContextWord(text: string, ws: number, we: number, ctx: NonNullable<CompiledRule['context']>): boolean {
+  const around = text.slice(Math.max(0, ws - ctx.window), Math.min(text.length, we + ctx.window)).toLowerCase();
+  for (const word of ctx.words) if (around.includes(word)) return true;
+  return false;
 }
 
 /** Validators, entropy, allowlist and context words, on the normalised text. */
