@@ -13,7 +13,12 @@ import { stringify } from 'yaml';
 import { Cleanup, brokers, uniqueName, waitFor } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { REPO_ROOT, ScrubberProcess } from '../support/scrubber-process';
-import { PrometheusServer, alertRulesWithoutFor, findPrometheus, recordingRules } from '../support/prometheus';
+import {
+  PrometheusServer,
+  alertRulesWithoutFor,
+  findPrometheus,
+  recordingRules,
+} from '../support/prometheus';
 
 jest.setTimeout(300_000);
 
@@ -30,7 +35,10 @@ class CanaryProcess {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'sluice-canary-'));
 
   constructor(config: Record<string, unknown>) {
-    writeFileSync(path.join(this.dir, 'canary.yaml'), stringify({ kafka: { brokers: brokers() }, http: { port: 0 }, ...config }));
+    writeFileSync(
+      path.join(this.dir, 'canary.yaml'),
+      stringify({ kafka: { brokers: brokers() }, http: { port: 0 }, ...config }),
+    );
   }
 
   get logFile(): string {
@@ -52,7 +60,10 @@ class CanaryProcess {
     this.child = child;
     await waitFor(
       () => {
-        if (this.exited !== null) throw new Error(`canary exited (${this.exited}): ${readFileSync(this.logFile, 'utf8').slice(-1500)}`);
+        if (this.exited !== null)
+          throw new Error(
+            `canary exited (${this.exited}): ${readFileSync(this.logFile, 'utf8').slice(-1500)}`,
+          );
         return this.httpPort > 0;
       },
       { what: 'canary to start', deadlineMs: 90_000, intervalMs: 50 },
@@ -77,7 +88,10 @@ interface Stack {
  * Prometheus first (so it scrapes the canary's counters from 0), then the scrubber, then the
  * canary; targets are added through file-based discovery once their ports are known.
  */
-async function startStack(cleanup: Cleanup, opts: { scrubberExtra?: Record<string, unknown>; canary: Record<string, unknown> }): Promise<Stack> {
+async function startStack(
+  cleanup: Cleanup,
+  opts: { scrubberExtra?: Record<string, unknown>; canary: Record<string, unknown> },
+): Promise<Stack> {
   const fx = new PipelineFixture(cleanup);
   await fx.createRawTopics();
   const prometheus = new PrometheusServer(promBin!, {
@@ -90,7 +104,9 @@ async function startStack(cleanup: Cleanup, opts: { scrubberExtra?: Record<strin
   cleanup.defer('stop prometheus', () => prometheus.stop());
   await prometheus.start();
 
-  const config = fx.config({ scan: { workers: 1, ...((opts.scrubberExtra?.scan as object | undefined) ?? {}) } });
+  const config = fx.config({
+    scan: { workers: 1, ...((opts.scrubberExtra?.scan as object | undefined) ?? {}) },
+  });
   const scrubber = new ScrubberProcess({ config, keys: fx.keys });
   cleanup.defer('stop scrubber', () => scrubber.kill());
   await scrubber.start();
@@ -111,13 +127,20 @@ async function startStack(cleanup: Cleanup, opts: { scrubberExtra?: Record<strin
       const t = await prometheus.targets();
       return t.length === 2 && t.every((x) => x.health === 'up');
     },
-    { what: 'prometheus to scrape both targets', deadlineMs: 30_000, intervalMs: 250, describe: () => `log ${prometheus.logFile}` },
+    {
+      what: 'prometheus to scrape both targets',
+      deadlineMs: 30_000,
+      intervalMs: 250,
+      describe: () => `log ${prometheus.logFile}`,
+    },
   );
   return { fx, prometheus, scrubber, canary };
 }
 
 async function firing(p: PrometheusServer, alertname: string): Promise<Array<Record<string, string>>> {
-  return (await p.alerts()).filter((a) => a.labels.alertname === alertname && a.state === 'firing').map((a) => a.labels);
+  return (await p.alerts())
+    .filter((a) => a.labels.alertname === alertname && a.state === 'firing')
+    .map((a) => a.labels);
 }
 
 /**
@@ -125,15 +148,24 @@ async function firing(p: PrometheusServer, alertname: string): Promise<Array<Rec
  * timestamps of the newest scrape and of a recorded series move forward (1 s intervals).
  */
 async function moreEvaluations(p: PrometheusServer, n: number): Promise<void> {
-  for (const q of ['min(timestamp(up{job=~"sluice-.*"}))', 'min(timestamp(source_verdict:sluice_records:rate1m))']) {
+  for (const q of [
+    'min(timestamp(up{job=~"sluice-.*"}))',
+    'min(timestamp(source_verdict:sluice_records:rate1m))',
+  ]) {
     const t0 = (await p.scalar(q)) ?? 0;
-    await waitFor(async () => ((await p.scalar(q)) ?? 0) >= t0 + n, { what: `${q} to move ${n} s on`, deadlineMs: n * 1000 + 15_000, intervalMs: 200 });
+    await waitFor(async () => ((await p.scalar(q)) ?? 0) >= t0 + n, {
+      what: `${q} to move ${n} s on`,
+      deadlineMs: n * 1000 + 15_000,
+      intervalMs: 200,
+    });
   }
 }
 
 const describeIfProm = promBin ? describe : describe.skip;
 if ('why' in prom) {
-  process.stderr.write(`observability tests skipped: ${prom.why} (install Debian's prometheus package, or SLUICE_SETUP_PROMETHEUS=1 bash scripts/setup.sh)\n`);
+  process.stderr.write(
+    `observability tests skipped: ${prom.why} (install Debian's prometheus package, or SLUICE_SETUP_PROMETHEUS=1 bash scripts/setup.sh)\n`,
+  );
 }
 
 describeIfProm('observability with a real Prometheus', () => {
@@ -143,7 +175,14 @@ describeIfProm('observability with a real Prometheus', () => {
   test(`normal run: records counted = ${N} produced + canaries, every canary caught, escape alert silent`, async () => {
     const CANARIES = 20;
     const { fx, prometheus, canary } = await startStack(cleanup, {
-      canary: { canary: { intervalMs: 100, types: ['aws-key', 'email', 'card', 'private-key', 'clipboard'], maxCanaries: CANARIES, resolveTimeoutMs: 120_000 } },
+      canary: {
+        canary: {
+          intervalMs: 100,
+          types: ['aws-key', 'email', 'card', 'private-key', 'clipboard'],
+          maxCanaries: CANARIES,
+          resolveTimeoutMs: 120_000,
+        },
+      },
     });
     await fx.seed(N);
     expect(fx.inputs).toHaveLength(N);
@@ -182,7 +221,9 @@ describeIfProm('observability with a real Prometheus', () => {
     // The recording rules produce the leak rate per source and category.
     // (A category whose counter stopped moving before the first scrape has a rate of 0: fine.)
     const leak = await prometheus.query('source_category:sluice_leak_rate:ratio_rate5m');
-    process.stdout.write(`leak rate: ${leak.map((s) => `${s.metric.source}/${s.metric.category}=${Number(s.value[1]).toFixed(4)}`).join(' ')}\n`);
+    process.stdout.write(
+      `leak rate: ${leak.map((s) => `${s.metric.source}/${s.metric.category}=${Number(s.value[1]).toFixed(4)}`).join(' ')}\n`,
+    );
     expect(leak.filter((s) => Number(s.value[1]) > 0).length).toBeGreaterThan(0);
     for (const s of leak) expect(Number(s.value[1])).toBeLessThanOrEqual(1);
     expect(await prometheus.scalar('min(sluice_ready)')).toBe(1);
@@ -193,7 +234,9 @@ describeIfProm('observability with a real Prometheus', () => {
     const CANARIES = 5;
     const { prometheus, canary } = await startStack(cleanup, {
       scrubberExtra: { scan: { overrides: { 'aws-access-key-id': { enabled: false } } } },
-      canary: { canary: { intervalMs: 200, types: ['aws-key'], maxCanaries: CANARIES, resolveTimeoutMs: 120_000 } },
+      canary: {
+        canary: { intervalMs: 200, types: ['aws-key'], maxCanaries: CANARIES, resolveTimeoutMs: 120_000 },
+      },
     });
     await waitFor(async () => (await prometheus.scalar('sum(sluice_canary_escaped_total)'))! >= 1, {
       what: 'Prometheus to see a canary escape',
@@ -201,19 +244,31 @@ describeIfProm('observability with a real Prometheus', () => {
       intervalMs: 500,
       describe: () => `canary log ${canary.logFile}`,
     });
-    const alerts = await waitFor(async () => {
-      const f = await firing(prometheus, 'SluiceCanaryEscaped');
-      return f.length > 0 ? f : null;
-    }, { what: 'SluiceCanaryEscaped to fire', deadlineMs: 30_000, intervalMs: 250 });
-    expect(alerts).toEqual([expect.objectContaining({ alertname: 'SluiceCanaryEscaped', type: 'aws-key', severity: 'critical' })]);
-    await waitFor(async () => (await prometheus.scalar('sum(sluice_canary_escaped_total) + sum(sluice_canary_caught_total)')) === CANARIES, {
-      what: `all ${CANARIES} canaries decided`,
-      deadlineMs: 60_000,
-      intervalMs: 500,
-    });
+    const alerts = await waitFor(
+      async () => {
+        const f = await firing(prometheus, 'SluiceCanaryEscaped');
+        return f.length > 0 ? f : null;
+      },
+      { what: 'SluiceCanaryEscaped to fire', deadlineMs: 30_000, intervalMs: 250 },
+    );
+    expect(alerts).toEqual([
+      expect.objectContaining({ alertname: 'SluiceCanaryEscaped', type: 'aws-key', severity: 'critical' }),
+    ]);
+    await waitFor(
+      async () =>
+        (await prometheus.scalar('sum(sluice_canary_escaped_total) + sum(sluice_canary_caught_total)')) ===
+        CANARIES,
+      {
+        what: `all ${CANARIES} canaries decided`,
+        deadlineMs: 60_000,
+        intervalMs: 500,
+      },
+    );
     const escaped = await prometheus.scalar('sum(sluice_canary_escaped_total)');
     const caught = await prometheus.scalar('sum(sluice_canary_caught_total)');
-    process.stdout.write(`observability escape: sent=${CANARIES} escaped=${escaped} caught=${caught} alert=${JSON.stringify(alerts[0])}\n`);
+    process.stdout.write(
+      `observability escape: sent=${CANARIES} escaped=${escaped} caught=${caught} alert=${JSON.stringify(alerts[0])}\n`,
+    );
     expect(escaped).toBe(CANARIES);
   });
 });

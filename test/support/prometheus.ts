@@ -14,7 +14,8 @@ export const PROMETHEUS_RULES_DIR = path.resolve(__dirname, '..', '..', 'deploy'
 export function findPrometheus(): { bin: string } | { bin: null; why: string } {
   const bin = process.env.SLUICE_PROMETHEUS_BIN ?? 'prometheus';
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return { bin: null, why: `${bin} --version failed: ${r.error?.message ?? r.stderr}` };
+  if (r.error || r.status !== 0)
+    return { bin: null, why: `${bin} --version failed: ${r.error?.message ?? r.stderr}` };
   return { bin };
 }
 
@@ -79,7 +80,11 @@ export class PrometheusServer {
     for (const job of jobs) this.setTargets(job, []);
     // JSON is YAML: no YAML writer needed for the config.
     const config = {
-      global: { scrape_interval: `${scrapeIntervalS}s`, evaluation_interval: `${evaluationIntervalS}s`, scrape_timeout: `${scrapeIntervalS}s` },
+      global: {
+        scrape_interval: `${scrapeIntervalS}s`,
+        evaluation_interval: `${evaluationIntervalS}s`,
+        scrape_timeout: `${scrapeIntervalS}s`,
+      },
       rule_files: ruleFiles,
       scrape_configs: jobs.map((job) => ({
         job_name: job,
@@ -106,7 +111,10 @@ export class PrometheusServer {
     this.child = child;
     await waitFor(
       async () => {
-        if (this.exited !== null) throw new Error(`prometheus exited (${this.exited}); log ${this.logFile}:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`);
+        if (this.exited !== null)
+          throw new Error(
+            `prometheus exited (${this.exited}); log ${this.logFile}:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`,
+          );
         const res = await fetch(`${this.url}/-/ready`);
         return res.ok;
       },
@@ -132,8 +140,11 @@ export class PrometheusServer {
 
   /** Instant query; returns the vector. */
   async query(promql: string): Promise<PromSample[]> {
-    const data = await this.api<{ resultType: string; result: PromSample[] }>(`/api/v1/query?query=${encodeURIComponent(promql)}`);
-    if (data.resultType !== 'vector') throw new Error(`query ${promql}: expected a vector, got ${data.resultType}`);
+    const data = await this.api<{ resultType: string; result: PromSample[] }>(
+      `/api/v1/query?query=${encodeURIComponent(promql)}`,
+    );
+    if (data.resultType !== 'vector')
+      throw new Error(`query ${promql}: expected a vector, got ${data.resultType}`);
     return data.result;
   }
 
@@ -149,20 +160,31 @@ export class PrometheusServer {
   }
 
   async targets(): Promise<Array<{ labels: Record<string, string>; health: string; lastError: string }>> {
-    return (await this.api<{ activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> }>('/api/v1/targets')).activeTargets;
+    return (
+      await this.api<{
+        activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }>;
+      }>('/api/v1/targets')
+    ).activeTargets;
   }
 
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || this.exited !== null) return;
     child.kill('SIGTERM');
-    await waitFor(() => this.exited !== null, { what: 'prometheus to exit', deadlineMs: 20_000, intervalMs: 50 }).catch(() => child.kill('SIGKILL'));
+    await waitFor(() => this.exited !== null, {
+      what: 'prometheus to exit',
+      deadlineMs: 20_000,
+      intervalMs: 50,
+    }).catch(() => child.kill('SIGKILL'));
   }
 }
 
 /** A copy of the shipped alert rules with every `for:` set to 0s, so a live test sees alerts at once. */
 export function alertRulesWithoutFor(): string {
-  return readFileSync(path.join(PROMETHEUS_RULES_DIR, 'sluice-alerts.yml'), 'utf8').replace(/^(\s+)for: \S+$/gm, '$1for: 0s');
+  return readFileSync(path.join(PROMETHEUS_RULES_DIR, 'sluice-alerts.yml'), 'utf8').replace(
+    /^(\s+)for: \S+$/gm,
+    '$1for: 0s',
+  );
 }
 
 export function recordingRules(): string {

@@ -80,18 +80,36 @@ export class CanaryLedger {
 
   /** Registers a canary before it is sent, so an output seen early (by header) is still checked. */
   begin(id: string, type: CanaryType, secrets: Buffer[], sentAtMs: number): TrackedCanary {
-    const c: TrackedCanary = { id, type, secrets, sentAtMs, coords: new Map(), escaped: false, done: false, earlyOutputs: new Map() };
+    const c: TrackedCanary = {
+      id,
+      type,
+      secrets,
+      sentAtMs,
+      coords: new Map(),
+      escaped: false,
+      done: false,
+      earlyOutputs: new Map(),
+    };
     this.byId.set(id, c);
     this.sendsInFlight++;
     return c;
   }
 
   /** The produce ack told us where the canary's records landed. */
-  placed(c: TrackedCanary, coords: Array<{ topic: string; partition: number; offset: bigint; secretChar: string | null }>): void {
+  placed(
+    c: TrackedCanary,
+    coords: Array<{ topic: string; partition: number; offset: bigint; secretChar: string | null }>,
+  ): void {
     this.sendsInFlight--;
     for (const p of coords) {
       const k = coordKey(p.topic, p.partition, p.offset);
-      const st: CoordState = { canary: c, secretChar: p.secretChar, verdict: null, decidedAtMs: 0, output: c.earlyOutputs.get(k) ?? null };
+      const st: CoordState = {
+        canary: c,
+        secretChar: p.secretChar,
+        verdict: null,
+        decidedAtMs: 0,
+        output: c.earlyOutputs.get(k) ?? null,
+      };
       c.coords.set(k, st);
       this.byCoord.set(k, st);
     }

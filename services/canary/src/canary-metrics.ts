@@ -21,7 +21,7 @@ export class CanaryMetrics {
   });
   readonly escaped = new Counter({
     name: 'sluice_canary_escaped_total',
-    help: "Canaries whose secret bytes reached a clean or redacted topic, by type",
+    help: 'Canaries whose secret bytes reached a clean or redacted topic, by type',
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
@@ -64,7 +64,8 @@ export class CanaryMetrics {
   });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_canary_' });
+    if (opts.defaultMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'sluice_canary_' });
   }
 
   /** Creates every series at 0 for the configured types, so rate() and alerts see them from the start. */

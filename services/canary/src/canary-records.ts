@@ -3,7 +3,13 @@ import type { IHeaders } from 'kafkajs';
 import { encodeAvro } from '@sluice/scrubber/dist/codec/record-codec';
 import type { SchemaRegistry } from '@sluice/scrubber/dist/codec/schema-registry';
 import { RawSchemaIds } from '@sluice/scrubber/dist/demo/traffic-generator';
-import { awsAccessKeyId, cardNumber, emailAddress, privateKeyPem, type Rng } from '@sluice/scrubber/dist/demo/synthetic-secrets';
+import {
+  awsAccessKeyId,
+  cardNumber,
+  emailAddress,
+  privateKeyPem,
+  type Rng,
+} from '@sluice/scrubber/dist/demo/synthetic-secrets';
 import type { CanaryType } from './config';
 
 /** Header on every canary record so downstream trainers can drop them. The scrubber ignores it. */
@@ -31,7 +37,13 @@ export interface CanaryBatch {
  * Builds the records of one canary. The text around each secret is ordinary prose: nothing in it
  * says "canary" to the scrubber, so the gate is tested exactly as it treats real traffic.
  */
-export function buildCanary(registry: SchemaRegistry, rng: Rng, type: CanaryType, id: string, instanceId: string): CanaryBatch {
+export function buildCanary(
+  registry: SchemaRegistry,
+  rng: Rng,
+  type: CanaryType,
+  id: string,
+  instanceId: string,
+): CanaryBatch {
   const headers = (): IHeaders => ({ [CANARY_HEADER]: id });
   const chat = (text: string, secrets: string[]): CanaryBatch => {
     const conversationId = `cv-${id}`;
@@ -46,12 +58,22 @@ export function buildCanary(registry: SchemaRegistry, rng: Rng, type: CanaryType
       attachments: [],
       metadata: {},
     });
-    return { id, type, kind: 'chat', secrets: secrets.map((s) => Buffer.from(s)), messages: [{ key: Buffer.from(conversationId), value, headers: headers(), secretChar: null }] };
+    return {
+      id,
+      type,
+      kind: 'chat',
+      secrets: secrets.map((s) => Buffer.from(s)),
+      messages: [{ key: Buffer.from(conversationId), value, headers: headers(), secretChar: null }],
+    };
   };
   const device = `dv-${instanceId}`;
   const session = `ss-${id}`;
   let seq = 0;
-  const telemetry = (body: Record<string, unknown>, field: Record<string, unknown> | null, secretChar: string | null): CanaryMessage => ({
+  const telemetry = (
+    body: Record<string, unknown>,
+    field: Record<string, unknown> | null,
+    secretChar: string | null,
+  ): CanaryMessage => ({
     key: Buffer.from(`${device}/${session}`),
     value: encodeAvro(registry, RawSchemaIds.telemetry, {
       eventId: randomUUID(),
@@ -90,7 +112,19 @@ export function buildCanary(registry: SchemaRegistry, rng: Rng, type: CanaryType
     case 'clipboard': {
       const v = awsAccessKeyId(rng);
       const b: CanaryBatch = { id, type, kind: 'telemetry', secrets: [Buffer.from(v)], messages: [] };
-      b.messages.push(telemetry({ 'io.sluice.ClipboardEvent': { op: 'PASTE', text: `export AWS_ACCESS_KEY_ID=${v}`, mime: 'text/plain' } }, null, null));
+      b.messages.push(
+        telemetry(
+          {
+            'io.sluice.ClipboardEvent': {
+              op: 'PASTE',
+              text: `export AWS_ACCESS_KEY_ID=${v}`,
+              mime: 'text/plain',
+            },
+          },
+          null,
+          null,
+        ),
+      );
       return b;
     }
     case 'keystroke': {
@@ -98,9 +132,17 @@ export function buildCanary(registry: SchemaRegistry, rng: Rng, type: CanaryType
       const v = awsAccessKeyId(rng);
       const field = { id: 'terminal-1', kind: 'TERMINAL', sensitive: false };
       const b: CanaryBatch = { id, type, kind: 'telemetry', secrets: [], messages: [] };
-      b.messages.push(telemetry({ 'io.sluice.FocusEvent': { kind: 'FOCUS', target: 'terminal-1' } }, null, null));
+      b.messages.push(
+        telemetry({ 'io.sluice.FocusEvent': { kind: 'FOCUS', target: 'terminal-1' } }, null, null),
+      );
       const key = (ch: string, secret: boolean) =>
-        b.messages.push(telemetry({ 'io.sluice.KeyEvent': { key: ch, code: null, modifiers: [], repeat: false } }, field, secret ? ch : null));
+        b.messages.push(
+          telemetry(
+            { 'io.sluice.KeyEvent': { key: ch, code: null, modifiers: [], repeat: false } },
+            field,
+            secret ? ch : null,
+          ),
+        );
       for (const ch of 'export AWS_ACCESS_KEY_ID=') key(ch, false);
       for (const ch of v) key(ch, true);
       key('Enter', false);

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Admin, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Admin,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import { SchemaRegistry } from '@sluice/scrubber/dist/codec/schema-registry';
 import { seededRng, type Rng } from '@sluice/scrubber/dist/demo/synthetic-secrets';
 import { OpsServer } from '@sluice/scrubber/dist/http/ops-server';
@@ -25,8 +33,19 @@ function kafkaConfig(config: CanaryConfig, logger: Logger): KafkaConfig {
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
-        const { message, timestamp: _t, logger: _l, ...rest } = log;
-        logger[level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug']({ kafkajs: rest }, `kafkajs: ${message}`);
+        const { message, ...rest } = log as {
+          message: string;
+          timestamp?: string;
+          logger?: string;
+          [k: string]: unknown;
+        };
+        // kafkajs' own timestamp and logger name duplicate pino's fields.
+        delete rest.timestamp;
+        delete rest.logger;
+        logger[level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug'](
+          { kafkajs: rest },
+          `kafkajs: ${message}`,
+        );
       },
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
   };
@@ -72,7 +91,10 @@ export class CanaryService {
       escaped: (c) => this.metrics.escaped.inc({ type: c.type }),
       timedOut: (c) => {
         this.metrics.timedOut.inc({ type: c.type });
-        logger.warn({ canary: c.id, type: c.type, timeoutMs: config.canary.resolveTimeoutMs }, 'canary got no verdict in time');
+        logger.warn(
+          { canary: c.id, type: c.type, timeoutMs: config.canary.resolveTimeoutMs },
+          'canary got no verdict in time',
+        );
       },
     });
     this.metrics.init(config.canary.types, () => this.ledger.pendingByType());
@@ -115,13 +137,20 @@ export class CanaryService {
       // Positioned before the first canary is sent, so none can slip past unseen.
       await this.verifier.start();
     }
-    const producer = this.kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    const producer = this.kafka.producer({
+      idempotent: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     this.producer = producer;
     this.timer = setInterval(() => this.tick(), config.canary.intervalMs);
     this.expiry = setInterval(() => this.ledger.expire(Date.now(), config.canary.resolveTimeoutMs), 1000);
     this.expiry.unref();
-    logger.info({ types: config.canary.types, intervalMs: config.canary.intervalMs, port: this.httpPort }, 'canary running');
+    logger.info(
+      { types: config.canary.types, intervalMs: config.canary.intervalMs, port: this.httpPort },
+      'canary running',
+    );
     this.tick();
   }
 
@@ -152,10 +181,16 @@ export class CanaryService {
       // One key, so one partition: the records sit at baseOffset, baseOffset + 1, ...
       const meta = res[0]!;
       const base = BigInt(meta.baseOffset ?? '0');
-      const coords: Array<{ topic: string; partition: number; offset: bigint; secretChar: string | null }> = [];
+      const coords: Array<{ topic: string; partition: number; offset: bigint; secretChar: string | null }> =
+        [];
       batch.messages.forEach((m, i) => {
         if (batch.type === 'keystroke' && m.secretChar === null) return; // context keys are not the secret
-        coords.push({ topic: target.topic, partition: meta.partition, offset: base + BigInt(i), secretChar: m.secretChar });
+        coords.push({
+          topic: target.topic,
+          partition: meta.partition,
+          offset: base + BigInt(i),
+          secretChar: m.secretChar,
+        });
       });
       this.sentCount++;
       this.metrics.sent.inc({ type });

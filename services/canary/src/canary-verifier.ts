@@ -51,15 +51,26 @@ export class CanaryVerifier {
       },
       { what: `topics ${topics.join(', ')} to exist`, deadlineMs, intervalMs: 1000 },
     );
-    const consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    const consumer = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 250,
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      void this.position(e.payload.memberAssignment).catch((err: unknown) => logger.warn({ err: describeError(err).message }, 'verifier could not position partitions'));
+      void this.position(e.payload.memberAssignment).catch((err: unknown) =>
+        logger.warn({ err: describeError(err).message }, 'verifier could not position partitions'),
+      );
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: false });
     await consumer.run({ eachMessage: (p) => this.onMessage(p) });
-    await waitUntil(() => this.positioned, { what: 'verifier to join its group', deadlineMs, intervalMs: 50 });
+    await waitUntil(() => this.positioned, {
+      what: 'verifier to join its group',
+      deadlineMs,
+      intervalMs: 50,
+    });
   }
 
   private async position(assignment: Record<string, number[]>): Promise<void> {
@@ -97,11 +108,15 @@ export class CanaryVerifier {
     if (!canary) return;
     let check: OutputCheck;
     if (secretChar !== null) check = this.keystrokeLeaked(message.value, secretChar) ? 'leaked' : 'no-secret';
-    else if (canary.type === 'keystroke') return; // a context key of a keystroke canary, not its secret
+    else if (canary.type === 'keystroke')
+      return; // a context key of a keystroke canary, not its secret
     else check = containsAny(canary.secrets, message.key, message.value, headers) ? 'leaked' : 'no-secret';
     if (check === 'leaked') {
       // The id is ours and harmless; the secret itself is never logged.
-      this.opts.logger.error({ canary: canary.id, type: canary.type, topic, source }, 'CANARY ESCAPED: its secret reached a training topic');
+      this.opts.logger.error(
+        { canary: canary.id, type: canary.type, topic, source },
+        'CANARY ESCAPED: its secret reached a training topic',
+      );
     }
     ledger.output(canary, source, check);
   }
@@ -110,7 +125,9 @@ export class CanaryVerifier {
   private keystrokeLeaked(value: Buffer | null, ch: string): boolean {
     if (!value) return false;
     try {
-      const rec = decodeAvro(this.opts.registry, value).value as { body?: Record<string, { key?: unknown } | undefined> };
+      const rec = decodeAvro(this.opts.registry, value).value as {
+        body?: Record<string, { key?: unknown } | undefined>;
+      };
       return rec.body?.['io.sluice.KeyEvent']?.key === ch;
     } catch {
       // A training-topic record we cannot read may still carry the key: fail towards "escape".
@@ -137,7 +154,8 @@ export class CanaryVerifier {
       topic: a.source.topic,
       partition: a.source.partition,
       offset: BigInt(a.source.offset),
-      offsetRangeEnd: a.offsetRangeEnd === null || a.offsetRangeEnd === undefined ? null : BigInt(a.offsetRangeEnd),
+      offsetRangeEnd:
+        a.offsetRangeEnd === null || a.offsetRangeEnd === undefined ? null : BigInt(a.offsetRangeEnd),
       verdict: a.verdict.toLowerCase() as AuditVerdict,
       decidedAtMs: a.decidedAtMs instanceof Date ? a.decidedAtMs.getTime() : Number(a.decidedAtMs),
     });
@@ -148,7 +166,12 @@ export class CanaryVerifier {
   }
 }
 
-function containsAny(secrets: readonly Buffer[], key: Buffer | null, value: Buffer | null, headers: ReadonlyArray<{ value: Buffer }>): boolean {
+function containsAny(
+  secrets: readonly Buffer[],
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: ReadonlyArray<{ value: Buffer }>,
+): boolean {
   for (const s of secrets) {
     if (key?.includes(s) || value?.includes(s)) return true;
     for (const h of headers) if (h.value.includes(s)) return true;

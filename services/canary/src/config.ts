@@ -10,7 +10,12 @@ import { ErrorCodes, SluiceError } from '@sluice/scrubber/dist/errors';
 export const CANARY_TYPES = ['aws-key', 'email', 'card', 'private-key', 'clipboard', 'keystroke'] as const;
 export type CanaryType = (typeof CANARY_TYPES)[number];
 
-const kafkaDefaults = { brokers: ['127.0.0.1:9092'], clientId: 'sluice-canary', connectionTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
+const kafkaDefaults = {
+  brokers: ['127.0.0.1:9092'],
+  clientId: 'sluice-canary',
+  connectionTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
 
 /**
  * The canary's configuration: the same conventions as the scrubber (YAML file, KAFKA_BROKERS,
@@ -18,10 +23,16 @@ const kafkaDefaults = { brokers: ['127.0.0.1:9092'], clientId: 'sluice-canary', 
  * Generic overrides use the `SLUICE_CANARY__SECTION__KEY=value` form.
  */
 export const canaryConfigSchema = z.strictObject({
-  instanceId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -').optional(),
+  instanceId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -')
+    .optional(),
   kafka: z
     .strictObject({
-      brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1).default(kafkaDefaults.brokers),
+      brokers: z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port'))
+        .min(1)
+        .default(kafkaDefaults.brokers),
       clientId: z.string().min(1).default(kafkaDefaults.clientId),
       sasl: z
         .strictObject({
@@ -51,7 +62,10 @@ export const canaryConfigSchema = z.strictObject({
        * Keystroke canaries count as escapes until keystroke reassembly ships in the scrubber;
        * that is the point of a canary, but drop `keystroke` here to silence them meanwhile.
        */
-      types: z.array(z.enum(CANARY_TYPES)).min(1).default([...CANARY_TYPES]),
+      types: z
+        .array(z.enum(CANARY_TYPES))
+        .min(1)
+        .default([...CANARY_TYPES]),
       /** A canary with no verdict after this long counts as timed out (the gate may be down). */
       resolveTimeoutMs: z.number().int().positive().default(120_000),
       /** Stop after this many canaries (0 = run until stopped). Tests and demos use it. */
@@ -74,7 +88,9 @@ export const canaryConfigSchema = z.strictObject({
     })
     .default({ enabled: true, host: '127.0.0.1', port: 9465 }),
   log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
     .default({ level: 'info' }),
 });
 
@@ -98,10 +114,12 @@ export interface CanaryConfig extends Omit<RawCanaryConfig, 'instanceId'> {
 /** Environment variables the canary honours, mapped onto the scrubber's env conventions. */
 function canaryEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const name of ['KAFKA_BROKERS', 'SLUICE_KAFKA_BROKERS', 'SLUICE_LOG_LEVEL']) if (env[name]) out[name] = env[name];
+  for (const name of ['KAFKA_BROKERS', 'SLUICE_KAFKA_BROKERS', 'SLUICE_LOG_LEVEL'])
+    if (env[name]) out[name] = env[name];
   if (env.SLUICE_CANARY_HTTP_PORT) out.SLUICE__HTTP__PORT = env.SLUICE_CANARY_HTTP_PORT;
   if (env.SLUICE_CANARY_INSTANCE_ID) out.SLUICE__INSTANCE_ID = env.SLUICE_CANARY_INSTANCE_ID;
-  for (const [name, v] of Object.entries(env)) if (name.startsWith('SLUICE_CANARY__')) out[`SLUICE__${name.slice('SLUICE_CANARY__'.length)}`] = v;
+  for (const [name, v] of Object.entries(env))
+    if (name.startsWith('SLUICE_CANARY__')) out[`SLUICE__${name.slice('SLUICE_CANARY__'.length)}`] = v;
   return out;
 }
 
@@ -116,7 +134,9 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 }
 
 /** YAML file + environment + overrides, validated once into a typed, frozen config. */
-export function loadCanaryConfig(opts: { file?: string | undefined; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): CanaryConfig {
+export function loadCanaryConfig(
+  opts: { file?: string | undefined; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {},
+): CanaryConfig {
   const env = opts.env ?? process.env;
   const file = opts.file ?? env.SLUICE_CANARY_CONFIG;
   let input: Record<string, unknown> = {};
@@ -125,10 +145,14 @@ export function loadCanaryConfig(opts: { file?: string | undefined; env?: NodeJS
     try {
       parsed = parseYaml(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `cannot read canary config ${file}: ${(err as Error).message}`);
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `cannot read canary config ${file}: ${(err as Error).message}`,
+      );
     }
     if (parsed !== null && parsed !== undefined) {
-      if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new SluiceError(ErrorCodes.CONFIG_INVALID, `canary config ${file} must hold a YAML mapping`);
+      if (typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `canary config ${file} must hold a YAML mapping`);
       input = parsed as Record<string, unknown>;
     }
   }
@@ -143,20 +167,34 @@ export function loadCanaryConfig(opts: { file?: string | undefined; env?: NodeJS
   const topicsOf = (kind: 'chat' | 'telemetry'): CanarySourceTopics | null => {
     const s = raw.sources.find((x) => x.kind === kind);
     if (!s) return null;
-    return { name: s.name, topic: s.topic, clean: s.outputs.clean ?? `clean.${s.name}`, redacted: s.outputs.redacted ?? `redacted.${s.name}` };
+    return {
+      name: s.name,
+      topic: s.topic,
+      clean: s.outputs.clean ?? `clean.${s.name}`,
+      redacted: s.outputs.redacted ?? `redacted.${s.name}`,
+    };
   };
   const chat = topicsOf('chat');
   const telemetry = topicsOf('telemetry');
   for (const t of raw.canary.types) {
     const needs = t === 'keystroke' || t === 'clipboard' ? telemetry : chat;
     if (!needs) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `canary.types: "${t}" needs a source of kind ${t === 'keystroke' || t === 'clipboard' ? 'telemetry' : 'chat'}`, {
-        hint: 'add that source under sources, or remove the type',
-      });
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `canary.types: "${t}" needs a source of kind ${t === 'keystroke' || t === 'clipboard' ? 'telemetry' : 'chat'}`,
+        {
+          hint: 'add that source under sources, or remove the type',
+        },
+      );
     }
   }
   const { instanceId, ...rest } = raw;
-  return deepFreeze({ ...rest, instanceId: instanceId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '_'), chat, telemetry });
+  return deepFreeze({
+    ...rest,
+    instanceId: instanceId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+    chat,
+    telemetry,
+  });
 }
 
 function deepFreeze<T>(obj: T): T {

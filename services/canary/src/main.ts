@@ -4,7 +4,8 @@ import { describeError } from '@sluice/scrubber/dist/errors';
 import { loadCanaryConfig } from './config';
 import { CanaryService } from './canary-service';
 
-const USAGE = 'usage: node services/canary/dist/main.js [--config <file.yaml>]  (env: KAFKA_BROKERS, SLUICE_CANARY__SECTION__KEY=value)';
+const USAGE =
+  'usage: node services/canary/dist/main.js [--config <file.yaml>]  (env: KAFKA_BROKERS, SLUICE_CANARY__SECTION__KEY=value)';
 
 function parseArgs(argv: string[]): { config?: string } {
   const out: { config?: string } = {};

@@ -13,7 +13,9 @@ export async function waitUntil(
       last = err;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`${opts.what} did not happen within ${opts.deadlineMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+      throw new Error(
+        `${opts.what} did not happen within ${opts.deadlineMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs));
   }

@@ -14,7 +14,12 @@ function harness() {
   return { ledger, events, latencies };
 }
 
-const audit = (offset: number, verdict: AuditVerdict, decidedAtMs = 1500, offsetRangeEnd: number | null = null) => ({
+const audit = (
+  offset: number,
+  verdict: AuditVerdict,
+  decidedAtMs = 1500,
+  offsetRangeEnd: number | null = null,
+) => ({
   topic: 'raw.chat',
   partition: 1,
   offset: BigInt(offset),

@@ -33,7 +33,9 @@ export function parseExposition(text: string): Array<{ name: string; labels: Lab
     const m = SAMPLE.exec(line);
     if (!m) continue;
     const labels: Labels = {};
-    if (m[2]) for (const l of m[2].matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
+    if (m[2])
+      for (const l of m[2].matchAll(LABEL))
+        labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
     out.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return out;
@@ -103,7 +105,13 @@ export function formatSummary(prev: MetricsSnapshot | null, cur: MetricsSnapshot
   const dt = prev ? (cur.atMs - prev.atMs) / 1000 : 0;
   const rate = prev && dt > 0 ? (total - sum(prev.records)) / dt : 0;
   parts.push(`${Math.round(rate).toLocaleString('en-US')} rec/s, ${total.toLocaleString('en-US')} total`);
-  const verdicts = ['clean', 'redacted', 'quarantined'].map((v) => `${v} ${pct(sum(cur.records, (k) => k.endsWith(`|${v}`)), total)}`);
+  const verdicts = ['clean', 'redacted', 'quarantined'].map(
+    (v) =>
+      `${v} ${pct(
+        sum(cur.records, (k) => k.endsWith(`|${v}`)),
+        total,
+      )}`,
+  );
   parts.push(verdicts.join(' '));
   // Leak rate = records with a finding of the category / records of the source.
   const leak: string[] = [];
@@ -114,10 +122,14 @@ export function formatSummary(prev: MetricsSnapshot | null, cur: MetricsSnapshot
   }
   parts.push(`leak ${leak.length > 0 ? leak.join(' ') : 'none'}`);
   const reasons = [...cur.quarantine].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-  if (reasons.length > 0) parts.push(`quarantine ${reasons.map(([r, n]) => `${r.replace(/^SLUICE_/, '')}=${n}`).join(' ')}`);
+  if (reasons.length > 0)
+    parts.push(`quarantine ${reasons.map(([r, n]) => `${r.replace(/^SLUICE_/, '')}=${n}`).join(' ')}`);
   if (cur.hasCanary) {
     const escaped = sum(cur.canaryEscaped);
-    const last = cur.canaryLastCatchS !== null ? `${Math.max(0, Math.round(cur.atMs / 1000 - cur.canaryLastCatchS))}s ago` : 'never';
+    const last =
+      cur.canaryLastCatchS !== null
+        ? `${Math.max(0, Math.round(cur.atMs / 1000 - cur.canaryLastCatchS))}s ago`
+        : 'never';
     const byType = [...cur.canaryEscaped].filter(([, n]) => n > 0).map(([t, n]) => `${t}=${n}`);
     parts.push(
       `canary sent ${cur.canarySent} caught ${cur.canaryCaught} ${escaped > 0 ? `ESCAPED ${escaped} (${byType.join(' ')})` : 'escaped 0'} last catch ${last}`,

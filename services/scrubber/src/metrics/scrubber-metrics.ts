@@ -149,6 +149,20 @@ export class ScrubberMetrics {
     this.poolStats = stats;
   }
 
+  /**
+   * Creates the per-source series at 0 before the first batch: rate() ignores the first sample
+   * of a series, so a series born at the size of the first batch would hide that batch.
+   */
+  initSources(sources: readonly string[]): void {
+    for (const source of sources) {
+      for (const verdict of ['clean', 'redacted', 'quarantined']) {
+        this.records.inc({ source, verdict }, 0);
+        this.bytes.inc({ source, verdict }, 0);
+      }
+    }
+    for (const outcome of ['commit', 'abort']) this.transactions.inc({ outcome }, 0);
+  }
+
   bindReadiness(ready: () => boolean): void {
     this.readiness = ready;
   }

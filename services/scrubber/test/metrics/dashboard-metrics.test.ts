@@ -30,13 +30,18 @@ interface RuleFile {
 }
 
 function ruleFiles(): RuleFile[] {
-  return ['sluice-recording.yml', 'sluice-alerts.yml'].map((f) => parse(readFileSync(path.join(RULES, f), 'utf8')) as RuleFile);
+  return ['sluice-recording.yml', 'sluice-alerts.yml'].map(
+    (f) => parse(readFileSync(path.join(RULES, f), 'utf8')) as RuleFile,
+  );
 }
 
 function dashboardExprs(): Array<{ panel: string; expr: string }> {
-  const dash = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr?: string }>; panels?: unknown[] }> };
+  const dash = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    panels: Array<{ title: string; targets?: Array<{ expr?: string }>; panels?: unknown[] }>;
+  };
   const out: Array<{ panel: string; expr: string }> = [];
-  for (const p of dash.panels) for (const t of p.targets ?? []) if (t.expr) out.push({ panel: p.title, expr: t.expr });
+  for (const p of dash.panels)
+    for (const t of p.targets ?? []) if (t.expr) out.push({ panel: p.title, expr: t.expr });
   return out;
 }
 
@@ -45,14 +50,23 @@ const PROMETHEUS_BUILTIN = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE', 'scrape_
 
 describe('dashboard and rules reference only exported metrics', () => {
   test('the metric name extractor finds names and skips functions, labels, keywords', () => {
-    expect(metricNamesIn('sum by (source) (rate(sluice_records_total{verdict="clean"}[5m])) / on (source) group_left () x:y:z offset 15m').sort()).toEqual(['sluice_records_total', 'x:y:z']);
-    expect(metricNamesIn('histogram_quantile(0.99, sum by (le) (rate(a_bucket[$__rate_interval]))) and time() - 1e9')).toEqual(['a_bucket']);
+    expect(
+      metricNamesIn(
+        'sum by (source) (rate(sluice_records_total{verdict="clean"}[5m])) / on (source) group_left () x:y:z offset 15m',
+      ).sort(),
+    ).toEqual(['sluice_records_total', 'x:y:z']);
+    expect(
+      metricNamesIn(
+        'histogram_quantile(0.99, sum by (le) (rate(a_bucket[$__rate_interval]))) and time() - 1e9',
+      ),
+    ).toEqual(['a_bucket']);
     expect(metricNamesIn('topk(10, b{rule=~"aws.*"}) > bool 3')).toEqual(['b']);
   });
 
   test('every dashboard query reads known series', async () => {
     const known = await exportedNames();
-    for (const r of ruleFiles()) for (const g of r.groups) for (const rule of g.rules) if (rule.record) known.add(rule.record);
+    for (const r of ruleFiles())
+      for (const g of r.groups) for (const rule of g.rules) if (rule.record) known.add(rule.record);
     const exprs = dashboardExprs();
     expect(exprs.length).toBeGreaterThan(20);
     const unknown: string[] = [];
@@ -65,7 +79,17 @@ describe('dashboard and rules reference only exported metrics', () => {
     }
     expect(unknown).toEqual([]);
     // The panels the issue asks for are there: throughput, leak rate, canaries, lag, workers.
-    for (const must of ['sluice_records_total', 'source_category:sluice_leak_rate:ratio_rate5m', 'sluice_findings_total', 'sluice_consumer_lag_records', 'sluice_worker_queue_depth', 'sluice_canary_escaped_total', 'sluice_canary_catch_latency_seconds_bucket', 'sluice_scan_duration_seconds_bucket', 'sluice_end_to_end_latency_seconds_bucket']) {
+    for (const must of [
+      'sluice_records_total',
+      'source_category:sluice_leak_rate:ratio_rate5m',
+      'sluice_findings_total',
+      'sluice_consumer_lag_records',
+      'sluice_worker_queue_depth',
+      'sluice_canary_escaped_total',
+      'sluice_canary_catch_latency_seconds_bucket',
+      'sluice_scan_duration_seconds_bucket',
+      'sluice_end_to_end_latency_seconds_bucket',
+    ]) {
       expect(used).toContain(must);
     }
   });
@@ -73,16 +97,23 @@ describe('dashboard and rules reference only exported metrics', () => {
   test('every alert and recording rule reads known series', async () => {
     const known = await exportedNames();
     const rules = ruleFiles();
-    for (const r of rules) for (const g of r.groups) for (const rule of g.rules) if (rule.record) known.add(rule.record);
+    for (const r of rules)
+      for (const g of r.groups) for (const rule of g.rules) if (rule.record) known.add(rule.record);
     const unknown: string[] = [];
-    for (const r of rules) for (const g of r.groups) for (const rule of g.rules) {
-      for (const name of metricNamesIn(rule.expr)) if (!known.has(name) && !PROMETHEUS_BUILTIN.has(name)) unknown.push(`${rule.record ?? rule.alert}: ${name}`);
-    }
+    for (const r of rules)
+      for (const g of r.groups)
+        for (const rule of g.rules) {
+          for (const name of metricNamesIn(rule.expr))
+            if (!known.has(name) && !PROMETHEUS_BUILTIN.has(name))
+              unknown.push(`${rule.record ?? rule.alert}: ${name}`);
+        }
     expect(unknown).toEqual([]);
   });
 
   test('a dashboard pointing at a metric nobody exports is caught', async () => {
     const known = await exportedNames();
-    expect(metricNamesIn('sum(rate(sluice_recrods_total[5m]))').filter((n) => !known.has(n))).toEqual(['sluice_recrods_total']);
+    expect(metricNamesIn('sum(rate(sluice_recrods_total[5m]))').filter((n) => !known.has(n))).toEqual([
+      'sluice_recrods_total',
+    ]);
   });
 });

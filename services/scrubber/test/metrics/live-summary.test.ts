@@ -55,7 +55,11 @@ describe('live summary', () => {
     const out = new PassThrough();
     let printed = '';
     out.on('data', (d: Buffer) => (printed += d.toString()));
-    const live = startLiveSummary({ urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`], out, intervalMs: 60_000 });
+    const live = startLiveSummary({
+      urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`],
+      out,
+      intervalMs: 60_000,
+    });
     try {
       const line = await live.tick();
       expect(line).toContain('100 total');

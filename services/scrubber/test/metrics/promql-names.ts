@@ -1,7 +1,22 @@
 // Extracts the metric names a PromQL expression reads, without a full parser: strings, label
 // matchers, grouping clauses, ranges and Grafana variables are removed, and what is left that
 // looks like an identifier, is not a keyword and is not called as a function is a metric name.
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'inf', 'nan', 'atan2']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'bool',
+  'inf',
+  'nan',
+  'atan2',
+]);
 
 export function metricNamesIn(expr: string): string[] {
   let s = expr
