@@ -95,6 +95,10 @@ describe('leak hygiene end to end', () => {
     const check = (where: string, texts: string[]) => {
       for (const text of texts) for (const s of secrets) if (text.includes(s)) hits.push(`${where}: a secret of length ${s.length}`);
     };
+    // The detector itself must fire on a known leak, or a pass would prove nothing.
+    check('self-test', [`x${secrets[0]!}x`]);
+    expect(hits).toHaveLength(1);
+    hits.length = 0;
     const logLines = readFileSync(scrubber.logFile, 'utf8').split('\n');
     expect(logLines.length).toBeGreaterThan(10);
     logLines.forEach((l, i) => check(`log line ${i + 1}`, [l]));

@@ -53,7 +53,7 @@ function review(ctx: ToolContext, o: Common): QuarantineReview {
 export function openedToJson(r: OpenedRecord): Record<string, unknown> {
   const bytes = (b: Buffer | null) => {
     if (b === null) return null;
-    let utf8: string | null = null;
+    let utf8: string | null;
     try {
       utf8 = new TextDecoder('utf-8', { fatal: true }).decode(b);
     } catch {
