@@ -12,10 +12,11 @@ import { luhnDigit } from '../../services/scrubber/src/demo/synthetic-secrets';
 
 jest.setTimeout(300_000);
 
+let seq = 0;
 function chat(fx: PipelineFixture, text: string, extra: Record<string, unknown> = {}): Buffer {
   return encodeAvro(fx.registry, 2, {
     conversationId: 'conv-fc',
-    messageId: `m-${Math.random()}`,
+    messageId: `m-${seq++}`,
     sender: 'user-1',
     senderDisplay: null,
     visibility: 'INTERNAL',
