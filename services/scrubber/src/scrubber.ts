@@ -59,6 +59,7 @@ export class Scrubber {
       const pool = new WorkerPool({
         engineOptions: engineOptionsFrom(config),
         ...(config.scan.workers !== undefined ? { workers: config.scan.workers } : {}),
+        ...(config.scan.engineModule !== undefined ? { engineModulePath: resolve(config.scan.engineModule) } : {}),
         maxQueuedBatches: config.scan.maxQueuedBatches,
         taskTimeoutBaseMs: config.scan.taskTimeoutMs,
         maxOldGenerationSizeMb: config.scan.workerMaxOldGenerationMb,

@@ -126,6 +126,12 @@ export const configSchema = z.strictObject({
       taskTimeoutMs: z.number().int().positive().default(10_000),
       maxQueuedBatches: z.number().int().positive().default(8),
       workerMaxOldGenerationMb: z.number().int().positive().default(512),
+      /**
+       * Engine module the scan workers load instead of the built-in engine (a CommonJS file that
+       * exports createScanEngine(options) or ScanEngine.create(options)). For fault-injection
+       * tests (test/integrity/worker-faults.test.ts) and custom engines; unset in production.
+       */
+      engineModule: z.string().min(1).optional(),
       includeBuiltinRules: z.boolean().default(true),
       ruleDirs: z.array(z.string()).default([]),
       regexEngine: z.enum(['auto', 're2-wasm', 're2-native']).default('auto'),
