@@ -33,7 +33,17 @@ export interface ScanEngineOptions {
   decodeDepth?: number;
   /** Hostnames under these domains are reported by the `internal-domain` rule (confidential, redact). */
   internalDomains?: string[];
+  /**
+   * Findings kept per text (default 1000). A text with more is a flood (a dump, an attack on the
+   * audit trail): its findings are cut to this many and scanRecord fails the record closed with
+   * FINDINGS_CAPPED, so the pipeline quarantines it instead of redacting a partial list.
+   */
+  maxFindingsPerText?: number;
 }
+
+/** scanRecord failure code when a text hits maxFindingsPerText (the pipeline quarantines on it). */
+export const FINDINGS_CAPPED = 'SLUICE_FINDINGS_CAPPED';
+const DEFAULT_MAX_FINDINGS = 1000;
 
 /** Effective per-rule action / shadow / enabled for one source. */
 interface SourcePolicy {
@@ -54,6 +64,8 @@ const ACTION_RANK = { redact: 1, quarantine: 2 } as const;
 const MAX_DECODE_DEPTH = 2;
 /** Total encoded chars decoded per scanText call, across all levels: bounds adversarial input. */
 const DECODE_BUDGET = 8 * 1024 * 1024;
+/** Candidates kept per text before dedupe, as a multiple of maxFindingsPerText. */
+const CANDIDATE_FACTOR = 4;
 const EMPTY: Finding[] = Object.freeze([] as Finding[]) as Finding[];
 
 /**
@@ -78,6 +90,9 @@ export class ScanEngine {
   private readonly policies = new Map<string, SourcePolicy>();
   private readonly defaultPolicy: SourcePolicy;
   private decodeBudget = 0;
+  private readonly maxFindings: number;
+  /** True when the last scanText / scanTextAll call hit maxFindingsPerText. */
+  lastScanCapped = false;
 
   private constructor(opts: ScanEngineOptions) {
     if (!Buffer.isBuffer(opts.fingerprintKey) || opts.fingerprintKey.length < 16) {
@@ -89,6 +104,11 @@ export class ScanEngine {
       throw new SluiceError(ErrorCodes.CONFIG_INVALID, `decodeDepth ${String(depth)} is out of range`, { hint: `an integer 0..${MAX_DECODE_DEPTH}` });
     }
     this.decodeDepth = depth;
+    const cap = opts.maxFindingsPerText ?? DEFAULT_MAX_FINDINGS;
+    if (!Number.isInteger(cap) || cap < 1) {
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `maxFindingsPerText ${String(cap)} is out of range`, { hint: 'a positive integer' });
+    }
+    this.maxFindings = cap;
     const sources: RuleSource[] = [];
     if (opts.includeBuiltin ?? true) for (const p of listRuleFiles(BUILTIN_RULES_DIR)) sources.push({ path: p, builtin: true });
     for (const dir of opts.ruleDirs ?? []) for (const p of listRuleFiles(dir)) sources.push({ path: p, builtin: false });
@@ -170,9 +190,22 @@ export class ScanEngine {
   scanText(text: string, source?: string): Finding[] {
     const policy = this.policy(source);
     this.decodeBudget = DECODE_BUDGET;
+    this.lastScanCapped = false;
     const cands = this.scanLevel(text, policy, 0);
     if (cands === null) return EMPTY;
-    return this.toFindings(dedupe(cands, policy), policy);
+    return this.toFindings(this.cap(dedupe(this.cap(cands, CANDIDATE_FACTOR), policy), 1), policy);
+  }
+
+  /**
+   * Flood protection: keep at most factor * maxFindings entries. Candidates are cut before
+   * dedupe (factor > 1, since rules overlap) so its quadratic worst case stays bounded.
+   */
+  private cap(cands: Candidate[], factor: number): Candidate[] {
+    const limit = this.maxFindings * factor;
+    if (cands.length <= limit) return cands;
+    this.lastScanCapped = true;
+    cands.length = limit;
+    return cands;
   }
 
   /**
@@ -182,8 +215,9 @@ export class ScanEngine {
   scanTextAll(text: string, source?: string): Finding[] {
     const policy = this.policy(source);
     this.decodeBudget = DECODE_BUDGET;
+    this.lastScanCapped = false;
     const cands = this.scanLevel(text, policy, 0);
-    return cands === null ? [] : this.toFindings(cands, policy);
+    return cands === null ? [] : this.toFindings(this.cap(cands, CANDIDATE_FACTOR), policy);
   }
 
   /** Scans every text of a record. Never throws: failures come back as `{ ok: false }`. */
@@ -191,7 +225,11 @@ export class ScanEngine {
     const t0 = process.hrtime.bigint();
     try {
       const findings: Finding[][] = [];
-      for (const t of req.texts) findings.push(this.scanText(t.text, req.source));
+      for (const t of req.texts) {
+        findings.push(this.scanText(t.text, req.source));
+        // Fail closed: a partial finding list must not drive a redaction (the pipeline quarantines).
+        if (this.lastScanCapped) return { ok: false, code: FINDINGS_CAPPED, message: `more than ${this.maxFindings} findings in ${t.path}` };
+      }
       return { ok: true, findings, scanNanos: Number(process.hrtime.bigint() - t0) };
     } catch (err) {
       const d = describeError(err);
@@ -318,25 +356,27 @@ function hasContextWord(text: string, ws: number, we: number, ctx: NonNullable<C
 /** Validators, entropy, allowlist and context words, on the normalised text. */
 function passesFilters(m: RawMatch, secret: string, text: string): boolean {
   const r = m.rule;
-  if (r.minEntropy !== null && shannonEntropy(secret) < r.minEntropy) return false;
-  for (const v of r.validators) if (!v(secret)) return false;
+  const ctx = r.context;
+  // A context word near the match: required, or (required: false) evidence instead of entropy.
+  const inContext = ctx !== null && ctx.words.length > 0 && hasWordIn(text, m.matchStart - ctx.window, m.matchEnd + ctx.window, ctx.words);
+  if (ctx !== null && ctx.required && !inContext) return false;
+  const boosted = inContext && !ctx.required;
+  if (r.minEntropy !== null && !boosted && shannonEntropy(secret) < r.minEntropy) return false;
+  for (const v of r.validators) if (!v(secret, text, m.start, m.end)) return false;
   if (r.stopwords.length > 0) {
     const lower = secret.toLowerCase();
     for (const w of r.stopwords) if (lower.includes(w)) return false;
   }
   for (const p of r.allowPatterns) if (p.test(secret)) return false;
-  if (r.context !== null && r.context.required) {
-    const around = text.slice(Math.max(0, m.matchStart - r.context.window), Math.min(text.length, m.matchEnd + r.context.window)).toLowerCase();
-    let seen = false;
-    for (const w of r.context.words) {
-      if (around.includes(w)) {
-        seen = true;
-        break;
-      }
-    }
-    if (!seen) return false;
-  }
+  if (ctx !== null && ctx.exclude.length > 0 && hasWordIn(text, m.start - ctx.window, m.start, ctx.exclude)) return false;
   return true;
+}
+
+/** True when one of `words` (lower-case) occurs in [from, to) of `text` (clamped), case-insensitively. */
+function hasWordIn(text: string, from: number, to: number, words: readonly string[]): boolean {
+  const around = text.slice(Math.max(0, from), Math.min(text.length, to)).toLowerCase();
+  for (const w of words) if (around.includes(w)) return true;
+  return false;
 }
 
 /**

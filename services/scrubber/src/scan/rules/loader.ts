@@ -8,6 +8,7 @@ import type { RegexEngine } from '../regex-engine';
 import { Anchor } from '../prefilter/anchors';
 import { VALIDATORS } from '../validators/registry';
 import type { CompiledRule } from './compiled-rule';
+import { countCaptureGroups } from './capture-groups';
 import type { ParsedOverrides, RuleOverrides, RuleSpec } from './schema';
 import { overridesSchema, RULES_FORMAT_VERSION, ruleFileSchema, ruleSchema } from './schema';
 
@@ -77,6 +78,11 @@ export function parseRuleFile(path: string, content: string): RuleSpec[] {
 
 function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: RegexEngine): CompiledRule {
   const name = basename(src.path);
+  const groups = countCaptureGroups(spec.pattern);
+  if (spec.secretGroup > groups) {
+    // Without this check the rule loads and silently never finds anything (every match skipped).
+    throw invalid(`${name}: rule '${spec.id}': key 'secretGroup' is ${spec.secretGroup} but the pattern has ${groups} capture group(s)`, 'use 0 for the whole match or the number of the group that holds the secret');
+  }
   let pattern;
   try {
     pattern = engine.compile(spec.pattern, { caseInsensitive: spec.caseInsensitive, secretGroup: spec.secretGroup });
@@ -108,7 +114,10 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
     validators: spec.validators.map((v) => VALIDATORS[v]!),
     allowPatterns,
     stopwords: spec.allowlist.stopwords.map((s) => s.toLowerCase()),
-    context: spec.context === null ? null : { words: spec.context.words.map((w) => w.toLowerCase()), window: spec.context.window, required: spec.context.required },
+    context:
+      spec.context === null
+        ? null
+        : { words: spec.context.words.map((w) => w.toLowerCase()), window: spec.context.window, required: spec.context.required, exclude: spec.context.exclude.map((w) => w.toLowerCase()) },
     shadow: spec.shadow,
     enabled: spec.enabled,
     file: src.path,

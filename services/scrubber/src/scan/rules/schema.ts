@@ -41,12 +41,20 @@ export const ruleSchema = z
         stopwords: z.array(z.string().min(1)).default([]),
       })
       .default({ patterns: [], stopwords: [] }),
+    // words: a match needs one of them within `window` chars (required, the default when words
+    // are given) or, with `required: false`, a nearby word stands in for `minEntropy` (a boost).
+    // exclude: a match with one of these words in the `window` chars BEFORE it is dropped
+    // (`build 5.2.41.194` is a version, not an address). Both are lower-cased substrings.
     context: z
       .strictObject({
-        words: z.array(z.string().min(1)).min(1),
+        words: z.array(z.string().min(1)).default([]),
         window: z.number().int().min(1).max(4096).default(40),
-        required: z.boolean().default(true),
+        required: z.boolean().optional(),
+        exclude: z.array(z.string().min(1)).default([]),
       })
+      .refine((c) => c.words.length > 0 || c.exclude.length > 0, { message: 'context needs words or exclude' })
+      .refine((c) => c.required !== true || c.words.length > 0, { message: 'required: true needs words', path: ['required'] })
+      .transform((c) => ({ ...c, required: c.required ?? c.words.length > 0 }))
       .nullable()
       .default(null),
     shadow: z.boolean().default(false),
