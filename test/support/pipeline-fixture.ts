@@ -30,8 +30,10 @@ export class PipelineFixture {
   constructor(
     readonly cleanup: Cleanup,
     readonly partitions = 3,
+    /** Explicit brokers (a test's own broker, e.g. for broker bounces); default: the run's test broker. */
+    readonly opts: { brokers?: string[] } = {},
   ) {
-    this.kafka = kafkaClient(this.id);
+    this.kafka = kafkaClient(this.id, opts.brokers ? { brokers: opts.brokers } : {});
     this.keys = makeKeys();
     const s = this.id;
     this.topics = {
@@ -58,6 +60,7 @@ export class PipelineFixture {
       ],
       auditTopic: this.topics.audit,
       scan: { workers: 1 },
+      ...(this.opts.brokers ? { kafka: { brokers: this.opts.brokers } } : {}),
       ...extra,
     };
   }
