@@ -12,7 +12,10 @@ import { createLogger } from '../log/logger';
 import { Scrubber } from '../scrubber';
 import { SchemaRegistry } from '../codec/schema-registry';
 import { TrafficGenerator } from './traffic-generator';
-import { ConsoleSummary } from './console-summary';
+import { startLiveSummary } from './live-summary';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 
 async function main(): Promise<void> {
   const rate = Number(process.env.SLUICE_DEMO_RATE ?? 400);
@@ -37,7 +40,19 @@ async function main(): Promise<void> {
 
   const scrubber = new Scrubber({ config, logger });
   await scrubber.start();
-  const summary = new ConsoleSummary(scrubber.metrics.registry, process.stdout);
+  // The canary (services/canary) injects tagged fake secrets and reports any escape.
+  const canaryMain = resolve(__dirname, '../../../canary/dist/main.js');
+  let canary: ChildProcess | null = null;
+  const urls: string[] = [];
+  if (existsSync(canaryMain) && process.env.SLUICE_DEMO_CANARY !== '0') {
+    const port = await freePort();
+    canary = fork(canaryMain, [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(','), SLUICE_CANARY_HTTP_PORT: String(port), SLUICE_LOG_LEVEL: 'warn' },
+    });
+    urls.push(`http://127.0.0.1:${port}/metrics`);
+  }
+  const summary = startLiveSummary({ registries: [scrubber.metrics.registry], urls, intervalMs: 1000 });
   process.stdout.write(
     `sluice demo: ${rate} records/s into ${config.sources.map((s) => s.topic).join(', ')} on ${config.kafka.brokers.join(',')}\n` +
       `metrics: http://${config.http.host}:${scrubber.httpPort}/metrics   (Ctrl-C to stop)\n`,
@@ -69,17 +84,17 @@ async function main(): Promise<void> {
     if (tele && teleMsgs.length) topicMessages.push({ topic: tele.topic, messages: teleMsgs });
     producer.sendBatch({ topicMessages }).catch((err: Error) => logger.warn({ err: err.message }, 'demo produce failed'));
   }, tickMs);
-  const ticker = setInterval(() => void summary.print(), 1000);
 
   const stop = async () => {
     if (stopping) process.exit(1);
     stopping = true;
     clearInterval(traffic);
-    clearInterval(ticker);
+    summary.stop();
+    canary?.kill('SIGTERM');
     process.stdout.write('\nstopping: draining in-flight batches...\n');
     await producer.disconnect();
     await scrubber.stop();
-    await summary.print();
+    await summary.tick().catch(() => '');
     process.stdout.write('stopped. The local broker keeps running: `npm run kafka:stop` stops it.\n');
     process.exit(0);
   };
@@ -87,6 +102,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   const seconds = Number(process.env.SLUICE_DEMO_SECONDS ?? 0);
   if (seconds > 0) setTimeout(() => void stop(), seconds * 1000);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
 }
 
 main().catch((err: Error) => {
