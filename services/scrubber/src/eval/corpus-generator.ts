@@ -24,7 +24,7 @@ export interface CorpusOptions {
   positiveRate: number;
 }
 
-export const DEFAULT_CORPUS: CorpusOptions = { seed: 20240611, lines: 12000, positiveRate: 0.04 };
+export const DEFAULT_CORPUS: CorpusOptions = { seed: 20240611, lines: 20000, positiveRate: 0.06 };
 
 /**
  * Hard negatives: things that look like secrets to a naive scanner (hashes, UUIDs, base64 blobs,
@@ -65,6 +65,15 @@ const HARD_NEGATIVES: ((r: Prng) => string)[] = [
   (r) => `invoice INV-${r.chars(DIGITS, 8)} total $${r.int(10, 9999)}.${r.chars(DIGITS, 2)}`,
   () => 'eyJhbGciOiJIUzI1NiJ9 is just a header',
   () => 'see https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX in the docs',
+  // Structured-PII look-alikes: epoch millis, ids, versions, user agents, git SSH remotes, durations.
+  (r) => `ts=${1700000000000 + r.int(0, 3e10)} user_id=${uuid(r)}`,
+  (r) => `git clone git@github.com:acme/${r.pick(['app', 'infra', 'sluice'])}.git`,
+  (r) => `redis://cache-${r.int(1, 9)}.acme.io:6379/${r.int(0, 15)}`,
+  (r) => `release ${r.int(1, 9)}.${r.int(0, 20)}.${r.int(0, 99)}.${r.int(100, 9999)} is out`,
+  (r) => `Mozilla/5.0 (X11; Linux x86_64) Chrome/${r.int(100, 130)}.0.${r.int(1000, 6999)}.${r.int(10, 200)} Safari/537.36`,
+  (r) => `call duration 00:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`,
+  (r) => `npm i @acme/ui@${r.int(1, 9)}.${r.int(0, 20)}.${r.int(0, 20)}`,
+  (r) => `job ${r.chars(DIGITS, 10)} finished in ${r.int(1, 900)}s`,
 ];
 
 function badLuhn(r: Prng): string {

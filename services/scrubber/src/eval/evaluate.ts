@@ -26,12 +26,46 @@ export interface Counts {
   recall: number;
 }
 
+/**
+ * "Structured PII": personal data with a fixed format or a checksum that a pattern can recognise
+ * on its own (email, phone numbers, payment cards, IBAN, SWIFT, SSN/ITIN/EIN, national ids,
+ * passport and licence numbers, IMEI, VIN): every `pii` rule except the contextual ones below,
+ * whose values (dates, addresses, postcodes, coordinates, free-form member or record numbers) are
+ * only personal data because of the words around them. The quality gate applies to this group.
+ */
+export const CONTEXTUAL_PII_RULES: readonly string[] = [
+  'date-of-birth',
+  'us-street-address',
+  'de-street-address',
+  'fr-street-address',
+  'uk-postcode',
+  'us-zip-code',
+  'geo-coordinates',
+  'bank-account-number',
+  'health-insurance-member-id',
+  'medical-record-number',
+  'payment-card-cvv',
+];
+
+/** Groups the gate is measured on; a finding or label belongs to a group by its rule and category. */
+export const GATE_GROUPS = ['credential', 'structured-pii'] as const;
+export type GateGroup = (typeof GATE_GROUPS)[number];
+export const GATE_THRESHOLD = 0.95;
+
+function gateGroup(category: string, ruleId: string): GateGroup | null {
+  if (category === 'credential' || category === 'private-key') return 'credential';
+  if (category === 'pii' && !CONTEXTUAL_PII_RULES.includes(ruleId)) return 'structured-pii';
+  return null;
+}
+
 export interface EvalResult {
   lines: number;
   labels: number;
   findings: number;
   overall: Counts;
   byCategory: Record<string, Counts>;
+  /** credential (incl. private-key) and structured-pii, with pass = precision and recall >= GATE_THRESHOLD. */
+  gates: Record<GateGroup, Counts & { pass: boolean }>;
   /** Per rule id: precision over its findings; recall over labels whose ruleFamily is that id. */
   byRule: Record<string, Counts & { detectedBySameRule: number }>;
   /** A sample of false positives and misses, for triage (synthetic data only). */
@@ -73,6 +107,8 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
   const byRule: Record<string, Counts & { detectedBySameRule: number }> = {};
   const cat = (k: string): Counts => (byCategory[k] ??= emptyCounts());
   const rule = (k: string): Counts & { detectedBySameRule: number } => (byRule[k] ??= { ...emptyCounts(), detectedBySameRule: 0 });
+  const gates = {} as Record<GateGroup, Counts & { pass: boolean }>;
+  for (const g of GATE_GROUPS) gates[g] = { ...emptyCounts(), pass: false };
   const falsePositives: EvalResult['falsePositives'] = [];
   const misses: EvalResult['misses'] = [];
   let findingsTotal = 0;
@@ -86,6 +122,8 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
       overall[bucket]++;
       cat(f.category)[bucket]++;
       rule(f.ruleId)[bucket]++;
+      const g = gateGroup(f.category, f.ruleId);
+      if (g !== null) gates[g][bucket]++;
       if (!hit && falsePositives.length < MAX_EXAMPLES) falsePositives.push({ id: line.id, ruleId: f.ruleId, text: line.text.slice(Math.max(0, f.start - 30), f.end + 30) });
     }
     for (const l of line.labels) {
@@ -93,6 +131,9 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
       const found = hits.length > 0;
       overall.labels++;
       cat(l.category).labels++;
+      const g = gateGroup(l.category, l.ruleFamily);
+      if (g !== null) gates[g].labels++;
+      if (g !== null && found) gates[g].detected++;
       const r = rule(l.ruleFamily);
       r.labels++;
       if (found) {
@@ -106,7 +147,11 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
   finish(overall);
   for (const c of Object.values(byCategory)) finish(c);
   for (const c of Object.values(byRule)) finish(c);
-  return { lines: lines.length, labels: overall.labels, findings: findingsTotal, overall, byCategory, byRule, falsePositives, misses };
+  for (const c of Object.values(gates)) {
+    finish(c);
+    c.pass = c.precision >= GATE_THRESHOLD && c.recall >= GATE_THRESHOLD;
+  }
+  return { lines: lines.length, labels: overall.labels, findings: findingsTotal, overall, byCategory, gates, byRule, falsePositives, misses };
 }
 
 const pct = (x: number): string => (x * 100).toFixed(1).padStart(6);
@@ -119,7 +164,9 @@ export function formatTable(res: EvalResult): string {
     `${name.padEnd(40)} ${String(c.labels).padStart(7)} ${String(c.detected).padStart(6)} ${String(c.tp).padStart(6)} ${String(c.fp).padStart(6)} ${pct(c.precision)} ${pct(c.recall)}`;
   rows.push(`lines ${res.lines}, labels ${res.labels}, findings ${res.findings}`, head);
   for (const k of Object.keys(res.byCategory).sort()) rows.push(row(k, res.byCategory[k]!));
-  rows.push(row('ALL', res.overall), '', 'rules with a false positive or a miss:', head);
+  rows.push(row('ALL', res.overall), '', `quality gate (precision and recall >= ${GATE_THRESHOLD}):`, head);
+  for (const g of GATE_GROUPS) rows.push(`${row(g, res.gates[g])} ${res.gates[g].pass ? 'PASS' : 'FAIL'}`);
+  rows.push('', 'rules with a false positive or a miss:', head);
   for (const k of Object.keys(res.byRule).sort()) {
     const c = res.byRule[k]!;
     if (c.fp > 0 || c.detected < c.labels) rows.push(row(k, c));

@@ -51,6 +51,20 @@ export function ibanFor(cc: string, bban: string): string {
   return cc + String(98 - m).padStart(2, '0') + bban;
 }
 
+/** Brazilian CPF with both mod-11 check digits (https://www.macoratti.net/alg_cpf.htm). */
+function cpf(r: Prng): string {
+  const d = Array.from({ length: 9 }, () => r.int(0, 9));
+  if (d.every((x) => x === d[0])) d[0] = (d[0]! + 1) % 10;
+  for (const len of [9, 10]) {
+    let sum = 0;
+    for (let i = 0; i < len; i++) sum += d[i]! * (len + 1 - i);
+    const rest = (sum * 10) % 11;
+    d.push(rest === 10 ? 0 : rest);
+  }
+  const s = d.join('');
+  return `${s.slice(0, 3)}.${s.slice(3, 6)}.${s.slice(6, 9)}-${s.slice(9)}`;
+}
+
 const cred = (ruleFamily: string, phrase: string, value: string): Planted => ({ phrase, value, category: 'credential', ruleFamily });
 const pii = (ruleFamily: string, phrase: string, value: string): Planted => ({ phrase, value, category: 'pii', ruleFamily });
 
@@ -99,6 +113,12 @@ export const FAMILIES: Record<string, Family> = {
   'us-ssn': (r) => pii('us-ssn', 'SSN: {}', `${r.int(100, 665)}-${String(r.int(1, 99)).padStart(2, '0')}-${String(r.int(1, 9999)).padStart(4, '0')}`),
   'phone-e164': (r) => pii('phone-e164', r.pick(['call me on {}', 'whatsapp {}']), `+44 7${r.chars(DIGITS, 3)} ${r.chars(DIGITS, 6)}`),
   'phone-us': (r) => pii('phone-us', 'call me at {} tomorrow', `(${r.int(201, 989)}) ${r.int(201, 989)}-${r.chars(DIGITS, 4)}`),
+  'phone-uk': (r) => pii('phone-uk', r.pick(['ring me on {} after 5', 'mobile: {}']), `07${r.int(400, 999)} ${r.chars(DIGITS, 6)}`),
+  'phone-de': (r) => pii('phone-de', r.pick(['Handy: {}', 'Telefon {} (Büro)']), `0151 ${r.chars(DIGITS, 8)}`),
+  'canada-sin': (r) => pii('canada-sin', 'SIN: {}', luhnComplete(String(r.int(1, 7)) + r.chars(DIGITS, 7))),
+  'imei-number': (r) => pii('imei-number', 'device IMEI: {}', luhnComplete('35' + r.chars(DIGITS, 12))),
+  'brazil-cpf': (r) => pii('brazil-cpf', 'CPF {}', cpf(r)),
+  'swift-bic': (r) => pii('swift-bic', 'SWIFT: {}', r.chars('BCDFGHKLMNPRSTVWXZ', 4) + r.pick(['DE', 'FR', 'GB', 'NL']) + r.chars('ABCDEFGHJKLMNPQRSTUVWXYZ', 2)),
   'date-of-birth': (r) => pii('date-of-birth', 'DOB: {}', `${String(r.int(1, 28)).padStart(2, '0')}/${String(r.int(1, 12)).padStart(2, '0')}/${r.int(1950, 2005)}`),
   'uk-national-insurance-number': (r) => pii('uk-national-insurance-number', 'NI number: {}', `${r.pick(['JG', 'AB', 'CE', 'PR', 'TW'])}${r.chars(DIGITS, 6)}${r.pick(['A', 'B', 'C', 'D'])}`),
   'us-street-address': (r) => pii('us-street-address', 'my address is {}', `${r.int(1, 9999)} ${r.pick(['Maple', 'Oak', 'Cedar Grove', 'Lincoln'])} ${r.pick(['Street', 'Avenue', 'Road', 'Drive'])}`),

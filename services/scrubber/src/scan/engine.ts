@@ -372,11 +372,26 @@ function passesFilters(m: RawMatch, secret: string, text: string): boolean {
   return true;
 }
 
-/** True when one of `words` (lower-case) occurs in [from, to) of `text` (clamped), case-insensitively. */
+/**
+ * True when one of `words` (lower-case) starts in [from, to) of `text` (clamped) at a word start,
+ * case-insensitively: a word beginning with a letter or digit must not follow one (`_` counts),
+ * so `tin` does not fire inside `waiting` nor `text` inside `screen_text`. Only the start is
+ * anchored, so `tel` still covers `telephone`.
+ */
 function hasWordIn(text: string, from: number, to: number, words: readonly string[]): boolean {
-  const around = text.slice(Math.max(0, from), Math.min(text.length, to)).toLowerCase();
-  for (const w of words) if (around.includes(w)) return true;
+  const lo = Math.max(0, from);
+  const around = text.slice(lo, Math.min(text.length, to)).toLowerCase();
+  for (const w of words) {
+    const anchored = isWordChar(w.charCodeAt(0));
+    for (let at = around.indexOf(w); at >= 0; at = around.indexOf(w, at + 1)) {
+      if (!anchored || lo + at === 0 || !isWordChar(text.charCodeAt(lo + at - 1))) return true;
+    }
+  }
   return false;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 /**

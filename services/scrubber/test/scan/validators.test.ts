@@ -64,7 +64,7 @@ describe('validators', () => {
   });
 
   it('registry has every validator of the rules contract', () => {
-    const names = ['luhn', 'iban-mod97', 'github-crc32', 'npm-crc32', 'jwt', 'pem-block', 'us-ssn', 'base64', 'hex', 'not-all-same-char', 'not-sequential', 'ipv4-public', 'e164-phone', 'date-plausible', 'aws-key-id'];
+    const names = ['luhn', 'iban-mod97', 'github-crc32', 'npm-crc32', 'jwt', 'pem-block', 'us-ssn', 'base64', 'hex', 'not-all-same-char', 'not-sequential', 'ipv4-public', 'e164-phone', 'date-plausible', 'aws-key-id', 'not-url-userinfo'];
     expect(Object.keys(VALIDATORS).sort()).toEqual(names.sort());
   });
 });

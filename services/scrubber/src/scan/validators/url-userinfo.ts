@@ -14,15 +14,22 @@ function isUserinfoChar(c: number): boolean {
   );
 }
 
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+}
+
 /** How far back to look for the `//` of a URL authority: userinfo longer than this is not credible. */
 const MAX_USERINFO = 256;
 
 /**
  * False when [start, end) is the `password@host` or `user@host` part of a URL authority
- * (`postgres://app:pw@db`, `https://deploy@git.acme.io`): that is a credential for the URL
- * rules, not an email address. `mailto:jane@x.io` and `Email:jane@x.io` stay emails (no `//`).
+ * (`postgres://app:pw@db`, `https://deploy@git.acme.io`) or of an SCP-like remote
+ * (`git@github.com:acme/app.git`): a credential for the URL rules or an account name, not an
+ * email address. `mailto:jane@x.io` and `Email:jane@x.io` stay emails (no `//`).
  */
-export function notUrlUserinfo(_value: string, text: string, start: number): boolean {
+export function notUrlUserinfo(_value: string, text: string, start: number, end: number): boolean {
+  // SCP-like remote `git@github.com:acme/app.git` (user@host:path), not `mail jane@x.io: hi`.
+  if (end + 1 < text.length && text.charCodeAt(end) === 58 && !isSpace(text.charCodeAt(end + 1))) return false;
   let i = start;
   if (i >= 2 && text.charCodeAt(i - 1) === 47 && text.charCodeAt(i - 2) === 47) return false; // //user@host
   if (i < 1 || text.charCodeAt(i - 1) !== 58) return true;

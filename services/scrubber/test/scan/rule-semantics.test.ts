@@ -1,0 +1,183 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { FINDINGS_CAPPED, ScanEngine } from '../../src/scan/engine';
+import { countCaptureGroups } from '../../src/scan/rules/capture-groups';
+import { notUrlUserinfo } from '../../src/scan/validators/url-userinfo';
+import { decide } from '../../src/route/decide';
+import { CARD, KEY, nativeAvailable, STARTER } from './support/engine';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-semantics-'));
+let n = 0;
+function ruleFile(body: string): string {
+  const p = join(dir, `r${n++}.yaml`);
+  writeFileSync(p, `version: 1\nrules:\n  - id: my-code\n    description: test\n    category: pii\n    action: redact\n    label: CODE\n${body}`);
+  return p;
+}
+const engineFor = (p: string, extra: Partial<Parameters<typeof ScanEngine.create>[0]> = {}): ScanEngine =>
+  ScanEngine.create({ includeBuiltin: false, ruleFiles: [p], fingerprintKey: KEY, regexEngine: 're2-wasm', ...extra });
+
+describe('countCaptureGroups', () => {
+  it.each([
+    ['abc', 0],
+    ['(a)(b)', 2],
+    ['(?:a)(b)', 1],
+    ['(?i)(a)', 1],
+    ['(?P<x>a)(?<y>b)', 2],
+    ['\\(a\\)', 0],
+    ['[(](a)', 1],
+    ['[^]()](a)', 1],
+    ['\\Q(((\\E(a)', 1],
+    ['(?i:x)(y)', 1],
+  ])('%s has %d', (p, k) => expect(countCaptureGroups(p)).toBe(k));
+
+  (nativeAvailable() ? it : it.skip)('agrees with RE2 on generated patterns', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional addon, present in this branch
+    const RE2 = require('re2') as new (p: string, f?: string) => { exec(s: string): unknown[] | null };
+    const atom = fc.constantFrom('a', '\\(', '[(]', '[)]', '\\)', '[^]]', '.', '\\d');
+    const pattern: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
+      p: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        atom,
+        fc.tuple(tie('p'), tie('p')).map(([x, y]) => x + y),
+        tie('p').map((x) => `(${x})`),
+        tie('p').map((x) => `(?:${x})`),
+        tie('p').map((x) => `(?P<g>${x})?`),
+      ),
+    })).p;
+    fc.assert(
+      fc.property(pattern, (p) => {
+        let re;
+        try {
+          re = new RE2(`${p}|z`);
+        } catch {
+          return; // duplicate group names etc.: not a pattern the loader would accept either
+        }
+        const m = re.exec('z');
+        expect(countCaptureGroups(p)).toBe(m!.length - 1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the loader rejects a secretGroup the pattern does not have', () => {
+    const p = ruleFile("    keywords: [code]\n    pattern: 'code (?:[0-9]{6})'\n    secretGroup: 1\n");
+    expect(() => engineFor(p)).toThrow(/rule 'my-code': key 'secretGroup' is 1 but the pattern has 0 capture group/);
+  });
+});
+
+describe('context', () => {
+  const base = "    anchor: digits\n    pattern: '(?:^|[^0-9])([0-9]{8})(?:$|[^0-9])'\n";
+
+  it('required words must start a word (no `tin` inside `waiting`)', () => {
+    const e = engineFor(ruleFile(`${base}    context: { words: [tin], window: 30 }\n`));
+    expect(e.scanText('TIN: 48213377')).toHaveLength(1);
+    expect(e.scanText('waiting 48213377')).toEqual([]);
+    expect(e.scanText('my_tin 48213377')).toEqual([]);
+  });
+
+  it('required: false lets a nearby word stand in for minEntropy (a boost), and is not a gate', () => {
+    const e = engineFor(ruleFile(`${base}    minEntropy: 2.8\n    context: { words: [code], window: 30, required: false }\n`));
+    expect(e.scanText('ref 11112222')).toEqual([]); // low entropy, no context
+    expect(e.scanText('code 11112222')).toHaveLength(1); // low entropy, boosted by context
+    expect(e.scanText('ref 19283746')).toHaveLength(1); // high entropy, no context needed
+  });
+
+  it('exclude drops a match with an exclusion word just before it', () => {
+    const e = engineFor(ruleFile(`${base}    context: { exclude: [build], window: 12 }\n`));
+    expect(e.scanText('build 19283746')).toEqual([]);
+    expect(e.scanText('19283746 build')).toHaveLength(1); // only before the match
+    expect(e.scanText('build finished long ago; 19283746')).toHaveLength(1); // outside the window
+  });
+
+  it('rejects context without words or exclude, and required: true without words', () => {
+    expect(() => engineFor(ruleFile(`${base}    context: { window: 12 }\n`))).toThrow(/context needs words or exclude/);
+    expect(() => engineFor(ruleFile(`${base}    context: { exclude: [x], required: true }\n`))).toThrow(/required: true needs words/);
+  });
+});
+
+describe('not-url-userinfo', () => {
+  const at = (text: string, secret: string): boolean => {
+    const s = text.indexOf(secret);
+    return notUrlUserinfo(secret, text, s, s + secret.length);
+  };
+  it.each([
+    ['postgres://app:pw9@db.acme.io/x', 'pw9@db.acme.io', false],
+    ['https://deploy@git.acme.io/a.git', 'deploy@git.acme.io', false],
+    ['git@github.com:acme/app.git', 'git@github.com', false],
+    ['mailto:jane@acme.io', 'jane@acme.io', true],
+    ['mail jane@acme.io: she replied', 'jane@acme.io', true],
+    ['Email:jane@acme.io', 'jane@acme.io', true],
+    ['a/jane@acme.io', 'jane@acme.io', true],
+  ])('%s', (text, secret, ok) => expect(at(text, secret)).toBe(ok));
+
+  it('the email rule keeps every other email in text with URLs around it', () => {
+    const e = ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, regexEngine: 're2-wasm' });
+    fc.assert(
+      fc.property(fc.constantFrom('postgres://u:', 'https://', 'mongodb+srv://r:', 'x ', '\n'), fc.stringMatching(/^[a-z]{3,10}$/), (prefix, local) => {
+        const text = `${prefix}${local}@mail.acme-corp.io and ${local}.x@acme-corp.io`;
+        const emails = e.scanText(text).filter((f) => f.ruleId === 'email').map((f) => text.slice(f.start, f.end));
+        expect(emails).toContain(`${local}.x@acme-corp.io`);
+        expect(emails.includes(`${local}@mail.acme-corp.io`)).toBe(prefix === 'x ' || prefix === '\n');
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('flood protection', () => {
+  const e = ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, regexEngine: 're2-wasm', maxFindingsPerText: 50 });
+  const flood = Array.from({ length: 10_000 }, (_, i) => `u${i}@acme-corp.io`).join(' ');
+
+  it('caps findings per text and flags the scan', () => {
+    const f = e.scanText(flood);
+    expect(f).toHaveLength(50);
+    expect(e.lastScanCapped).toBe(true);
+    e.scanText('mail a@acme-corp.io');
+    expect(e.lastScanCapped).toBe(false);
+  });
+
+  it('fails the record closed (quarantine code) when a text hits the cap', () => {
+    const r = e.scanRecord({ source: 'chat', texts: [{ path: 'value.text', text: 'ok' }, { path: 'value.body', text: flood }] });
+    expect(r).toEqual({ ok: false, code: FINDINGS_CAPPED, message: 'more than 50 findings in value.body' });
+    const fine = e.scanRecord({ source: 'chat', texts: [{ path: 'value.text', text: 'a@acme-corp.io b@acme-corp.io' }] });
+    expect(fine.ok).toBe(true);
+  });
+
+  it('rejects a bad cap', () => {
+    expect(() => ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, maxFindingsPerText: 0 })).toThrow(/maxFindingsPerText/);
+  });
+});
+
+describe('shadow mode', () => {
+  // Shadow per rule (email) and per source (credit-card on chat only); verdict via the pipeline's decide().
+  const e = ScanEngine.create({
+    includeBuiltin: false,
+    ruleFiles: [STARTER],
+    fingerprintKey: KEY,
+    overrides: { rules: { email: { shadow: true } }, sources: { chat: { 'credit-card': { shadow: true } }, telemetry: { email: { shadow: false } } } },
+  });
+  const verdictOf = (text: string, source: string): { verdict: string; findings: number; shadow: number } => {
+    const r = e.scanRecord({ source, texts: [{ path: 'value.text', text }] });
+    if (!r.ok) throw new Error(r.code);
+    const d = decide({ texts: [{ path: 'value.text', text }], redactable: [true], findings: r.findings });
+    return { verdict: d.verdict, findings: d.findings.length, shadow: d.findings.filter((f) => f.shadow).length };
+  };
+
+  it('a shadow rule is found and audited but leaves the verdict clean', () => {
+    expect(verdictOf('mail dana@acme-corp.io', 'chat')).toEqual({ verdict: 'clean', findings: 1, shadow: 1 });
+    expect(verdictOf('mail dana@acme-corp.io', 'telemetry')).toEqual({ verdict: 'redacted', findings: 1, shadow: 0 });
+  });
+
+  it('per-source shadow only affects that source', () => {
+    expect(verdictOf(`card ${CARD}`, 'chat')).toEqual({ verdict: 'clean', findings: 1, shadow: 1 });
+    expect(verdictOf(`card ${CARD}`, 'telemetry')).toEqual({ verdict: 'redacted', findings: 1, shadow: 0 });
+    expect(verdictOf(`card ${CARD}`, 'other')).toEqual({ verdict: 'redacted', findings: 1, shadow: 0 });
+  });
+
+  it('a shadow finding next to a live one: verdict follows the live one', () => {
+    expect(verdictOf(`card ${CARD} mail dana@acme-corp.io`, 'chat').verdict).toBe('clean');
+    expect(verdictOf(`card ${CARD} mail dana@acme-corp.io`, 'telemetry')).toEqual({ verdict: 'redacted', findings: 2, shadow: 0 });
+  });
+});
