@@ -121,3 +121,98 @@ export function findSecretsInOutputs(messages: ConsumedMessage[], secrets: Itera
 export function summarise(r: ExactlyOnceReport): string {
   return `in=${r.inputs} out=${r.outputs} clean=${r.byVerdict.clean} redacted=${r.byVerdict.redacted} quarantined=${r.byVerdict.quarantined} lost=${r.lost.length} duplicated=${r.duplicated.length} unexpected=${r.unexpected.length}`;
 }
+
+/** The part of an audit record (io.sluice.AuditRecord) the invariants look at. */
+export interface AuditEntry {
+  source: { topic: string; partition: number; offset: number | string };
+  verdict: string;
+  outputTopic: string;
+  outputOffset: number | string | null;
+}
+
+export interface AuditReport {
+  /** Inputs without an audit record. */
+  missing: string[];
+  /** Inputs with more than one audit record. */
+  duplicated: string[];
+  /** Audit records whose verdict or output coordinates disagree with where the record went. */
+  disagreeing: string[];
+}
+
+/** Every input has exactly one audit record, and it names the output the record really went to. */
+export function checkAuditTrail(inputs: Coordinates[], index: OutputIndex, audit: AuditEntry[]): AuditReport {
+  const count = new Map<string, AuditEntry[]>();
+  for (const a of audit) {
+    const k = coordKey({ topic: a.source.topic, partition: a.source.partition, offset: String(a.source.offset) });
+    let list = count.get(k);
+    if (!list) count.set(k, (list = []));
+    list.push(a);
+  }
+  const missing: string[] = [];
+  const duplicated: string[] = [];
+  const disagreeing: string[] = [];
+  for (const c of inputs) {
+    const k = coordKey(c);
+    const list = count.get(k);
+    if (!list) {
+      missing.push(k);
+      continue;
+    }
+    if (list.length > 1) duplicated.push(k);
+    const out = index.bySource.get(k)?.[0];
+    const a = list[0]!;
+    if (
+      out &&
+      (a.verdict !== out.verdict.toUpperCase() || a.outputTopic !== out.message.topic || String(a.outputOffset) !== out.message.offset)
+    ) {
+      disagreeing.push(`${k}: audit ${a.verdict} ${a.outputTopic}@${String(a.outputOffset)}, output ${out.verdict} ${out.message.topic}@${out.message.offset}`);
+    }
+  }
+  return { missing, duplicated, disagreeing };
+}
+
+/** Inputs that went to another output than the one expected for their content. */
+export function checkVerdicts(index: OutputIndex, expected: ReadonlyMap<string, { verdict: Verdict }>): string[] {
+  const wrong: string[] = [];
+  for (const [k, want] of expected) {
+    const got = index.bySource.get(k)?.[0];
+    if (got && got.verdict !== want.verdict) wrong.push(`${k}: want ${want.verdict}, got ${got.verdict}`);
+  }
+  return wrong;
+}
+
+/**
+ * findSecretsInOutputs for large runs: the same answer, in time linear in the bytes read (every
+ * 6-byte window is looked up in an index of the secrets' first 6 bytes) instead of
+ * secrets x messages substring searches, which takes hours at 100,000 records.
+ */
+export function findSecretsIndexed(messages: ConsumedMessage[], secrets: Iterable<string>): string[] {
+  const W = 6;
+  const byPrefix = new Map<string, string[]>();
+  for (const s of new Set(secrets)) {
+    const bytes = Buffer.from(s, 'utf8').toString('latin1');
+    if (bytes.length < W) continue;
+    const p = bytes.slice(0, W);
+    let list = byPrefix.get(p);
+    if (!list) byPrefix.set(p, (list = []));
+    list.push(bytes);
+  }
+  const hits: string[] = [];
+  for (const m of messages) {
+    const parts: Buffer[] = [];
+    if (m.key) parts.push(m.key);
+    if (m.value) parts.push(m.value);
+    for (const v of Object.values(m.headers)) {
+      for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
+    }
+    for (const part of parts) {
+      const text = part.toString('latin1');
+      for (let i = 0; i + W <= text.length; i++) {
+        const list = byPrefix.get(text.slice(i, i + W));
+        if (!list) continue;
+        for (const s of list) if (text.startsWith(s, i)) hits.push(`${m.topic}/${m.partition}/${m.offset} carries a secret of length ${s.length}`);
+      }
+    }
+  }
+  return hits;
+}

@@ -1,0 +1,169 @@
+// Reads a deployment's outputs (read_committed) and checks every shared invariant, producing the
+// figures the integrity suite reports per scenario: records in, out per verdict, duplicates,
+// lost, sensitive values in clean/redacted, audit records.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { decodeAuditRecord } from '../../../services/scrubber/src/audit/audit-record';
+import { consumeAll, type ConsumedMessage } from '../kafka';
+import {
+  checkAuditTrail,
+  checkExactlyOnce,
+  checkOrderPerPartition,
+  checkVerdicts,
+  findSecretsIndexed,
+  indexOutputs,
+  type OutputIndex,
+  type Verdict,
+} from '../invariants';
+import type { PipelineFixture } from '../pipeline-fixture';
+import { REPO_ROOT } from '../scrubber-process';
+
+export interface IntegrityFigures {
+  scenario: string;
+  recordsIn: number;
+  recordsOut: number;
+  clean: number;
+  redacted: number;
+  quarantined: number;
+  duplicates: number;
+  lost: number;
+  unexpected: number;
+  sensitiveInCleanOrRedacted: number;
+  auditRecords: number;
+  auditMissing: number;
+  auditDuplicated: number;
+  auditDisagreeing: number;
+  orderViolations: number;
+  wrongVerdicts: number;
+  /** Output records present in the log but never committed (aborted transactions), when measured. */
+  abortedInLog?: number;
+  /** Scenario-specific numbers (faults injected, restarts, ...). */
+  faults: Record<string, unknown>;
+}
+
+export interface VerifyResult {
+  figures: IntegrityFigures;
+  outputs: Record<Verdict, ConsumedMessage[]>;
+  audit: ConsumedMessage[];
+  index: OutputIndex;
+  /** First few violations of each kind, for a readable failure. */
+  samples: Record<string, string[]>;
+}
+
+export const FIGURES_DIR = path.join(REPO_ROOT, '.cache', 'integrity-figures');
+
+export interface VerifyOptions {
+  /** Also read the outputs read_uncommitted and count records of aborted transactions. */
+  countAborted?: boolean;
+  /** Check each input's verdict against its expectation (default true). */
+  checkVerdicts?: boolean;
+  deadlineMs?: number;
+  faults?: Record<string, unknown>;
+}
+
+export async function verifyDeployment(fx: PipelineFixture, scenario: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const n = fx.inputs.length;
+  const { outputs, audit } = await fx.readOutputs(n, opts.deadlineMs ?? 300_000);
+  const index = indexOutputs(outputs);
+  const once = checkExactlyOnce(fx.inputs, index);
+  const order = checkOrderPerPartition([...outputs.clean, ...outputs.redacted, ...outputs.quarantined]);
+  const leaks = findSecretsIndexed([...outputs.clean, ...outputs.redacted], fx.secrets());
+  const trail = checkAuditTrail(
+    fx.inputs,
+    index,
+    audit.map((m) => decodeAuditRecord(fx.registry, m.value!)),
+  );
+  const wrong = opts.checkVerdicts === false ? [] : checkVerdicts(index, fx.expectations);
+  let abortedInLog: number | undefined;
+  if (opts.countAborted) {
+    const { clean, redacted, quarantined } = fx.topics.outputs;
+    const uncommitted = await consumeAll(fx.kafka, {
+      topics: [...clean, ...redacted, ...quarantined],
+      readCommitted: false,
+      idleMs: 3000,
+      deadlineMs: 120_000,
+    });
+    abortedInLog = uncommitted.length - once.outputs;
+  }
+  const figures: IntegrityFigures = {
+    scenario,
+    recordsIn: n,
+    recordsOut: once.outputs,
+    clean: once.byVerdict.clean,
+    redacted: once.byVerdict.redacted,
+    quarantined: once.byVerdict.quarantined,
+    duplicates: once.duplicated.length,
+    lost: once.lost.length,
+    unexpected: once.unexpected.length + index.missingSourceHeader,
+    sensitiveInCleanOrRedacted: leaks.length,
+    auditRecords: audit.length,
+    auditMissing: trail.missing.length,
+    auditDuplicated: trail.duplicated.length,
+    auditDisagreeing: trail.disagreeing.length,
+    orderViolations: order.length,
+    wrongVerdicts: wrong.length,
+    ...(abortedInLog !== undefined ? { abortedInLog } : {}),
+    faults: opts.faults ?? {},
+  };
+  mkdirSync(FIGURES_DIR, { recursive: true });
+  writeFileSync(path.join(FIGURES_DIR, `${scenario}.json`), JSON.stringify(figures, null, 2) + '\n');
+  process.stdout.write(`integrity ${formatFigures(figures)}\n`);
+  const samples = {
+    lost: once.lost.slice(0, 10),
+    duplicated: once.duplicated.slice(0, 10),
+    unexpected: once.unexpected.slice(0, 10),
+    leaks: leaks.slice(0, 10),
+    order: order.slice(0, 10),
+    auditMissing: trail.missing.slice(0, 10),
+    auditDuplicated: trail.duplicated.slice(0, 10),
+    auditDisagreeing: trail.disagreeing.slice(0, 10),
+    wrongVerdicts: wrong.slice(0, 10),
+  };
+  return { figures, outputs, audit, index, samples };
+}
+
+export function formatFigures(f: IntegrityFigures): string {
+  const faults = Object.entries(f.faults)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return (
+    `${f.scenario}: in=${f.recordsIn} out=${f.recordsOut} clean=${f.clean} redacted=${f.redacted} quarantined=${f.quarantined} ` +
+    `duplicates=${f.duplicates} lost=${f.lost} unexpected=${f.unexpected} sensitive-in-clean=${f.sensitiveInCleanOrRedacted} ` +
+    `audit=${f.auditRecords} (missing=${f.auditMissing} dup=${f.auditDuplicated} disagree=${f.auditDisagreeing}) ` +
+    `order-violations=${f.orderViolations} wrong-verdicts=${f.wrongVerdicts}` +
+    (f.abortedInLog !== undefined ? ` aborted-in-log=${f.abortedInLog}` : '') +
+    (faults ? ` | ${faults}` : '')
+  );
+}
+
+/** The zeros every scenario must show; on failure jest prints the samples of what went wrong. */
+export function expectIntegrity(r: VerifyResult): void {
+  const f = r.figures;
+  expect({
+    recordsOut: f.recordsOut,
+    duplicates: f.duplicates,
+    lost: f.lost,
+    unexpected: f.unexpected,
+    sensitiveInCleanOrRedacted: f.sensitiveInCleanOrRedacted,
+    auditRecords: f.auditRecords,
+    auditMissing: f.auditMissing,
+    auditDuplicated: f.auditDuplicated,
+    auditDisagreeing: f.auditDisagreeing,
+    orderViolations: f.orderViolations,
+    wrongVerdicts: f.wrongVerdicts,
+    samples: Object.fromEntries(Object.entries(r.samples).filter(([, v]) => v.length > 0)),
+  }).toEqual({
+    recordsOut: f.recordsIn,
+    duplicates: 0,
+    lost: 0,
+    unexpected: 0,
+    sensitiveInCleanOrRedacted: 0,
+    auditRecords: f.recordsIn,
+    auditMissing: 0,
+    auditDuplicated: 0,
+    auditDisagreeing: 0,
+    orderViolations: 0,
+    wrongVerdicts: 0,
+    samples: {},
+  });
+}
