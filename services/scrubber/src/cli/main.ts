@@ -6,6 +6,7 @@ import { describeError } from '../errors';
 import { registerQuarantineCommand } from './quarantine-command';
 import { registerAuditCommand } from './audit-command';
 import { registerAclCommand } from './acl-command';
+import { registerScanCommand } from './scan-command';
 
 const program = new Command();
 program.name('sluice').description('Keeps secrets, personal data and confidential material out of AI training data');
@@ -30,6 +31,7 @@ keys
 registerQuarantineCommand(program);
 registerAuditCommand(program);
 registerAclCommand(program);
+registerScanCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = describeError(err);
