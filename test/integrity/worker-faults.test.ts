@@ -80,8 +80,9 @@ describe('integrity: worker faults in the real scrubber', () => {
     const all = [...result.outputs.clean, ...result.outputs.redacted, ...result.outputs.quarantined];
     const got = faultCoords.map((f) => ({ kind: f.kind, ...outcomeOf(all, f.coord) }));
     expect(got).toEqual(faultCoords.map((f) => ({ kind: f.kind, verdict: 'quarantined', reason: f.reason })));
-    // Three restarts per offending record at least (chunk, retry, isolated record); the oom one may take more.
-    expect(restarts).toBeGreaterThanOrEqual(FAULTS.length * 3);
+    // Each offending record killed a worker at least once on its own (isolation), besides the
+    // chunk and retry attempts it shared with its neighbours.
+    expect(restarts).toBeGreaterThanOrEqual(FAULTS.length);
     expect(await p.stop()).toBe(0);
     expectIntegrity(result);
   });
