@@ -7,6 +7,7 @@ import { registerQuarantineCommand } from './quarantine-command';
 import { registerAuditCommand } from './audit-command';
 import { registerAclCommand } from './acl-command';
 import { registerScanCommand } from './scan-command';
+import { registerRulesCommand } from './rules-command';
 
 const program = new Command();
 program.name('sluice').description('Keeps secrets, personal data and confidential material out of AI training data');
@@ -32,6 +33,7 @@ registerQuarantineCommand(program);
 registerAuditCommand(program);
 registerAclCommand(program);
 registerScanCommand(program);
+registerRulesCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = describeError(err);
