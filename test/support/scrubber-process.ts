@@ -45,6 +45,8 @@ export class ScrubberProcess {
   exitSignal: NodeJS.Signals | null = null;
   readonly logFile: string;
   private readonly configFile: string;
+  /** Brokers named explicitly in the config (a test's own broker), or null for the test broker. */
+  private readonly explicitBrokers: string[] | null;
 
   constructor(private readonly opts: ScrubberProcessOptions) {
     const dir = mkdtempSync(path.join(tmpdir(), 'sluice-run-'));
@@ -53,6 +55,7 @@ export class ScrubberProcess {
     mkdirSync(path.dirname(this.logFile), { recursive: true });
     const config = { http: { port: 0 }, ...opts.config };
     const kafka = (config.kafka as Record<string, unknown> | undefined) ?? {};
+    this.explicitBrokers = Array.isArray(kafka.brokers) ? (kafka.brokers as string[]) : null;
     writeFileSync(this.configFile, stringify({ ...config, kafka: { brokers: brokers(), ...kafka } }));
   }
 
@@ -68,6 +71,8 @@ export class ScrubberProcess {
         SLUICE_FINGERPRINT_KEY: this.opts.keys.fingerprintKey,
         SLUICE_QUARANTINE_PUBLIC_KEY_FILE: this.opts.keys.publicKeyFile,
         SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? 'info',
+        // KAFKA_BROKERS (set by the jest setup) overrides the config file: pass explicit brokers on.
+        ...(this.explicitBrokers ? { KAFKA_BROKERS: this.explicitBrokers.join(',') } : {}),
         ...this.opts.env,
       },
     });
