@@ -92,6 +92,9 @@ export class PipelineFixture {
     const chat: GeneratedRecord[] = [];
     const tele: GeneratedRecord[] = [];
     for (let i = 0; i < n; i++) (i % 5 < 3 ? chat : tele).push(i % 5 < 3 ? gen.chat() : gen.telemetry());
+    // Lines still being typed are finished, so no secret is cut off by the end of the corpus;
+    // the few extra key events are counted in `inputs`.
+    tele.push(...gen.finishTyping());
     await this.produceGenerated(this.topics.rawChat, chat);
     await this.produceGenerated(this.topics.rawTelemetry, tele);
   }

@@ -97,7 +97,7 @@ export class Scrubber {
       );
     }
     const audit = new AuditWriter(registry, config.fingerprintKey, config.instanceId, rulesetVersion);
-    this.pipeline = new ScrubberPipeline({ config, kafka, logger, metrics: this.metrics, processors, audit });
+    this.pipeline = new ScrubberPipeline({ config, kafka, logger, metrics: this.metrics, processors, audit, scanner });
     this.metrics.bindReadiness(() => this.pipeline?.ready ?? false);
     this.metrics.initSources(config.sources.map((s) => s.name));
 

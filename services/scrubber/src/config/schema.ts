@@ -173,6 +173,22 @@ export const configSchema = z.strictObject({
       sourceOverrides: {},
       internalDomains: [],
     }),
+  keystrokes: z
+    .strictObject({
+      /** Rebuild typed text from key events of `telemetry` sources and hold events until settled. */
+      enabled: z.boolean().default(true),
+      /** A run of typing with no key for this long is settled (unless it looks like an unfinished secret). */
+      idleGapMs: z.number().int().positive().default(2_000),
+      /** No event is held longer; an unfinished secret-looking run then fails closed (masked, redacted). */
+      maxHoldMs: z.number().int().positive().default(30_000),
+      /** A run is settled once this many characters were typed (longer than any secret a rule matches). */
+      maxRunChars: z.number().int().positive().default(4_096),
+      /** Held events per partition before the oldest runs are settled early (bounded memory). */
+      maxHeldEvents: z.number().int().positive().default(50_000),
+      /** How often idle runs are checked and released. */
+      tickMs: z.number().int().positive().default(250),
+    })
+    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 50_000, tickMs: 250 }),
   secrets: z
     .strictObject({
       /** HMAC key for fingerprints and placeholders (hex or base64, >= 32 bytes). Same on every instance. */

@@ -2,6 +2,9 @@
  * Synthetic secrets and personal data for demos, tests and benchmarks. Every value is random and
  * fake but has the real shape (prefixes, lengths, checksums), so detectors must work for real.
  */
+import { crc32 } from 'node:zlib';
+import { base62Crc } from '../scan/validators/checksums';
+
 export type Rng = () => number;
 
 /** Small fast seeded PRNG (mulberry32): deterministic corpora across runs. */
@@ -83,4 +86,10 @@ export function upperWord(rng: Rng, n: number): string {
 
 export function base62(rng: Rng, n: number): string {
   return randomChars(rng, BASE62, n);
+}
+
+/** A GitHub classic token with a valid checksum: ghp_ + 30 base62 + base62(CRC32 of those 30). */
+export function githubToken(rng: Rng): string {
+  const body = randomChars(rng, BASE62, 30);
+  return `ghp_${body}${base62Crc(crc32(Buffer.from(body, 'latin1')))}`;
 }

@@ -6,6 +6,7 @@ import {
   awsAccessKeyId,
   cardNumber,
   emailAddress,
+  githubToken,
   pick,
   privateKeyPem,
   seededRng,
@@ -126,45 +127,130 @@ export class TrafficGenerator {
     return { key: Buffer.from(key), value, headers, expect };
   }
 
+  /** Key events still to be typed, per device+session: one line of typing at a time. */
+  private readonly typing = new Map<string, Array<{ key: string; expect: GeneratedRecord['expect'] }>>();
+
+  /**
+   * Telemetry as a person produces it: whole lines typed one key per event into a field, ending
+   * with Enter, interleaved across devices and sessions with pointer, focus, clipboard and
+   * screen-text events. Some lines carry a secret typed key by key: each of its key events must
+   * leave Sluice redacted or quarantined; every other event of the line is clean.
+   */
   telemetry(): GeneratedRecord {
     const rng = this.rng;
     const device = `dev-${Math.floor(rng() * this.devices)}`;
     const session = `s-${Math.floor(rng() * 3)}`;
-    const base = {
+    const ds = `${device}/${session}`;
+    const queue = this.typing.get(ds);
+    const r = rng();
+    if ((queue && queue.length > 0) || r < 0.55) {
+      let q = queue;
+      if (!q || q.length === 0) this.typing.set(ds, (q = this.typedLine()));
+      const next = q.shift()!;
+      return this.telemetryRecord(device, session, { id: 'editor', kind: 'TERMINAL', sensitive: false }, {
+        'io.sluice.KeyEvent': { key: next.key, code: null, modifiers: [], repeat: false },
+      }, next.expect);
+    }
+    const clean: GeneratedRecord['expect'] = { verdict: 'clean', secrets: [], why: 'plain event' };
+    if (r < 0.55 + this.sensitiveRate / 2) {
+      const v = awsAccessKeyId(rng);
+      return this.telemetryRecord(device, session, null, { 'io.sluice.ClipboardEvent': { op: 'COPY', text: `export AWS_ACCESS_KEY_ID=${v}`, mime: 'text/plain' } }, {
+        verdict: 'quarantined',
+        secrets: [v],
+        why: 'copied aws key',
+      });
+    }
+    if (r < 0.55 + this.sensitiveRate) {
+      const v = emailAddress(rng);
+      return this.telemetryRecord(device, session, null, { 'io.sluice.ScreenTextEvent': { text: `From: ${v} Subject: quarterly numbers`, source: 'OCR' } }, {
+        verdict: 'redacted',
+        secrets: [v],
+        why: 'email in screen text',
+      });
+    }
+    if (r < 0.55 + this.sensitiveRate * 1.5) {
+      const ch = pick(rng, 'abcdefghijkmnopqrstuvwxyz0123456789'.split(''));
+      return this.telemetryRecord(device, session, { id: 'login-password', kind: 'PASSWORD', sensitive: true }, {
+        'io.sluice.KeyEvent': { key: ch, code: null, modifiers: [], repeat: false },
+      }, { verdict: 'quarantined', secrets: [], why: 'password field' });
+    }
+    if (r < 0.9) {
+      return this.telemetryRecord(device, session, null, {
+        'io.sluice.PointerEvent': { kind: pick(rng, ['MOVE', 'CLICK']), x: Math.floor(rng() * 1920), y: Math.floor(rng() * 1080), button: 0, text: null },
+      }, clean);
+    }
+    // Focus changes end a run of typing, so they only happen between lines (as for a person).
+    return this.telemetryRecord(device, session, null, { 'io.sluice.FocusEvent': { kind: 'FOCUS', target: pick(rng, ['editor', 'search', 'terminal']) } }, clean);
+  }
+
+  /** The rest of every line still being typed, so a finite corpus ends with whole lines. */
+  finishTyping(): GeneratedRecord[] {
+    const out: GeneratedRecord[] = [];
+    for (const [ds, q] of this.typing) {
+      const [device, session] = ds.split('/') as [string, string];
+      for (const next of q.splice(0)) {
+        out.push(
+          this.telemetryRecord(device, session, { id: 'editor', kind: 'TERMINAL', sensitive: false }, {
+            'io.sluice.KeyEvent': { key: next.key, code: null, modifiers: [], repeat: false },
+          }, next.expect),
+        );
+      }
+    }
+    return out;
+  }
+
+  /** One line of typing: words, sometimes with a secret in it, then Enter. */
+  private typedLine(): Array<{ key: string; expect: GeneratedRecord['expect'] }> {
+    const rng = this.rng;
+    const clean: GeneratedRecord['expect'] = { verdict: 'clean', secrets: [], why: 'typed text' };
+    const out: Array<{ key: string; expect: GeneratedRecord['expect'] }> = [];
+    const type = (text: string, expect: GeneratedRecord['expect']) => {
+      for (const ch of text) out.push({ key: ch, expect });
+    };
+    type(`${sentence(rng, 2, 6)} `, clean);
+    if (rng() < this.sensitiveRate * 2) {
+      const kind = Math.floor(rng() * 4);
+      if (kind === 0) {
+        const v = awsAccessKeyId(rng);
+        type('aws configure set aws_access_key_id ', clean);
+        type(v, { verdict: 'quarantined', secrets: [], why: 'typed aws key' });
+      } else if (kind === 1) {
+        const v = emailAddress(rng);
+        type('mail ', clean);
+        type(v, { verdict: 'redacted', secrets: [], why: 'typed email' });
+      } else if (kind === 2) {
+        const v = cardNumber(rng).replace(/ /g, '');
+        type('card ', clean);
+        type(v, { verdict: 'redacted', secrets: [], why: 'typed card number' });
+      } else {
+        const v = githubToken(rng);
+        type('export GITHUB_TOKEN=', clean);
+        type(v, { verdict: 'quarantined', secrets: [], why: 'typed github token' });
+      }
+      type(' ', clean);
+    }
+    out.push({ key: 'Enter', expect: clean });
+    return out;
+  }
+
+  private telemetryRecord(
+    device: string,
+    session: string,
+    field: { id: string | null; kind: string; sensitive: boolean } | null,
+    body: Record<string, unknown>,
+    expect: GeneratedRecord['expect'],
+  ): GeneratedRecord {
+    const value = encodeAvro(this.registry, RawSchemaIds.telemetry, {
       eventId: randomUUID(),
       device,
       session,
       seq: this.seq++,
       timestampMs: Date.now(),
-      app: pick(rng, ['com.apple.Terminal', 'org.mozilla.firefox', 'com.microsoft.VSCode']),
+      app: 'com.apple.Terminal',
       window: null,
-      field: null as null | { id: string | null; kind: string; sensitive: boolean },
-    };
-    let body: Record<string, unknown>;
-    let expect: GeneratedRecord['expect'] = { verdict: 'clean', secrets: [], why: 'plain event' };
-    const r = rng();
-    if (r < this.sensitiveRate / 2) {
-      const v = awsAccessKeyId(rng);
-      body = { 'io.sluice.ClipboardEvent': { op: 'PASTE', text: `export AWS_ACCESS_KEY_ID=${v}`, mime: 'text/plain' } };
-      expect = { verdict: 'quarantined', secrets: [v], why: 'pasted aws key' };
-    } else if (r < this.sensitiveRate) {
-      const v = emailAddress(rng);
-      body = { 'io.sluice.ScreenTextEvent': { text: `From: ${v} Subject: quarterly numbers`, source: 'OCR' } };
-      expect = { verdict: 'redacted', secrets: [v], why: 'email in screen text' };
-    } else if (r < this.sensitiveRate * 1.5) {
-      base.field = { id: 'login-password', kind: 'PASSWORD', sensitive: true };
-      const ch = pick(rng, 'abcdefghijkmnopqrstuvwxyz0123456789'.split(''));
-      body = { 'io.sluice.KeyEvent': { key: ch, code: null, modifiers: [], repeat: false } };
-      expect = { verdict: 'quarantined', secrets: [], why: 'password field' };
-    } else if (r < 0.6) {
-      base.field = { id: 'editor', kind: 'TEXT', sensitive: false };
-      body = { 'io.sluice.KeyEvent': { key: pick(rng, 'abcdefghijklmnopqrstuvwxyz '.split('')), code: null, modifiers: [], repeat: false } };
-    } else if (r < 0.85) {
-      body = { 'io.sluice.PointerEvent': { kind: pick(rng, ['MOVE', 'CLICK']), x: Math.floor(rng() * 1920), y: Math.floor(rng() * 1080), button: 0, text: null } };
-    } else {
-      body = { 'io.sluice.FocusEvent': { kind: 'FOCUS', target: pick(rng, ['editor', 'search', 'terminal']) } };
-    }
-    const value = encodeAvro(this.registry, RawSchemaIds.telemetry, { ...base, body });
+      field,
+      body,
+    });
     return { key: Buffer.from(`${device}/${session}`), value, headers: {}, expect };
   }
 }

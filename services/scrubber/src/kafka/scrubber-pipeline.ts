@@ -2,12 +2,14 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, RecordMetadata
 import { ErrorCodes, SluiceError, describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { SluiceConfig, ResolvedSource } from '../config/load-config';
-import type { BatchProcessor, OutputMessage, ProcessedBatch } from '../route/batch-processor';
+import type { AnalysedRecord, BatchProcessor, OutputMessage, ProcessedBatch } from '../route/batch-processor';
+import { KeystrokeHoldback } from '../rebuild/keystroke-holdback';
 import type { AuditWriter } from '../audit/audit-writer';
 import type { ScrubberMetrics } from '../metrics/scrubber-metrics';
 import { PartitionProducers } from './partition-producers';
 import { ensureTopics, type TopicLayout } from './topic-setup';
 import { ensureDataKeyTopic } from '../quarantine/data-key-store';
+import type { RecordScanner } from '../scan/types';
 
 interface PartitionState {
   /** Consumer-group generation this partition's producer was initialised in. */
@@ -15,6 +17,24 @@ interface PartitionState {
   /** First offset not yet committed by us (known after the offset check on a fresh producer). */
   committed: bigint | null;
   busy: boolean;
+  /** Keystroke hold-back of a telemetry partition (null for other sources or when disabled). */
+  holdback: KeystrokeHoldback | null;
+  /** Serialises batches and hold-back release ticks of this partition. */
+  lock: Promise<void>;
+}
+
+function newState(): PartitionState {
+  return { generation: -1, committed: null, busy: false, holdback: null, lock: Promise.resolve() };
+}
+
+/** Runs fn after everything queued on the partition's lock; the lock survives fn's failure. */
+function withLock<T>(st: PartitionState, fn: () => Promise<T>): Promise<T> {
+  const run = st.lock.then(fn);
+  st.lock = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
 }
 
 export interface PipelineDeps {
@@ -24,6 +44,8 @@ export interface PipelineDeps {
   metrics: ScrubberMetrics;
   processors: Map<string, BatchProcessor>;
   audit: AuditWriter;
+  /** The scanner rebuilt keystroke text goes through (the worker pool). */
+  scanner?: RecordScanner;
 }
 
 export type PipelineStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -62,6 +84,8 @@ export class ScrubberPipeline {
   private lastBatchAt = 0;
   private fatal: ((err: Error) => void) | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
+  private holdTimer: NodeJS.Timeout | null = null;
+  private holdTicking = false;
 
   constructor(private readonly deps: PipelineDeps) {
     this.producers = new PartitionProducers(deps.kafka, {
@@ -141,6 +165,14 @@ export class ScrubberPipeline {
     // watermarks so "lag growing" alerts fire exactly when processing has stopped.
     this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
     this.lagTimer.unref();
+    if (config.keystrokes.enabled && config.sources.some((s) => s.kind === 'telemetry')) {
+      this.holdTimer = setInterval(() => {
+        if (this.holdTicking) return;
+        this.holdTicking = true;
+        void this.releaseTick().finally(() => (this.holdTicking = false));
+      }, config.keystrokes.tickMs);
+      this.holdTimer.unref();
+    }
     logger.info({ sources: config.sources.map((s) => s.topic), group: config.group.id }, 'scrubber consuming');
   }
 
@@ -172,15 +204,16 @@ export class ScrubberPipeline {
     const processor = this.deps.processors.get(topic);
     if (!processor) throw new SluiceError(ErrorCodes.KAFKA, `no processor for topic ${topic}`);
     let st = this.partitions.get(key);
-    if (!st) this.partitions.set(key, (st = { generation: -1, committed: null, busy: false }));
-    st.busy = true;
+    if (!st) this.partitions.set(key, (st = newState()));
+    const state = st;
+    state.busy = true;
     try {
       const max = this.deps.config.limits.maxBatchRecords;
       const msgs = batch.messages;
       for (let start = 0; start < msgs.length; start += max) {
         if (!isRunning() || isStale()) return;
         const chunk = msgs.slice(start, start + max);
-        await this.processChunk(topic, partition, st, processor, chunk, resolveOffset);
+        await withLock(state, () => this.processChunk(topic, partition, state, processor, chunk, resolveOffset));
         await heartbeat();
       }
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
@@ -200,15 +233,17 @@ export class ScrubberPipeline {
     st: PartitionState,
     processor: BatchProcessor,
     chunk: EachBatchPayload['batch']['messages'],
-    resolveOffset: (offset: string) => void,
+    resolveOffset: ((offset: string) => void) | null,
   ): Promise<void> {
     const { config, metrics, logger } = this.deps;
     const started = process.hrtime.bigint();
     if (st.generation !== this.generation) {
-      // New group generation: this partition may have had another owner in between.
+      // New group generation: this partition may have had another owner in between, and kafkajs
+      // re-delivers from the committed offset, so held keystrokes are rebuilt from the re-read.
       await this.producers.drop(topic, partition);
       st.generation = this.generation;
       st.committed = null;
+      st.holdback = this.newHoldback(topic);
     }
     let producer: Producer | null = null;
     let inTxn = false;
@@ -222,16 +257,27 @@ export class ScrubberPipeline {
       inTxn = true;
       if (st.committed === null) st.committed = await this.fetchCommitted(topic, partition);
       const committed = st.committed;
-      const lastOffset = chunk[chunk.length - 1]!.offset;
+      const lastChunkOffset = chunk.length > 0 ? chunk[chunk.length - 1]!.offset : null;
       const todo = chunk.filter((m) => BigInt(m.offset) >= committed);
-      if (todo.length === 0) {
+      let records: AnalysedRecord[];
+      if (st.holdback) {
+        // Head-of-line hold: release only the settled prefix; commit offsets no further than it.
+        if (todo.length > 0) await st.holdback.ingest(await processor.analyse(todo));
+        await st.holdback.tick();
+        records = st.holdback.releasable();
+      } else {
+        records = todo.length > 0 ? await processor.analyse(todo) : [];
+      }
+      if (records.length === 0) {
         await transaction.abort();
         inTxn = false;
-        resolveOffset(lastOffset);
+        if (lastChunkOffset !== null && resolveOffset) resolveOffset(lastChunkOffset);
+        this.recordHeld(topic, partition, st);
         return;
       }
+      const lastOffset = records[records.length - 1]!.p.msg.offset;
       const source = this.sourcesByTopic.get(topic)!;
-      const processed = await processor.process(topic, partition, todo);
+      const processed = processor.finish(topic, partition, records);
       const outputOffsets = await sendInSlices(transaction, processed.outputs);
       const audit = this.deps.audit.build(topic, partition, processed, outputOffsets, this.layout!.auditPartitions);
       await sendInSlices(
@@ -246,8 +292,10 @@ export class ScrubberPipeline {
       await transaction.commit();
       inTxn = false;
       st.committed = BigInt(next);
-      resolveOffset(lastOffset);
+      st.holdback?.commitReleased(records.length);
+      if (lastChunkOffset !== null && resolveOffset) resolveOffset(lastChunkOffset);
       this.recordCommitted(source, processed, started);
+      this.recordHeld(topic, partition, st);
     } catch (err) {
       metrics.transactions.inc({ outcome: 'abort' });
       const info = describeError(err);
@@ -267,6 +315,50 @@ export class ScrubberPipeline {
         retriable: true,
         cause: err,
       });
+    }
+  }
+
+  private newHoldback(topic: string): KeystrokeHoldback | null {
+    const source = this.sourcesByTopic.get(topic);
+    const k = this.deps.config.keystrokes;
+    if (!source || source.kind !== 'telemetry' || !k.enabled || !this.deps.scanner) return null;
+    return new KeystrokeHoldback({
+      source: source.name,
+      scanner: this.deps.scanner,
+      fingerprintKey: this.deps.config.fingerprintKey,
+      idleGapMs: k.idleGapMs,
+      maxHoldMs: k.maxHoldMs,
+      maxRunChars: k.maxRunChars,
+      maxHeldEvents: k.maxHeldEvents,
+    });
+  }
+
+  private recordHeld(topic: string, partition: number, st: PartitionState): void {
+    if (!st.holdback || !this.assigned.has(`${topic}:${partition}`)) return;
+    const labels = { topic, partition: String(partition) };
+    this.deps.metrics.keystrokeHeldEvents.set(labels, st.holdback.heldCount);
+    this.deps.metrics.keystrokeOldestHeldAge.set(labels, st.holdback.oldestAgeMs() / 1000);
+  }
+
+  /**
+   * Releases hold-back runs that settled by time (idle gap, maximum hold) when no new record
+   * arrives on their partition: a transaction of its own, under the partition's lock.
+   */
+  private async releaseTick(): Promise<void> {
+    if (this._status !== 'running') return;
+    for (const [key, st] of this.partitions) {
+      if (!st.holdback || st.holdback.queuedCount === 0 || st.busy || st.generation !== this.generation) continue;
+      const i = key.lastIndexOf(':');
+      const topic = key.slice(0, i);
+      const partition = Number(key.slice(i + 1));
+      const processor = this.deps.processors.get(topic);
+      if (!processor || !this.assigned.has(key)) continue;
+      try {
+        await withLock(st, () => this.processChunk(topic, partition, st, processor, [], null));
+      } catch (err) {
+        // processChunk already aborted and dropped the producer; the next tick or batch retries.
+        this.deps.logger.debug({ topic, partition, err: describeError(err).message }, 'hold-back release failed');
+      }
     }
   }
 
@@ -332,6 +424,9 @@ export class ScrubberPipeline {
     if (this._status === 'stopped') return;
     this._status = 'stopping';
     if (this.lagTimer) clearInterval(this.lagTimer);
+    // Held events are never flushed on shutdown: their offsets are not committed, so the next
+    // owner re-reads and rebuilds them.
+    if (this.holdTimer) clearInterval(this.holdTimer);
     try {
       await this.consumer?.stop();
       await this.consumer?.disconnect();

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
 import { ErrorCodes, SluiceError, describeError } from '../errors';
-import type { RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
+import type { Finding, RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
 import { redactText } from '../scan/redact';
 import { decide, failClosed, type LocatedFinding, type RecordDecision } from './decide';
 import { SluiceHeaders, flattenHeaders, toKafkaHeaders, withoutSluiceHeaders, type HeaderList } from './headers';
@@ -46,6 +46,15 @@ export interface ProcessedBatch {
   scanNanos: number;
 }
 
+export interface AnalysedRecord {
+  p: Pending;
+  /** Per-text findings of the record's own scan; null when it was not scanned (p.early set). */
+  findings: Finding[][] | null;
+  /** Findings added by context rebuilders (a secret typed across key events, split over messages). */
+  extra: LocatedFinding[];
+  scanNanos: number;
+}
+
 export interface BatchProcessorOptions {
   source: ResolvedSource;
   codec: ValueCodec;
@@ -56,7 +65,8 @@ export interface BatchProcessorOptions {
   rulesetVersion: () => string;
 }
 
-interface Pending {
+/** A record after decoding: what rebuilders and the output builder need. */
+export interface Pending {
   msg: InputMessage;
   size: number;
   decoded: DecodedValue | null;
@@ -96,8 +106,16 @@ export class BatchProcessor {
   constructor(private readonly opts: BatchProcessorOptions) {}
 
   async process(topic: string, partition: number, messages: readonly InputMessage[]): Promise<ProcessedBatch> {
+    return this.finish(topic, partition, await this.analyse(messages));
+  }
+
+  /**
+   * Decodes and scans each record on its own (value fields, key, headers). Context rebuilders
+   * (keystrokes, chat windows) may then add findings to `extra` before `finish` decides.
+   */
+  async analyse(messages: readonly InputMessage[]): Promise<AnalysedRecord[]> {
     const { source, codec, maxRecordBytes } = this.opts;
-    const pendings: Pending[] = new Array(messages.length);
+    const out: AnalysedRecord[] = new Array(messages.length);
     const requests: RecordScanRequest[] = [];
     const requestOf: number[] = [];
 
@@ -107,7 +125,7 @@ export class BatchProcessor {
       const size = messageSize(msg, headers);
       const p: Pending = { msg, size, decoded: null, texts: [], redactable: [], keyIndex: -1, headerStart: 0, headers, early: null, keyFingerprint: null };
       p.keyFingerprint = msg.key ? createHmac('sha256', this.opts.fingerprintKey).update(msg.key).digest('hex') : null;
-      pendings[i] = p;
+      out[i] = { p, findings: null, extra: [], scanNanos: 0 };
       if (size > maxRecordBytes) {
         p.early = failClosed(ErrorCodes.TOO_LARGE);
         continue;
@@ -150,26 +168,38 @@ export class BatchProcessor {
     }
 
     const results = requests.length > 0 ? await this.opts.scanner.scanBatch(requests) : [];
-    const decisions: RecordDecision[] = new Array(messages.length);
-    let scanNanos = 0;
-    for (let i = 0; i < messages.length; i++) if (pendings[i]!.early) decisions[i] = pendings[i]!.early!;
     for (let r = 0; r < requestOf.length; r++) {
-      const idx = requestOf[r]!;
+      const a = out[requestOf[r]!]!;
       const res = results[r];
-      if (!res) decisions[idx] = failClosed(ErrorCodes.SCAN_FAILED);
-      else if (!res.ok) decisions[idx] = failClosed(res.code);
+      if (!res) a.p.early = failClosed(ErrorCodes.SCAN_FAILED);
+      else if (!res.ok) a.p.early = failClosed(res.code);
       else {
-        scanNanos += res.scanNanos;
-        const p = pendings[idx]!;
-        decisions[idx] = decide({ texts: p.texts, redactable: p.redactable, findings: res.findings });
+        a.findings = res.findings;
+        a.scanNanos = res.scanNanos;
       }
     }
+    return out;
+  }
 
+  /** The verdict of an analysed record: its own findings plus what context rebuilders added. */
+  decideRecord(a: AnalysedRecord): RecordDecision {
+    const { p } = a;
+    if (p.early) {
+      if (a.extra.length === 0) return p.early;
+      return { ...p.early, findings: [...p.early.findings, ...a.extra] };
+    }
+    return decide({ texts: p.texts, redactable: p.redactable, findings: a.findings ?? [], extra: a.extra });
+  }
+
+  /** Builds the output of each analysed record, in order. Every record yields exactly one output. */
+  finish(topic: string, partition: number, records: readonly AnalysedRecord[]): ProcessedBatch {
     const outputs: OutputMessage[] = [];
     const outcomes: RecordOutcome[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const p = pendings[i]!;
-      let decision = decisions[i]!;
+    let scanNanos = 0;
+    for (const a of records) {
+      const p = a.p;
+      scanNanos += a.scanNanos;
+      let decision = this.decideRecord(a);
       let out: OutputMessage;
       // Companion messages of this record's output (the quarantine data key), same transaction.
       const extra: OutputMessage[] = [];

@@ -22,6 +22,8 @@ export interface DecideInput {
   /** Parallel to texts: can this text hold a placeholder? (strings yes; enums, numbers, bytes, map keys no) */
   redactable: readonly boolean[];
   findings: readonly (readonly Finding[])[];
+  /** Findings located by context rebuilders, already carrying their text index. */
+  extra?: readonly LocatedFinding[];
 }
 
 /**
@@ -45,6 +47,15 @@ export function decide(input: DecideInput): RecordDecision {
         redact = true;
         if (!input.redactable[i]) unredactable = true;
       }
+    }
+  }
+  for (const f of input.extra ?? []) {
+    located.push(f);
+    if (f.shadow) continue;
+    if (f.action === 'quarantine') quarantine = true;
+    else {
+      redact = true;
+      if (!input.redactable[f.textIndex]) unredactable = true;
     }
   }
   if (quarantine) return { verdict: 'quarantined', reason: ErrorCodes.FINDING_QUARANTINE, findings: located };

@@ -1,0 +1,309 @@
+import { createHmac } from 'node:crypto';
+import { ErrorCodes } from '../errors';
+import type { AnalysedRecord } from '../route/batch-processor';
+import { failClosed, type LocatedFinding } from '../route/decide';
+import type { Finding, RecordScanner, ScanText } from '../scan/types';
+import { KeystrokeRebuilder, ownersOfSpan, type Owner } from './keystroke-rebuilder';
+import { telemetryInfo, type TelemetryInfo } from './telemetry-event';
+
+/**
+ * Head-of-line hold for one input partition of keystroke telemetry (DESIGN "Context that spans
+ * records"): key events are held until the text typed into their field is settled, then scanned
+ * as a whole; every event that carried part of a finding takes the finding. Nothing after the
+ * oldest held event of the partition is released, so committing offsets up to the first held
+ * record is exactly once across crashes: a new owner re-reads the held events and rebuilds them.
+ *
+ * Settled = a boundary (Enter, Tab, Escape, focus change), an idle gap (event time while records
+ * flow, wall clock once the partition is quiet), the run growing past the
+ * longest secret a rule matches, or the maximum hold time. An idle gap does not settle a run that
+ * still looks like the start of a secret; at the maximum hold time such a run fails closed: the
+ * keys of its unfinished token are masked (to redacted), never passed to clean.
+ */
+export interface KeystrokeHoldbackOptions {
+  source: string;
+  scanner: RecordScanner;
+  fingerprintKey: Buffer;
+  idleGapMs: number;
+  maxHoldMs: number;
+  maxRunChars: number;
+  maxHeldEvents: number;
+  now?: () => number;
+}
+
+interface Entry {
+  a: AnalysedRecord;
+  offset: bigint;
+  settled: boolean;
+  arrivedAt: number;
+  /** The record's own timestamp (event time). */
+  eventTs: number;
+  info: TelemetryInfo | null;
+}
+
+interface Run {
+  fieldKey: string;
+  deviceSession: string;
+  rebuilder: KeystrokeRebuilder;
+  /** Events of this run; an event's index here is its id inside the rebuilder. */
+  entries: Entry[];
+  firstArrival: number;
+  lastArrival: number;
+  firstEventTs: number;
+  lastEventTs: number;
+}
+
+/** Prefixes that mark a token as the start of a secret: an idle gap does not settle it. */
+const SECRET_PREFIXES = [
+  'AKIA', 'ASIA', 'AGPA', 'AIDA', 'AROA', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'sk-', 'sk_live_',
+  'rk_live_', 'pk_live_', 'xoxb-', 'xoxp-', 'xoxa-', 'AIza', 'hf_', 'npm_', 'pypi-', 'dckr_pat_', 'SG.', 'shpat_', 'eyJ',
+  '-----BEGIN', 'r8_', 'gsk_', 'pplx-', 'glc_', 'hvs.', 'dp.pt.',
+];
+
+function entropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  const n = [...s].length;
+  for (const c of counts.values()) {
+    const p = c / n;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** The last whitespace-separated token of a run, if it still looks like part of a secret. */
+export function unfinishedToken(text: string): { start: number; token: string } | null {
+  let start = text.length;
+  while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
+  const token = text.slice(start);
+  if (token.length < 2) return null;
+  for (const p of SECRET_PREFIXES) {
+    if (token.startsWith(p) || (token.length < p.length && p.startsWith(token) && token.length >= 2)) return { start, token };
+  }
+  // A long random-looking run (a password or key typed without a known prefix).
+  if (token.length >= 10 && entropy(token) >= 3.2) return { start, token };
+  return null;
+}
+
+const EDIT_PATH_REBUILT = 'typed';
+const EDIT_PATH_INSERTED = 'typed.inserted';
+
+export class KeystrokeHoldback {
+  private queue: Entry[] = [];
+  private readonly runs = new Map<string, Run>();
+  /** First offset not yet ingested: re-delivered records (a retried batch) are not held twice. */
+  private nextOffset: bigint | null = null;
+  private readonly now: () => number;
+  /** Newest record timestamp seen on the partition (event-time watermark). */
+  private watermark = 0;
+  /** Wall-clock time the last record arrived. */
+  private lastArrival = 0;
+
+  constructor(private readonly opts: KeystrokeHoldbackOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get heldCount(): number {
+    let n = 0;
+    for (const e of this.queue) if (!e.settled) n++;
+    return n;
+  }
+
+  /** Records waiting in the queue (held ones and those behind them). */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  get openRuns(): number {
+    return this.runs.size;
+  }
+
+  /** Wall-clock age of the oldest record still in the queue, 0 when empty. */
+  oldestAgeMs(): number {
+    return this.queue.length === 0 ? 0 : this.now() - this.queue[0]!.arrivedAt;
+  }
+
+  /** Adds newly consumed records (in offset order) and settles the runs they end. */
+  async ingest(records: readonly AnalysedRecord[]): Promise<void> {
+    const now = this.now();
+    const toSettle = new Set<Run>();
+    for (const a of records) {
+      const offset = BigInt(a.p.msg.offset);
+      if (this.nextOffset !== null && offset < this.nextOffset) continue;
+      this.nextOffset = offset + 1n;
+      const ts = Number(a.p.msg.timestamp);
+      const eventTs = Number.isFinite(ts) ? ts : now;
+      if (eventTs > this.watermark) this.watermark = eventTs;
+      this.lastArrival = now;
+      const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, info: null };
+      this.queue.push(e);
+      // Records already decided (undecodable, password field, too large) never join a run.
+      if (a.p.early) continue;
+      const info = telemetryInfo(a.p);
+      e.info = info;
+      if (!info) continue;
+      const act = info.action;
+      if (act.kind === 'focus') {
+        for (const run of this.runs.values()) if (run.deviceSession === info.deviceSession) toSettle.add(run);
+        continue;
+      }
+      if (act.kind === 'other') continue;
+      let run = this.runs.get(info.fieldKey);
+      if (!run || toSettle.has(run)) {
+        if (run) this.runs.delete(info.fieldKey);
+        run = {
+          fieldKey: info.fieldKey,
+          deviceSession: info.deviceSession,
+          rebuilder: new KeystrokeRebuilder(),
+          entries: [],
+          firstArrival: now,
+          lastArrival: now,
+          firstEventTs: eventTs,
+          lastEventTs: eventTs,
+        };
+        this.runs.set(info.fieldKey, run);
+      }
+      const id = run.entries.length;
+      run.entries.push(e);
+      e.settled = false;
+      run.lastArrival = now;
+      run.lastEventTs = Math.max(run.lastEventTs, eventTs);
+      if (act.kind === 'key') {
+        if (run.rebuilder.key(id, act.key, act.modifiers) === 'boundary') toSettle.add(run);
+      } else {
+        run.rebuilder.insert(id, act.text);
+      }
+      if (run.rebuilder.insertedLength > this.opts.maxRunChars) toSettle.add(run);
+    }
+    if (this.heldCount > this.opts.maxHeldEvents) {
+      // Bounded memory: settle the oldest runs now (they fail closed if still unfinished).
+      const oldest = [...this.runs.values()].sort((x, y) => x.firstArrival - y.firstArrival);
+      for (const r of oldest.slice(0, Math.max(1, Math.ceil(oldest.length / 2)))) toSettle.add(r);
+      await this.settle([...toSettle], true);
+      return;
+    }
+    await this.settle([...toSettle], false);
+  }
+
+  /** Settles runs that went idle (unless they look unfinished) or reached the maximum hold time. */
+  async tick(): Promise<void> {
+    const now = this.now();
+    const idle: Run[] = [];
+    const expired: Run[] = [];
+    // Time is event time while records flow (a backlog replays fast, and its gaps are the
+    // typist's, not ours); when the partition has gone quiet, the wall clock moves it on.
+    const quiet = now - this.lastArrival >= this.opts.idleGapMs;
+    for (const run of this.runs.values()) {
+      const heldFor = Math.max(this.watermark - run.firstEventTs, quiet ? now - run.firstArrival : 0);
+      const idleFor = Math.max(this.watermark - run.lastEventTs, quiet ? now - run.lastArrival : 0);
+      if (heldFor >= this.opts.maxHoldMs) expired.push(run);
+      else if (idleFor >= this.opts.idleGapMs && !unfinishedToken(run.rebuilder.text)) idle.push(run);
+    }
+    if (idle.length > 0) await this.settle(idle, false);
+    if (expired.length > 0) await this.settle(expired, true);
+  }
+
+  /** The head of the queue whose decisions are final, in offset order (not removed yet). */
+  releasable(): AnalysedRecord[] {
+    const out: AnalysedRecord[] = [];
+    for (const e of this.queue) {
+      if (!e.settled) break;
+      out.push(e.a);
+    }
+    return out;
+  }
+
+  /** After the transaction that carried them committed: drop the first n released records. */
+  commitReleased(n: number): void {
+    this.queue.splice(0, n);
+  }
+
+  private async settle(runs: Run[], expiring: boolean): Promise<void> {
+    if (runs.length === 0) return;
+    for (const r of runs) if (this.runs.get(r.fieldKey) === r) this.runs.delete(r.fieldKey);
+    const requests = runs.map((r) => {
+      const texts: ScanText[] = [{ path: EDIT_PATH_REBUILT, text: r.rebuilder.text }];
+      if (r.rebuilder.inserted !== r.rebuilder.text) texts.push({ path: EDIT_PATH_INSERTED, text: r.rebuilder.inserted });
+      return { texts, source: this.opts.source };
+    });
+    const results = await this.opts.scanner.scanBatch(requests);
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i]!;
+      const res = results[i];
+      if (!res || !res.ok) {
+        // The typed text could not be scanned: every event of the run fails closed.
+        const reason = res && !res.ok ? res.code : ErrorCodes.SCAN_FAILED;
+        for (const e of run.entries) {
+          e.a.p.early = failClosed(reason);
+          e.settled = true;
+        }
+        continue;
+      }
+      let found = false;
+      const [rebuiltFindings, insertedFindings] = [res.findings[0] ?? [], res.findings[1] ?? []];
+      for (const f of rebuiltFindings) found = this.attribute(run, f, run.rebuilder.text, run.rebuilder.textOwners) || found;
+      for (const f of insertedFindings) found = this.attribute(run, f, run.rebuilder.inserted, run.rebuilder.insertedOwnersList) || found;
+      if (expiring && !found) {
+        const tail = unfinishedToken(run.rebuilder.text);
+        if (tail) this.maskUnfinished(run, tail);
+      }
+      for (const e of run.entries) e.settled = true;
+    }
+  }
+
+  /** Gives a run-level finding to every event that typed (part of) it. */
+  private attribute(run: Run, f: Finding, text: string, owners: readonly Owner[]): boolean {
+    const byEvent = new Map<number, { min: number; max: number }>();
+    for (const o of ownersOfSpan(text, owners, f.start, f.end)) {
+      const r = byEvent.get(o.event);
+      if (!r) byEvent.set(o.event, { min: o.index, max: o.index });
+      else {
+        r.min = Math.min(r.min, o.index);
+        r.max = Math.max(r.max, o.index);
+      }
+    }
+    for (const [event, range] of byEvent) {
+      const e = run.entries[event]!;
+      const lf = this.locate(e, f, range);
+      if (lf) e.a.extra.push(lf);
+    }
+    return byEvent.size > 0 && !f.shadow;
+  }
+
+  private locate(e: Entry, f: Finding, range: { min: number; max: number }): LocatedFinding | null {
+    const act = e.info?.action;
+    if (!act || (act.kind !== 'key' && act.kind !== 'insert')) return null;
+    const leaf = act.leaf;
+    if (leaf < 0) {
+      // The schema has no leaf for this text: the event cannot be redacted in place.
+      e.a.p.early = failClosed(ErrorCodes.UNREDACTABLE_FIELD);
+      return null;
+    }
+    const leafText = e.a.p.texts[leaf]!.text;
+    // A key event is masked whole; a paste or autofill only where it carried the secret.
+    const start = act.kind === 'key' ? 0 : range.min;
+    const end = act.kind === 'key' ? leafText.length : Math.min(leafText.length, range.max + charLength(leafText, range.max));
+    return { ...f, start, end, path: e.a.p.texts[leaf]!.path, textIndex: leaf };
+  }
+
+  private maskUnfinished(run: Run, tail: { start: number; token: string }): void {
+    const fp = createHmac('sha256', this.opts.fingerprintKey).update(tail.token).digest('hex');
+    const synthetic: Finding = {
+      ruleId: 'keystroke-unsettled',
+      category: 'credential',
+      action: 'redact',
+      shadow: false,
+      label: 'TYPED',
+      start: tail.start,
+      end: run.rebuilder.text.length,
+      fingerprint: fp,
+      preview: '…',
+    };
+    this.attribute(run, synthetic, run.rebuilder.text, run.rebuilder.textOwners);
+  }
+}
+
+function charLength(text: string, index: number): number {
+  const c = text.charCodeAt(index);
+  return c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+}
