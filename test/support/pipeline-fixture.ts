@@ -60,6 +60,9 @@ export class PipelineFixture {
       ],
       auditTopic: this.topics.audit,
       scan: { workers: 1 },
+      // Every generated line ends with Enter, so runs settle at boundaries; a long idle gap keeps
+      // a loaded test machine's pauses between batches from splitting lines at random points.
+      keystrokes: { idleGapMs: 15_000 },
       ...(this.opts.brokers ? { kafka: { brokers: this.opts.brokers } } : {}),
       ...extra,
     };
