@@ -22,7 +22,7 @@ function naive(keywords: string[], text: string): string[] {
 
 describe('Aho-Corasick prefilter', () => {
   it('finds exactly what indexOf finds, case-insensitively (property)', () => {
-    const alpha = fc.constantFrom('a', 'b', 'A', 'B', '_', '-', 'é', '😀');
+    const alpha = fc.constantFrom('a', 'b', 'A', 'B', '_', '-', 'x', ' ', 'é', '😀'); // x and space: the no-keyword column
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.array(fc.constantFrom('a', 'b', '_', '-'), { minLength: 1, maxLength: 4 }).map((a) => a.join('')), { minLength: 1, maxLength: 6 }),
@@ -43,8 +43,10 @@ describe('Aho-Corasick prefilter', () => {
   it('uses a dense Int32Array table with upper case folded', () => {
     const ac = new AhoCorasick(['ghp_']);
     expect(ac.next).toBeInstanceOf(Int32Array);
-    expect(ac.next.length).toBe(ac.stateCount * 128);
-    expect(ac.next[71]).toBe(ac.next[103]); // 'G' === 'g'
+    expect(ac.stride).toBe(5); // g h p _ plus the "any other char" column
+    expect(ac.next.length).toBe(ac.stateCount * ac.stride);
+    expect(ac.column[71]).toBe(ac.column[103]); // 'G' === 'g'
+    expect(ac.column['x'.charCodeAt(0)]).toBe(0);
   });
 
   it('rejects non-ASCII keywords', () => {
@@ -53,6 +55,24 @@ describe('Aho-Corasick prefilter', () => {
 
   const all = [Anchor.digits, Anchor.email, Anchor.entropy, Anchor.ipv4, Anchor.ipv6, Anchor.iban, Anchor.hex, Anchor.base64, Anchor.uuid, Anchor.percent, Anchor.escape];
   const anchorsIn = (text: string): Set<number> => new Set(hitsOf(new Prefilter([], all), text).map(([k]) => -k - 1));
+
+  it('skipping to the first possible anchor token finds what a full anchor pass finds (property)', () => {
+    // The shortcut (a fixed regex for the first INTEREST char or long token) must agree with the
+    // per-char anchor loop run from position 0 on any text.
+    const ch = fc.constantFrom('a', 'Z', '0', '7', ' ', '\n', '@', '%', ':', '\\', 'u', '.', '-', '+', '=', '/', '_', 'é', '😀', '\t', 'f', 'x', 'G', 'B');
+    fc.assert(
+      fc.property(fc.array(ch, { maxLength: 120 }).map((a) => a.join('')), (text) => {
+        const fast = new Prefilter([], all);
+        const n = fast.scan(text);
+        const got = Array.from(fast.hits.subarray(0, 3 * n)).join(',');
+        const full = new Prefilter([], all);
+        full.count = 0;
+        (full as unknown as { anchors(t: string, from: number): void }).anchors(text, 0);
+        expect(got).toBe(Array.from(full.hits.subarray(0, 3 * full.count)).join(','));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 
   it.each([
     ['card 4532 0151 1283 0366 exp', Anchor.digits],
