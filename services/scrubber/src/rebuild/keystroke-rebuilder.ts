@@ -15,6 +15,9 @@ export interface Owner {
 
 export type Modifier = 'SHIFT' | 'CTRL' | 'ALT' | 'META';
 
+/** Owner of the separators in the inserted stream: no event. */
+export const SEPARATOR: Owner = Object.freeze({ event: -1, index: -1 });
+
 /** Named keys that edit or move; anything else of length >= 1 that is not named inserts itself. */
 const NAMED = new Set([
   'Backspace', 'Delete', 'Enter', 'Tab', 'Escape', 'ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown',
@@ -31,6 +34,8 @@ export class KeystrokeRebuilder {
   private allSelected = false;
   private insertedChars: string[] = [];
   private insertedOwners: Owner[] = [];
+  /** An edit other than typing happened since the last insert: separate the next insert in the stream. */
+  private edited = false;
 
   get text(): string {
     return this.chars.join('');
@@ -40,7 +45,7 @@ export class KeystrokeRebuilder {
     return this.owners;
   }
 
-  /** Every character ever inserted, in order, erased ones included. */
+  /** Every character ever inserted, in order, erased ones included (edits separated by a line break). */
   get inserted(): string {
     return this.insertedChars.join('');
   }
@@ -76,6 +81,7 @@ export class KeystrokeRebuilder {
     }
     if (key === 'ArrowLeft' || key === 'Home' || key === 'ArrowRight' || key === 'End' || key === 'ArrowUp' || key === 'ArrowDown') {
       this.allSelected = false;
+      this.markEdited();
       if (key === 'ArrowLeft') this.cursor = Math.max(0, this.cursor - 1);
       else if (key === 'ArrowRight') this.cursor = Math.min(this.chars.length, this.cursor + 1);
       else if (key === 'Home' || key === 'ArrowUp') this.cursor = 0;
@@ -98,6 +104,14 @@ export class KeystrokeRebuilder {
   /** Inserts text at the cursor (typing, paste, autofill), replacing a select-all. */
   insert(event: number, text: string): void {
     if (this.allSelected) this.clearAll();
+    if (this.edited && this.insertedChars.length > 0) {
+      // Text typed after an erase or a cursor jump is not a continuation of what came before:
+      // a line break keeps an erased secret from fusing with later text in the stream (and
+      // failing a rule's word boundary). Its owner is no event.
+      this.insertedChars.push('\n');
+      this.insertedOwners.push(SEPARATOR);
+    }
+    this.edited = false;
     let i = 0;
     for (const ch of text) {
       // Iterate by code point so an emoji is one character, as an editor shows it.
@@ -111,7 +125,12 @@ export class KeystrokeRebuilder {
     }
   }
 
+  private markEdited(): void {
+    this.edited = true;
+  }
+
   private clearAll(): void {
+    this.markEdited();
     this.chars = [];
     this.owners = [];
     this.cursor = 0;
@@ -121,6 +140,7 @@ export class KeystrokeRebuilder {
   private deleteBefore(): void {
     if (this.allSelected) return this.clearAll();
     if (this.cursor === 0) return;
+    this.markEdited();
     this.chars.splice(this.cursor - 1, 1);
     this.owners.splice(this.cursor - 1, 1);
     this.cursor--;
@@ -129,6 +149,7 @@ export class KeystrokeRebuilder {
   private deleteAfter(): void {
     if (this.allSelected) return this.clearAll();
     if (this.cursor >= this.chars.length) return;
+    this.markEdited();
     this.chars.splice(this.cursor, 1);
     this.owners.splice(this.cursor, 1);
   }
@@ -136,6 +157,7 @@ export class KeystrokeRebuilder {
   /** Ctrl/Alt+Backspace: delete trailing spaces before the cursor, then the word before them. */
   private deleteWordBefore(): void {
     if (this.allSelected) return this.clearAll();
+    this.markEdited();
     let start = this.cursor;
     while (start > 0 && /\s/.test(this.chars[start - 1]!)) start--;
     while (start > 0 && !/\s/.test(this.chars[start - 1]!)) start--;
@@ -155,7 +177,7 @@ export function ownersOfSpan(text: string, owners: readonly Owner[], start: numb
   let i = 0;
   for (const ch of text) {
     const next = u + ch.length;
-    if (next > start && u < end) out.push(owners[i]!);
+    if (next > start && u < end && owners[i]!.event >= 0) out.push(owners[i]!);
     if (u >= end) break;
     u = next;
     i++;
