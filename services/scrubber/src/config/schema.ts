@@ -183,12 +183,12 @@ export const configSchema = z.strictObject({
       maxHoldMs: z.number().int().positive().default(30_000),
       /** A run is settled once this many characters were typed (longer than any secret a rule matches). */
       maxRunChars: z.number().int().positive().default(4_096),
-      /** Held events per partition before the oldest runs are settled early (bounded memory). */
-      maxHeldEvents: z.number().int().positive().default(50_000),
+      /** Records queued per partition (held + waiting behind them) before the oldest runs settle early: ~3.2 KB each. */
+      maxHeldEvents: z.number().int().positive().default(10_000),
       /** How often idle runs are checked and released. */
       tickMs: z.number().int().positive().default(250),
     })
-    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 50_000, tickMs: 250 }),
+    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 10_000, tickMs: 250 }),
   secrets: z
     .strictObject({
       /** HMAC key for fingerprints and placeholders (hex or base64, >= 32 bytes). Same on every instance. */

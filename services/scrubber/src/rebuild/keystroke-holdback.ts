@@ -38,6 +38,8 @@ interface Entry {
   /** The record's own timestamp (event time). */
   eventTs: number;
   info: TelemetryInfo | null;
+  /** The open run this event belongs to, until it settles. */
+  run: Run | null;
 }
 
 interface Run {
@@ -135,7 +137,7 @@ export class KeystrokeHoldback {
       const eventTs = Number.isFinite(ts) ? ts : now;
       if (eventTs > this.watermark) this.watermark = eventTs;
       this.lastArrival = now;
-      const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, info: null };
+      const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, info: null, run: null };
       this.queue.push(e);
       // Records already decided (undecodable, password field, too large) never join a run.
       if (a.p.early) continue;
@@ -165,6 +167,7 @@ export class KeystrokeHoldback {
       }
       const id = run.entries.length;
       run.entries.push(e);
+      e.run = run;
       e.settled = false;
       run.lastArrival = now;
       run.lastEventTs = Math.max(run.lastEventTs, eventTs);
@@ -175,14 +178,37 @@ export class KeystrokeHoldback {
       }
       if (run.rebuilder.insertedLength > this.opts.maxRunChars) toSettle.add(run);
     }
-    if (this.heldCount > this.opts.maxHeldEvents) {
-      // Bounded memory: settle the oldest runs now (they fail closed if still unfinished).
-      const oldest = [...this.runs.values()].sort((x, y) => x.firstArrival - y.firstArrival);
-      for (const r of oldest.slice(0, Math.max(1, Math.ceil(oldest.length / 2)))) toSettle.add(r);
-      await this.settle([...toSettle], true);
-      return;
-    }
     await this.settle([...toSettle], false);
+    await this.enforceBound();
+  }
+
+  /**
+   * Bounded memory: the queue (held events and the settled ones queued behind them) may not
+   * exceed maxHeldEvents. Runs are settled early, oldest first, until it fits; an early-settled
+   * run that still looks like an unfinished secret fails closed (masked), never to clean.
+   */
+  private async enforceBound(): Promise<void> {
+    const max = this.opts.maxHeldEvents;
+    while (this.queue.length > max) {
+      const blocking: Run[] = [];
+      // Settle the runs that hold back the first (queue.length - max) + a margin of entries.
+      const need = Math.min(this.queue.length, this.queue.length - max + Math.ceil(max / 10));
+      for (let i = 0; i < need; i++) {
+        const e = this.queue[i]!;
+        if (e.settled) continue;
+        if (e.run && !blocking.includes(e.run)) blocking.push(e.run);
+        if (blocking.length >= 64) break;
+      }
+      if (blocking.length === 0) return; // the head is releasable: the caller releases it
+      await this.settle(blocking, true);
+      if (this.releasableCount() >= this.queue.length - max) return;
+    }
+  }
+
+  private releasableCount(): number {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.settled) n++;
+    return n;
   }
 
   /** Settles runs that went idle (unless they look unfinished) or reached the maximum hold time. */
@@ -236,6 +262,7 @@ export class KeystrokeHoldback {
         for (const e of run.entries) {
           e.a.p.early = failClosed(reason);
           e.settled = true;
+          e.run = null;
         }
         continue;
       }
@@ -247,7 +274,10 @@ export class KeystrokeHoldback {
         const tail = unfinishedToken(run.rebuilder.text);
         if (tail) this.maskUnfinished(run, tail);
       }
-      for (const e of run.entries) e.settled = true;
+      for (const e of run.entries) {
+        e.settled = true;
+        e.run = null;
+      }
     }
   }
 
