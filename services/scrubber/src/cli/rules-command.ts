@@ -7,7 +7,9 @@ export function registerRulesCommand(program: Command): void {
   const rules = program.command('rules').description('detection rule tooling');
   rules
     .command('import-gitleaks')
-    .description('convert a gitleaks config (TOML) into a Sluice rules file (YAML): category credential, action quarantine, no samples (loads with a warning)')
+    .description(
+      'convert a gitleaks config (TOML) into a Sluice rules file (YAML): category credential, action quarantine, no samples (loads with a warning)',
+    )
     .argument('<config>', 'gitleaks config, e.g. .gitleaks.toml')
     .option('-o, --out <file>', 'write the rules file here (default: stdout)')
     .option('--prefix <prefix>', 'prefix for imported rule ids', '')
@@ -17,7 +19,9 @@ export function registerRulesCommand(program: Command): void {
       if (o.out !== undefined) writeFileSync(o.out, r.yaml);
       else process.stdout.write(r.yaml);
       const err = process.stderr;
-      err.write(`imported ${r.rules.length} rule(s), skipped ${r.skipped.length}${o.out !== undefined ? `; wrote ${o.out}` : ''}\n`);
+      err.write(
+        `imported ${r.rules.length} rule(s), skipped ${r.skipped.length}${o.out !== undefined ? `; wrote ${o.out}` : ''}\n`,
+      );
       for (const s of r.skipped) err.write(`  skipped ${s.id}: ${s.reason}\n`);
       for (const n of new Set(r.notes.map((x) => `  note ${x.id}: ${x.note}`))) err.write(`${n}\n`);
       // Nothing usable is an error: the caller asked for rules and would otherwise deploy none.

@@ -28,7 +28,11 @@ function at(obj: unknown, path: readonly string[]): unknown {
 }
 
 /** Records of one stream, in order. `file` is `-` for stdin. */
-export async function* readRecords(stream: Readable, file: string, opts: InputOptions): AsyncGenerator<ScanInput> {
+export async function* readRecords(
+  stream: Readable,
+  file: string,
+  opts: InputOptions,
+): AsyncGenerator<ScanInput> {
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   const fieldPath = opts.field?.split('.');
   const idPath = opts.idField.split('.');
@@ -51,7 +55,15 @@ export async function* readRecords(stream: Readable, file: string, opts: InputOp
     const idv = at(doc, idPath);
     const id = typeof idv === 'string' || typeof idv === 'number' ? idv : null;
     const text = at(doc, fieldPath);
-    if (typeof text !== 'string') yield { ok: false, file, line, id, code: FIELD_MISSING, message: `no string at field '${opts.field!}'` };
+    if (typeof text !== 'string')
+      yield {
+        ok: false,
+        file,
+        line,
+        id,
+        code: FIELD_MISSING,
+        message: `no string at field '${opts.field!}'`,
+      };
     else yield { ok: true, file, line, id, text };
   }
 }

@@ -17,7 +17,11 @@ export interface KeyChoice {
  * pipeline's (same value, same placeholder), and a random key would make them look comparable
  * while matching nothing. `--ephemeral-key` opts in to that, with a warning on stderr.
  */
-export function resolveFingerprintKey(choice: KeyChoice, env: NodeJS.ProcessEnv, warn: (msg: string) => void): Buffer {
+export function resolveFingerprintKey(
+  choice: KeyChoice,
+  env: NodeJS.ProcessEnv,
+  warn: (msg: string) => void,
+): Buffer {
   let text = choice.key ?? env.SLUICE_FINGERPRINT_KEY;
   let what = choice.key !== undefined ? '--fingerprint-key' : 'SLUICE_FINGERPRINT_KEY';
   const file = choice.keyFile ?? env.SLUICE_FINGERPRINT_KEY_FILE;
@@ -26,12 +30,17 @@ export function resolveFingerprintKey(choice: KeyChoice, env: NodeJS.ProcessEnv,
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
     }
   }
   if (text === undefined || text === '') {
     if (choice.ephemeral === true) {
-      warn('sluice scan: using an ephemeral fingerprint key; fingerprints and placeholders will not match any other run or the pipeline');
+      warn(
+        'sluice scan: using an ephemeral fingerprint key; fingerprints and placeholders will not match any other run or the pipeline',
+      );
       return randomBytes(32);
     }
     throw new SluiceError(ErrorCodes.CONFIG_INVALID, 'no fingerprint key', {
@@ -39,8 +48,12 @@ export function resolveFingerprintKey(choice: KeyChoice, env: NodeJS.ProcessEnv,
     });
   }
   const t = text.trim();
-  const buf = /^[0-9a-fA-F]+$/.test(t) && t.length % 2 === 0 ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+  const buf =
+    /^[0-9a-fA-F]+$/.test(t) && t.length % 2 === 0 ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
   // The value itself never goes into the message: it is a secret.
-  if (buf.length < 32) throw new SluiceError(ErrorCodes.CONFIG_INVALID, `${what} must be at least 32 bytes (hex or base64)`, { hint: 'generate one with `sluice keys generate` or `openssl rand -hex 32`' });
+  if (buf.length < 32)
+    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `${what} must be at least 32 bytes (hex or base64)`, {
+      hint: 'generate one with `sluice keys generate` or `openssl rand -hex 32`',
+    });
   return buf;
 }

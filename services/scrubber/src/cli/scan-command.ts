@@ -51,31 +51,56 @@ function loadOverrides(path: string | undefined): RuleOverrides | undefined {
   try {
     return parseYaml(readFileSync(path, 'utf8')) as RuleOverrides; // validated by the engine's schema
   } catch (err) {
-    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `--overrides: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SluiceError(
+      ErrorCodes.CONFIG_INVALID,
+      `--overrides: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
 /** Result of one input record: the output line and whether it has findings / is an error. */
 export function scanOne(engine: ScanEngine, input: ScanInput, source: string): ScanOutput {
   const id = input.id ?? input.line;
-  if (!input.ok) return { file: input.file, line: input.line, id, verdict: 'quarantined', reason: input.code, findings: [], error: input.message };
+  if (!input.ok)
+    return {
+      file: input.file,
+      line: input.line,
+      id,
+      verdict: 'quarantined',
+      reason: input.code,
+      findings: [],
+      error: input.message,
+    };
   const findings = engine.scanText(input.text, source);
   const capped = engine.lastScanCapped;
   const d = decide({ texts: [{ path: 'text', text: input.text }], redactable: [true], findings: [findings] });
   // Fail closed like the pipeline: a capped finding list quarantines the record.
   const verdict = capped ? 'quarantined' : d.verdict;
   const reason = capped ? FINDINGS_CAPPED : d.reason;
-  return { file: input.file, line: input.line, id, verdict, reason, findings, redacted: redactText(input.text, findings) };
+  return {
+    file: input.file,
+    line: input.line,
+    id,
+    verdict,
+    reason,
+    findings,
+    redacted: redactText(input.text, findings),
+  };
 }
 
 async function write(line: string): Promise<void> {
-  if (!process.stdout.write(line)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  if (!process.stdout.write(line))
+    await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
 }
 
 export async function runScan(files: string[], o: ScanFlags): Promise<number> {
   const max = Number(o.maxFindings);
   const engine = ScanEngine.create({
-    fingerprintKey: resolveFingerprintKey({ key: o.fingerprintKey, keyFile: o.fingerprintKeyFile, ephemeral: o.ephemeralKey }, process.env, (m) => process.stderr.write(`${m}\n`)),
+    fingerprintKey: resolveFingerprintKey(
+      { key: o.fingerprintKey, keyFile: o.fingerprintKeyFile, ephemeral: o.ephemeralKey },
+      process.env,
+      (m) => process.stderr.write(`${m}\n`),
+    ),
     includeBuiltin: o.builtin,
     ruleDirs: o.rulesDir,
     regexEngine: o.engine,
@@ -103,18 +128,36 @@ function collect(v: string, prev: string[]): string[] {
 export function registerScanCommand(program: Command): void {
   program
     .command('scan')
-    .description('scan files or stdin with the detection engine (no Kafka); one NDJSON result per input record')
+    .description(
+      'scan files or stdin with the detection engine (no Kafka); one NDJSON result per input record',
+    )
     .argument('[files...]', 'input files (default or `-`: stdin)')
-    .option('--field <path>', 'inputs are NDJSON: scan the string at this dotted path (default: each line is a text)')
+    .option(
+      '--field <path>',
+      'inputs are NDJSON: scan the string at this dotted path (default: each line is a text)',
+    )
     .option('--id-field <path>', 'NDJSON: dotted path of the record id reported as `id`', 'id')
     .option('--rules-dir <dir>', 'extra rule directory (*.yaml); repeatable', collect, [])
     .option('--no-builtin', 'do not load the built-in rules')
-    .addOption(new Option('--engine <engine>', 'regex engine').choices(['auto', 're2-native', 're2-wasm']).default('auto'))
-    .option('--fingerprint-key <key>', 'HMAC key for fingerprints, hex or base64, >= 32 bytes (or SLUICE_FINGERPRINT_KEY)')
+    .addOption(
+      new Option('--engine <engine>', 'regex engine')
+        .choices(['auto', 're2-native', 're2-wasm'])
+        .default('auto'),
+    )
+    .option(
+      '--fingerprint-key <key>',
+      'HMAC key for fingerprints, hex or base64, >= 32 bytes (or SLUICE_FINGERPRINT_KEY)',
+    )
     .option('--fingerprint-key-file <file>', 'file holding the key (or SLUICE_FINGERPRINT_KEY_FILE)')
-    .option('--ephemeral-key', 'no key at hand: use a random key for this run (fingerprints match nothing else)')
+    .option(
+      '--ephemeral-key',
+      'no key at hand: use a random key for this run (fingerprints match nothing else)',
+    )
     .option('--source <name>', 'source name for per-source overrides', 'scan')
-    .option('--overrides <file>', 'YAML { rules: {id: {action, shadow, enabled}}, sources: {name: {id: {...}}} }')
+    .option(
+      '--overrides <file>',
+      'YAML { rules: {id: {action, shadow, enabled}}, sources: {name: {id: {...}}} }',
+    )
     .option('--max-findings <n>', 'findings per text before the record is quarantined as a flood', '1000')
     .addHelpText(
       'after',

@@ -48,8 +48,10 @@ const HARD_NEGATIVES: ((r: Prng) => string)[] = [
   () => 'password: <password>',
   () => 'postgres://user:password@localhost:5432/db',
   () => 'stripe key looks like sk_test_4eC39HqLyjWDarjtT1zdp7dc in the docs',
-  (r) => `const ${r.pick(['getUserAccessToken', 'parseApiKeyHeader', 'secretManagerClient', 'tokenRefreshIntervalMs'])} = ${r.int(1, 9000)};`,
-  (r) => `upgraded ${r.pick(['react', 'lodash', 'kafkajs', 'node'])} from ${r.int(1, 20)}.${r.int(0, 30)}.${r.int(0, 30)} to ${r.int(1, 20)}.${r.int(0, 30)}.${r.int(0, 30)}`,
+  (r) =>
+    `const ${r.pick(['getUserAccessToken', 'parseApiKeyHeader', 'secretManagerClient', 'tokenRefreshIntervalMs'])} = ${r.int(1, 9000)};`,
+  (r) =>
+    `upgraded ${r.pick(['react', 'lodash', 'kafkajs', 'node'])} from ${r.int(1, 20)}.${r.int(0, 30)}.${r.int(0, 30)} to ${r.int(1, 20)}.${r.int(0, 30)}.${r.int(0, 30)}`,
   (r) => `${new Date(1700000000000 + r.int(0, 3e10)).toISOString()} INFO worker ${r.int(1, 64)} heartbeat`,
   (r) => `order #${badLuhn(r)} shipped`,
   (r) => `tracking 1Z${r.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 16)}`,
@@ -70,7 +72,8 @@ const HARD_NEGATIVES: ((r: Prng) => string)[] = [
   (r) => `git clone git@github.com:acme/${r.pick(['app', 'infra', 'sluice'])}.git`,
   (r) => `redis://cache-${r.int(1, 9)}.acme.io:6379/${r.int(0, 15)}`,
   (r) => `release ${r.int(1, 9)}.${r.int(0, 20)}.${r.int(0, 99)}.${r.int(100, 9999)} is out`,
-  (r) => `Mozilla/5.0 (X11; Linux x86_64) Chrome/${r.int(100, 130)}.0.${r.int(1000, 6999)}.${r.int(10, 200)} Safari/537.36`,
+  (r) =>
+    `Mozilla/5.0 (X11; Linux x86_64) Chrome/${r.int(100, 130)}.0.${r.int(1000, 6999)}.${r.int(10, 200)} Safari/537.36`,
   (r) => `call duration 00:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`,
   (r) => `npm i @acme/ui@${r.int(1, 9)}.${r.int(0, 20)}.${r.int(0, 20)}`,
   (r) => `job ${r.chars(DIGITS, 10)} finished in ${r.int(1, 900)}s`,
@@ -108,7 +111,9 @@ const LOG: readonly string[] = [
 ];
 
 function filler(r: Prng): string {
-  return r.chance(0.5) ? r.pick(CHAT) : `${new Date(1700000000000 + r.int(0, 3e10)).toISOString()} ${r.pick(LOG)}`;
+  return r.chance(0.5)
+    ? r.pick(CHAT)
+    : `${new Date(1700000000000 + r.int(0, 3e10)).toISOString()} ${r.pick(LOG)}`;
 }
 
 /** Builds the labelled corpus; the same options always give the same lines. */
@@ -128,10 +133,19 @@ export function generateCorpus(opts: CorpusOptions = DEFAULT_CORPUS): CorpusLine
         const sep = r.chance(0.5) ? '\n' : ' ';
         const base = text.length + sep.length;
         text += sep + p.text;
-        labels.push({ start: base + p.start, end: base + p.end, category: planted.category, ruleFamily: planted.ruleFamily });
+        labels.push({
+          start: base + p.start,
+          end: base + p.end,
+          category: planted.category,
+          ruleFamily: planted.ruleFamily,
+        });
       }
     }
-    out.push({ id: `c${String(i).padStart(6, '0')}`, text, labels: labels.sort((a, b) => a.start - b.start) });
+    out.push({
+      id: `c${String(i).padStart(6, '0')}`,
+      text,
+      labels: labels.sort((a, b) => a.start - b.start),
+    });
   }
   return out;
 }

@@ -106,7 +106,8 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
   const byCategory: Record<string, Counts> = {};
   const byRule: Record<string, Counts & { detectedBySameRule: number }> = {};
   const cat = (k: string): Counts => (byCategory[k] ??= emptyCounts());
-  const rule = (k: string): Counts & { detectedBySameRule: number } => (byRule[k] ??= { ...emptyCounts(), detectedBySameRule: 0 });
+  const rule = (k: string): Counts & { detectedBySameRule: number } =>
+    (byRule[k] ??= { ...emptyCounts(), detectedBySameRule: 0 });
   const gates = {} as Record<GateGroup, Counts & { pass: boolean }>;
   for (const g of GATE_GROUPS) gates[g] = { ...emptyCounts(), pass: false };
   const falsePositives: EvalResult['falsePositives'] = [];
@@ -124,7 +125,12 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
       rule(f.ruleId)[bucket]++;
       const g = gateGroup(f.category, f.ruleId);
       if (g !== null) gates[g][bucket]++;
-      if (!hit && falsePositives.length < MAX_EXAMPLES) falsePositives.push({ id: line.id, ruleId: f.ruleId, text: line.text.slice(Math.max(0, f.start - 30), f.end + 30) });
+      if (!hit && falsePositives.length < MAX_EXAMPLES)
+        falsePositives.push({
+          id: line.id,
+          ruleId: f.ruleId,
+          text: line.text.slice(Math.max(0, f.start - 30), f.end + 30),
+        });
     }
     for (const l of line.labels) {
       const hits = findings.filter((f) => overlaps(f, l) && compatible(f.category, l.category));
@@ -141,7 +147,12 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
         cat(l.category).detected++;
         r.detected++;
         if (hits.some((f) => f.ruleId === l.ruleFamily)) r.detectedBySameRule++;
-      } else if (misses.length < MAX_EXAMPLES) misses.push({ id: line.id, ruleFamily: l.ruleFamily, text: line.text.slice(Math.max(0, l.start - 30), l.end + 30) });
+      } else if (misses.length < MAX_EXAMPLES)
+        misses.push({
+          id: line.id,
+          ruleFamily: l.ruleFamily,
+          text: line.text.slice(Math.max(0, l.start - 30), l.end + 30),
+        });
     }
   }
   finish(overall);
@@ -151,7 +162,17 @@ export function evaluate(lines: readonly CorpusLine[], scanner: TextScanner): Ev
     finish(c);
     c.pass = c.precision >= GATE_THRESHOLD && c.recall >= GATE_THRESHOLD;
   }
-  return { lines: lines.length, labels: overall.labels, findings: findingsTotal, overall, byCategory, gates, byRule, falsePositives, misses };
+  return {
+    lines: lines.length,
+    labels: overall.labels,
+    findings: findingsTotal,
+    overall,
+    byCategory,
+    gates,
+    byRule,
+    falsePositives,
+    misses,
+  };
 }
 
 const pct = (x: number): string => (x * 100).toFixed(1).padStart(6);

@@ -65,70 +65,276 @@ function cpf(r: Prng): string {
   return `${s.slice(0, 3)}.${s.slice(3, 6)}.${s.slice(6, 9)}-${s.slice(9)}`;
 }
 
-const cred = (ruleFamily: string, phrase: string, value: string): Planted => ({ phrase, value, category: 'credential', ruleFamily });
-const pii = (ruleFamily: string, phrase: string, value: string): Planted => ({ phrase, value, category: 'pii', ruleFamily });
+const cred = (ruleFamily: string, phrase: string, value: string): Planted => ({
+  phrase,
+  value,
+  category: 'credential',
+  ruleFamily,
+});
+const pii = (ruleFamily: string, phrase: string, value: string): Planted => ({
+  phrase,
+  value,
+  category: 'pii',
+  ruleFamily,
+});
 
 export const FAMILIES: Record<string, Family> = {
-  'aws-access-key-id': (r) => cred('aws-access-key-id', r.pick(['export AWS_ACCESS_KEY_ID={}', 'my key is {} can you check', 'aws_access_key_id = {}']), 'AKIA' + r.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)),
-  'gcp-api-key': (r) => cred('gcp-api-key', r.pick(['GOOGLE_API_KEY={}', 'https://maps.googleapis.com/maps/api/js?key={}&v=3']), 'AIza' + r.chars(B64URL, 35)),
-  'google-oauth-client-secret': (r) => cred('google-oauth-client-secret', '"client_secret": "{}"', 'GOCSPX-' + r.chars(ALNUM, 28)),
-  'azure-storage-account-key': (r) => cred('azure-storage-account-key', 'DefaultEndpointsProtocol=https;AccountName=acmelogs;AccountKey={};EndpointSuffix=core.windows.net', r.chars(B64, 86) + '=='),
-  'digitalocean-personal-access-token': (r) => cred('digitalocean-personal-access-token', 'DIGITALOCEAN_TOKEN={}', 'dop_v1_' + r.chars(HEX, 64)),
-  'gitlab-personal-access-token': (r) => cred('gitlab-personal-access-token', r.pick(['PRIVATE-TOKEN: {}', 'use {} for the api']), 'glpat-' + r.chars(ALNUM, 20)),
-  'huggingface-access-token': (r) => cred('huggingface-access-token', r.pick(['HF_TOKEN={}', 'huggingface-cli login --token {}']), 'hf_' + r.chars(ALPHA, 34)),
-  'slack-webhook-url': (r) => cred('slack-webhook-url', 'posting to {} now', `https://hooks.slack.com/services/T${r.chars(UPPER_ALNUM, 8)}/B${r.chars(UPPER_ALNUM, 10)}/${r.chars(ALNUM, 24)}`),
-  'slack-user-token': (r) => cred('slack-user-token', 'SLACK_TOKEN={}', `xoxp-${r.chars(DIGITS, 12)}-${r.chars(DIGITS, 12)}-${r.chars(DIGITS, 13)}-${r.chars(HEX, 32)}`),
-  'stripe-secret-key': (r) => cred('stripe-secret-key', r.pick(['stripe.api_key = "{}"', 'STRIPE_SECRET_KEY={}']), 'sk_live_' + r.chars(ALNUM, r.int(24, 99))),
-  'stripe-webhook-secret': (r) => cred('stripe-webhook-secret', 'STRIPE_WEBHOOK_SECRET={}', 'whsec_' + r.chars(ALNUM, 32)),
-  'shopify-access-token': (r) => cred('shopify-access-token', 'X-Shopify-Access-Token: {}', 'shpat_' + r.chars(HEX, 32)),
-  'sendgrid-api-key': (r) => cred('sendgrid-api-key', 'SENDGRID_API_KEY={}', `SG.${r.chars(B64URL, 22)}.${r.chars(B64URL, 43)}`),
-  'telegram-bot-token': (r) => cred('telegram-bot-token', 'https://api.telegram.org/bot{}/getUpdates', `${r.int(1, 9)}${r.chars(DIGITS, 9)}:AA${r.chars(B64URL, 33)}`),
-  'discord-webhook-url': (r) => cred('discord-webhook-url', 'webhook: {}', `https://discord.com/api/webhooks/1${r.chars(DIGITS, 18)}/${r.chars(B64URL, 68)}`),
+  'aws-access-key-id': (r) =>
+    cred(
+      'aws-access-key-id',
+      r.pick(['export AWS_ACCESS_KEY_ID={}', 'my key is {} can you check', 'aws_access_key_id = {}']),
+      'AKIA' + r.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16),
+    ),
+  'gcp-api-key': (r) =>
+    cred(
+      'gcp-api-key',
+      r.pick(['GOOGLE_API_KEY={}', 'https://maps.googleapis.com/maps/api/js?key={}&v=3']),
+      'AIza' + r.chars(B64URL, 35),
+    ),
+  'google-oauth-client-secret': (r) =>
+    cred('google-oauth-client-secret', '"client_secret": "{}"', 'GOCSPX-' + r.chars(ALNUM, 28)),
+  'azure-storage-account-key': (r) =>
+    cred(
+      'azure-storage-account-key',
+      'DefaultEndpointsProtocol=https;AccountName=acmelogs;AccountKey={};EndpointSuffix=core.windows.net',
+      r.chars(B64, 86) + '==',
+    ),
+  'digitalocean-personal-access-token': (r) =>
+    cred('digitalocean-personal-access-token', 'DIGITALOCEAN_TOKEN={}', 'dop_v1_' + r.chars(HEX, 64)),
+  'gitlab-personal-access-token': (r) =>
+    cred(
+      'gitlab-personal-access-token',
+      r.pick(['PRIVATE-TOKEN: {}', 'use {} for the api']),
+      'glpat-' + r.chars(ALNUM, 20),
+    ),
+  'huggingface-access-token': (r) =>
+    cred(
+      'huggingface-access-token',
+      r.pick(['HF_TOKEN={}', 'huggingface-cli login --token {}']),
+      'hf_' + r.chars(ALPHA, 34),
+    ),
+  'slack-webhook-url': (r) =>
+    cred(
+      'slack-webhook-url',
+      'posting to {} now',
+      `https://hooks.slack.com/services/T${r.chars(UPPER_ALNUM, 8)}/B${r.chars(UPPER_ALNUM, 10)}/${r.chars(ALNUM, 24)}`,
+    ),
+  'slack-user-token': (r) =>
+    cred(
+      'slack-user-token',
+      'SLACK_TOKEN={}',
+      `xoxp-${r.chars(DIGITS, 12)}-${r.chars(DIGITS, 12)}-${r.chars(DIGITS, 13)}-${r.chars(HEX, 32)}`,
+    ),
+  'stripe-secret-key': (r) =>
+    cred(
+      'stripe-secret-key',
+      r.pick(['stripe.api_key = "{}"', 'STRIPE_SECRET_KEY={}']),
+      'sk_live_' + r.chars(ALNUM, r.int(24, 99)),
+    ),
+  'stripe-webhook-secret': (r) =>
+    cred('stripe-webhook-secret', 'STRIPE_WEBHOOK_SECRET={}', 'whsec_' + r.chars(ALNUM, 32)),
+  'shopify-access-token': (r) =>
+    cred('shopify-access-token', 'X-Shopify-Access-Token: {}', 'shpat_' + r.chars(HEX, 32)),
+  'sendgrid-api-key': (r) =>
+    cred('sendgrid-api-key', 'SENDGRID_API_KEY={}', `SG.${r.chars(B64URL, 22)}.${r.chars(B64URL, 43)}`),
+  'telegram-bot-token': (r) =>
+    cred(
+      'telegram-bot-token',
+      'https://api.telegram.org/bot{}/getUpdates',
+      `${r.int(1, 9)}${r.chars(DIGITS, 9)}:AA${r.chars(B64URL, 33)}`,
+    ),
+  'discord-webhook-url': (r) =>
+    cred(
+      'discord-webhook-url',
+      'webhook: {}',
+      `https://discord.com/api/webhooks/1${r.chars(DIGITS, 18)}/${r.chars(B64URL, 68)}`,
+    ),
   'groq-api-key': (r) => cred('groq-api-key', 'GROQ_API_KEY={}', 'gsk_' + r.chars(ALNUM, 52)),
-  'replicate-api-token': (r) => cred('replicate-api-token', 'REPLICATE_API_TOKEN={}', 'r8_' + r.chars(ALNUM, 37)),
-  'perplexity-api-key': (r) => cred('perplexity-api-key', 'Authorization: Bearer {}', 'pplx-' + r.chars(ALNUM, 48)),
+  'replicate-api-token': (r) =>
+    cred('replicate-api-token', 'REPLICATE_API_TOKEN={}', 'r8_' + r.chars(ALNUM, 37)),
+  'perplexity-api-key': (r) =>
+    cred('perplexity-api-key', 'Authorization: Bearer {}', 'pplx-' + r.chars(ALNUM, 48)),
   'xai-api-key': (r) => cred('xai-api-key', 'XAI_API_KEY={}', 'xai-' + r.chars(ALNUM, 80)),
   'openrouter-api-key': (r) => cred('openrouter-api-key', 'key {}', 'sk-or-v1-' + r.chars(HEX, 64)),
-  'dockerhub-access-token': (r) => cred('dockerhub-access-token', 'echo {} | docker login -u acme --password-stdin', 'dckr_pat_' + r.chars(B64URL, 27).replace(/-$/, 'x')),
-  'pypi-upload-token': (r) => cred('pypi-upload-token', 'password = {}', 'pypi-AgEIcHlwaS5vcmc' + r.chars(ALNUM, 120)),
-  'new-relic-user-api-key': (r) => cred('new-relic-user-api-key', 'NEW_RELIC_API_KEY={}', 'NRAK-' + r.chars(UPPER_ALNUM, 27)),
-  'grafana-service-account-token': (r) => cred('grafana-service-account-token', 'Authorization: Bearer {}', `glsa_${r.chars(ALNUM, 32)}_${r.chars(HEX, 8)}`),
-  'vault-service-token': (r) => cred('vault-service-token', 'VAULT_TOKEN={}', 'hvs.CAESI' + r.chars(ALNUM, 90)),
+  'dockerhub-access-token': (r) =>
+    cred(
+      'dockerhub-access-token',
+      'echo {} | docker login -u acme --password-stdin',
+      'dckr_pat_' + r.chars(B64URL, 27).replace(/-$/, 'x'),
+    ),
+  'pypi-upload-token': (r) =>
+    cred('pypi-upload-token', 'password = {}', 'pypi-AgEIcHlwaS5vcmc' + r.chars(ALNUM, 120)),
+  'new-relic-user-api-key': (r) =>
+    cred('new-relic-user-api-key', 'NEW_RELIC_API_KEY={}', 'NRAK-' + r.chars(UPPER_ALNUM, 27)),
+  'grafana-service-account-token': (r) =>
+    cred(
+      'grafana-service-account-token',
+      'Authorization: Bearer {}',
+      `glsa_${r.chars(ALNUM, 32)}_${r.chars(HEX, 8)}`,
+    ),
+  'vault-service-token': (r) =>
+    cred('vault-service-token', 'VAULT_TOKEN={}', 'hvs.CAESI' + r.chars(ALNUM, 90)),
   'doppler-token': (r) => cred('doppler-token', 'DOPPLER_TOKEN={}', 'dp.st.prd.' + r.chars(ALNUM, 43)),
-  'postman-api-key': (r) => cred('postman-api-key', 'X-Api-Key: {}', `PMAK-${r.chars(HEX, 24)}-${r.chars(HEX, 34)}`),
+  'postman-api-key': (r) =>
+    cred('postman-api-key', 'X-Api-Key: {}', `PMAK-${r.chars(HEX, 24)}-${r.chars(HEX, 34)}`),
   'linear-api-key': (r) => cred('linear-api-key', 'LINEAR_API_KEY={}', 'lin_api_' + r.chars(ALNUM, 40)),
   'databricks-token': (r) => cred('databricks-token', 'DATABRICKS_TOKEN={}', 'dapi' + r.chars(HEX, 32)),
-  'postgres-uri-password': (r) => cred('postgres-uri-password', `DATABASE_URL=postgres://app:{}@db-${r.int(1, 9)}.acme.io:5432/orders`, r.chars(ALNUM, 20)),
-  'mongodb-uri-password': (r) => cred('mongodb-uri-password', 'mongodb+srv://reader:{}@cluster0.ab1cd.mongodb.net/prod', r.chars(ALNUM, 24)),
-  'url-basic-auth-credentials': (r) => cred('url-basic-auth-credentials', 'git remote set-url origin https://deploy:{}@git.acme.io/acme/app.git', r.chars(ALNUM, 24)),
-  'authorization-bearer-token': (r) => cred('authorization-bearer-token', 'curl -H "Authorization: Bearer {}" https://api.acme.io/v1/me', r.chars(B64URL, 40).replace(/^[-_]/, 'a')),
-  'generic-password-assignment': (r) => cred('generic-password-assignment', r.pick(['db password: {}', 'my password is {}', 'password={}']), r.chars(ALNUM, 6) + r.pick(['#', '!', '&', '%']) + r.chars(ALNUM, 6)),
+  'postgres-uri-password': (r) =>
+    cred(
+      'postgres-uri-password',
+      `DATABASE_URL=postgres://app:{}@db-${r.int(1, 9)}.acme.io:5432/orders`,
+      r.chars(ALNUM, 20),
+    ),
+  'mongodb-uri-password': (r) =>
+    cred(
+      'mongodb-uri-password',
+      'mongodb+srv://reader:{}@cluster0.ab1cd.mongodb.net/prod',
+      r.chars(ALNUM, 24),
+    ),
+  'url-basic-auth-credentials': (r) =>
+    cred(
+      'url-basic-auth-credentials',
+      'git remote set-url origin https://deploy:{}@git.acme.io/acme/app.git',
+      r.chars(ALNUM, 24),
+    ),
+  'authorization-bearer-token': (r) =>
+    cred(
+      'authorization-bearer-token',
+      'curl -H "Authorization: Bearer {}" https://api.acme.io/v1/me',
+      r.chars(B64URL, 40).replace(/^[-_]/, 'a'),
+    ),
+  'generic-password-assignment': (r) =>
+    cred(
+      'generic-password-assignment',
+      r.pick(['db password: {}', 'my password is {}', 'password={}']),
+      r.chars(ALNUM, 6) + r.pick(['#', '!', '&', '%']) + r.chars(ALNUM, 6),
+    ),
   'generic-secret-assignment': (r) => cred('generic-secret-assignment', 'JWT_SECRET={}', r.chars(ALNUM, 40)),
-  'jwt': (r) => cred('jwt', 'Authorization: Bearer {}', `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1LTQ4MjEzIiwiZXhwIjoxNzI5${r.chars(ALNUM, 12)}In0.${r.chars(B64URL, 43).replace(/^[-_]/, 'a')}`),
-  'private-key-pem': (r) => ({ phrase: 'key:\n{}', value: `-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA${r.chars(B64, 48)}\n${r.chars(B64, 64)}\n${r.chars(B64, 64)}\n-----END RSA PRIVATE KEY-----`, category: 'private-key', ruleFamily: 'private-key-pem' }),
-  'openssh-private-key-body': (r) => ({ phrase: 'SSH_KEY={}', value: 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW' + r.chars(B64, 200), category: 'private-key', ruleFamily: 'openssh-private-key-body' }),
-  'email': (r) => pii('email', r.pick(['contact me at {}', 'send it to {} please', 'From: {}']), `${r.pick(['jane.doe', 'm.keller', 'ops-team', 'pat92', 'li.wei'])}${r.int(1, 999)}@${r.pick(['gmail.com', 'acme-mail.de', 'outlook.com', 'proton.me'])}`),
-  'credit-card': (r) => pii('credit-card', r.pick(['card number {} exp 09/27', 'charge {} please']), luhnComplete('4' + r.chars(DIGITS, 14))),
-  'iban': (r) => pii('iban', r.pick(['IBAN: {}', 'wire to {}']), ibanFor('DE', r.chars(DIGITS, 18))),
-  'us-ssn': (r) => pii('us-ssn', 'SSN: {}', `${r.int(100, 665)}-${String(r.int(1, 99)).padStart(2, '0')}-${String(r.int(1, 9999)).padStart(4, '0')}`),
-  'phone-e164': (r) => pii('phone-e164', r.pick(['call me on {}', 'whatsapp {}']), `+44 7${r.chars(DIGITS, 3)} ${r.chars(DIGITS, 6)}`),
-  'phone-us': (r) => pii('phone-us', 'call me at {} tomorrow', `(${r.int(201, 989)}) ${r.int(201, 989)}-${r.chars(DIGITS, 4)}`),
-  'phone-uk': (r) => pii('phone-uk', r.pick(['ring me on {} after 5', 'mobile: {}']), `07${r.int(400, 999)} ${r.chars(DIGITS, 6)}`),
-  'phone-de': (r) => pii('phone-de', r.pick(['Handy: {}', 'Telefon {} (Büro)']), `0151 ${r.chars(DIGITS, 8)}`),
+  jwt: (r) =>
+    cred(
+      'jwt',
+      'Authorization: Bearer {}',
+      `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1LTQ4MjEzIiwiZXhwIjoxNzI5${r.chars(ALNUM, 12)}In0.${r.chars(B64URL, 43).replace(/^[-_]/, 'a')}`,
+    ),
+  'private-key-pem': (r) => ({
+    phrase: 'key:\n{}',
+    value: `-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA${r.chars(B64, 48)}\n${r.chars(B64, 64)}\n${r.chars(B64, 64)}\n-----END RSA PRIVATE KEY-----`,
+    category: 'private-key',
+    ruleFamily: 'private-key-pem',
+  }),
+  'openssh-private-key-body': (r) => ({
+    phrase: 'SSH_KEY={}',
+    value: 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW' + r.chars(B64, 200),
+    category: 'private-key',
+    ruleFamily: 'openssh-private-key-body',
+  }),
+  email: (r) =>
+    pii(
+      'email',
+      r.pick(['contact me at {}', 'send it to {} please', 'From: {}']),
+      `${r.pick(['jane.doe', 'm.keller', 'ops-team', 'pat92', 'li.wei'])}${r.int(1, 999)}@${r.pick(['gmail.com', 'acme-mail.de', 'outlook.com', 'proton.me'])}`,
+    ),
+  'credit-card': (r) =>
+    pii(
+      'credit-card',
+      r.pick(['card number {} exp 09/27', 'charge {} please']),
+      luhnComplete('4' + r.chars(DIGITS, 14)),
+    ),
+  iban: (r) => pii('iban', r.pick(['IBAN: {}', 'wire to {}']), ibanFor('DE', r.chars(DIGITS, 18))),
+  'us-ssn': (r) =>
+    pii(
+      'us-ssn',
+      'SSN: {}',
+      `${r.int(100, 665)}-${String(r.int(1, 99)).padStart(2, '0')}-${String(r.int(1, 9999)).padStart(4, '0')}`,
+    ),
+  'phone-e164': (r) =>
+    pii(
+      'phone-e164',
+      r.pick(['call me on {}', 'whatsapp {}']),
+      `+44 7${r.chars(DIGITS, 3)} ${r.chars(DIGITS, 6)}`,
+    ),
+  'phone-us': (r) =>
+    pii(
+      'phone-us',
+      'call me at {} tomorrow',
+      `(${r.int(201, 989)}) ${r.int(201, 989)}-${r.chars(DIGITS, 4)}`,
+    ),
+  'phone-uk': (r) =>
+    pii(
+      'phone-uk',
+      r.pick(['ring me on {} after 5', 'mobile: {}']),
+      `07${r.int(400, 999)} ${r.chars(DIGITS, 6)}`,
+    ),
+  'phone-de': (r) =>
+    pii('phone-de', r.pick(['Handy: {}', 'Telefon {} (Büro)']), `0151 ${r.chars(DIGITS, 8)}`),
   'canada-sin': (r) => pii('canada-sin', 'SIN: {}', luhnComplete(String(r.int(1, 7)) + r.chars(DIGITS, 7))),
   'imei-number': (r) => pii('imei-number', 'device IMEI: {}', luhnComplete('35' + r.chars(DIGITS, 12))),
   'brazil-cpf': (r) => pii('brazil-cpf', 'CPF {}', cpf(r)),
-  'swift-bic': (r) => pii('swift-bic', 'SWIFT: {}', r.chars('BCDFGHKLMNPRSTVWXZ', 4) + r.pick(['DE', 'FR', 'GB', 'NL']) + r.chars('ABCDEFGHJKLMNPQRSTUVWXYZ', 2)),
-  'date-of-birth': (r) => pii('date-of-birth', 'DOB: {}', `${String(r.int(1, 28)).padStart(2, '0')}/${String(r.int(1, 12)).padStart(2, '0')}/${r.int(1950, 2005)}`),
-  'uk-national-insurance-number': (r) => pii('uk-national-insurance-number', 'NI number: {}', `${r.pick(['JG', 'AB', 'CE', 'PR', 'TW'])}${r.chars(DIGITS, 6)}${r.pick(['A', 'B', 'C', 'D'])}`),
-  'us-street-address': (r) => pii('us-street-address', 'my address is {}', `${r.int(1, 9999)} ${r.pick(['Maple', 'Oak', 'Cedar Grove', 'Lincoln'])} ${r.pick(['Street', 'Avenue', 'Road', 'Drive'])}`),
+  'swift-bic': (r) =>
+    pii(
+      'swift-bic',
+      'SWIFT: {}',
+      r.chars('BCDFGHKLMNPRSTVWXZ', 4) +
+        r.pick(['DE', 'FR', 'GB', 'NL']) +
+        r.chars('ABCDEFGHJKLMNPQRSTUVWXYZ', 2),
+    ),
+  'date-of-birth': (r) =>
+    pii(
+      'date-of-birth',
+      'DOB: {}',
+      `${String(r.int(1, 28)).padStart(2, '0')}/${String(r.int(1, 12)).padStart(2, '0')}/${r.int(1950, 2005)}`,
+    ),
+  'uk-national-insurance-number': (r) =>
+    pii(
+      'uk-national-insurance-number',
+      'NI number: {}',
+      `${r.pick(['JG', 'AB', 'CE', 'PR', 'TW'])}${r.chars(DIGITS, 6)}${r.pick(['A', 'B', 'C', 'D'])}`,
+    ),
+  'us-street-address': (r) =>
+    pii(
+      'us-street-address',
+      'my address is {}',
+      `${r.int(1, 9999)} ${r.pick(['Maple', 'Oak', 'Cedar Grove', 'Lincoln'])} ${r.pick(['Street', 'Avenue', 'Road', 'Drive'])}`,
+    ),
   'passport-number': (r) => pii('passport-number', 'passport no: {}', r.chars(DIGITS, 9)),
-  'ipv4-address': (r) => ({ phrase: r.pick(['client {} connected', 'blocked ip {}']), value: `${r.pick([34, 52, 81, 91, 104, 185])}.${r.int(1, 254)}.${r.int(1, 254)}.${r.int(1, 254)}`, category: 'network', ruleFamily: 'ipv4-address' }),
-  'mac-address': (r) => ({ phrase: 'wlan0 ether {}', value: Array.from({ length: 6 }, () => r.chars(HEX, 2)).join(':').replace(/^(.)(.)/, '3$2'), category: 'network', ruleFamily: 'mac-address' }),
-  'internal-hostname': (r) => ({ phrase: 'connect to {}:5432', value: `${r.pick(['billing-db', 'ledger', 'auth'])}-${r.int(1, 20)}.${r.pick(['prod', 'stg'])}.acme.${r.pick(['corp', 'internal'])}`, category: 'confidential', ruleFamily: 'internal-hostname' }),
-  'confidential-banner': () => ({ phrase: '[{}] Draft reorg plan', value: 'CONFIDENTIAL', category: 'confidential', ruleFamily: 'confidential-banner' }),
-  'internal-use-only-marker': () => ({ phrase: '{}: pricing tiers for next year', value: 'INTERNAL ONLY', category: 'confidential', ruleFamily: 'internal-use-only-marker' }),
-  'do-not-distribute-marker': () => ({ phrase: 'Q3 forecast - {}', value: 'DO NOT DISTRIBUTE', category: 'confidential', ruleFamily: 'do-not-distribute-marker' }),
+  'ipv4-address': (r) => ({
+    phrase: r.pick(['client {} connected', 'blocked ip {}']),
+    value: `${r.pick([34, 52, 81, 91, 104, 185])}.${r.int(1, 254)}.${r.int(1, 254)}.${r.int(1, 254)}`,
+    category: 'network',
+    ruleFamily: 'ipv4-address',
+  }),
+  'mac-address': (r) => ({
+    phrase: 'wlan0 ether {}',
+    value: Array.from({ length: 6 }, () => r.chars(HEX, 2))
+      .join(':')
+      .replace(/^(.)(.)/, '3$2'),
+    category: 'network',
+    ruleFamily: 'mac-address',
+  }),
+  'internal-hostname': (r) => ({
+    phrase: 'connect to {}:5432',
+    value: `${r.pick(['billing-db', 'ledger', 'auth'])}-${r.int(1, 20)}.${r.pick(['prod', 'stg'])}.acme.${r.pick(['corp', 'internal'])}`,
+    category: 'confidential',
+    ruleFamily: 'internal-hostname',
+  }),
+  'confidential-banner': () => ({
+    phrase: '[{}] Draft reorg plan',
+    value: 'CONFIDENTIAL',
+    category: 'confidential',
+    ruleFamily: 'confidential-banner',
+  }),
+  'internal-use-only-marker': () => ({
+    phrase: '{}: pricing tiers for next year',
+    value: 'INTERNAL ONLY',
+    category: 'confidential',
+    ruleFamily: 'internal-use-only-marker',
+  }),
+  'do-not-distribute-marker': () => ({
+    phrase: 'Q3 forecast - {}',
+    value: 'DO NOT DISTRIBUTE',
+    category: 'confidential',
+    ruleFamily: 'do-not-distribute-marker',
+  }),
 };
 
 /** Puts the value into its phrase; returns the text and the value's span in it. */

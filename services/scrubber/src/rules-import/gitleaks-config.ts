@@ -48,11 +48,16 @@ export function parseGitleaksConfig(toml: string, name: string): GitleaksConfig 
   try {
     doc = parseToml(toml);
   } catch (err) {
-    throw new SluiceError(ErrorCodes.RULES_INVALID, `${name}: not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+    throw new SluiceError(
+      ErrorCodes.RULES_INVALID,
+      `${name}: not valid TOML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   const r = configSchema.safeParse(doc);
   if (!r.success) {
-    const msg = r.error.issues.map((i) => `key '${i.path.map(String).join('.') || '(root)'}': ${i.message}`).join('; ');
+    const msg = r.error.issues
+      .map((i) => `key '${i.path.map(String).join('.') || '(root)'}': ${i.message}`)
+      .join('; ');
     throw new SluiceError(ErrorCodes.RULES_INVALID, `${name}: not a gitleaks config: ${msg}`);
   }
   return r.data;

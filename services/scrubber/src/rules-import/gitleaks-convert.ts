@@ -62,20 +62,40 @@ function compileError(pattern: string, engines: readonly RegexEngine[]): string 
 const ASCII_KEYWORD = /^[\x20-\x7e]{2,}$/;
 
 /** Merge gitleaks allowlists into Sluice's (patterns on the secret, stopwords), noting what cannot be kept. */
-function convertAllowlists(id: string, lists: readonly GitleaksAllowlist[], opts: ConvertOptions, notes: ImportReport['notes']): { patterns: string[]; stopwords: string[] } {
+function convertAllowlists(
+  id: string,
+  lists: readonly GitleaksAllowlist[],
+  opts: ConvertOptions,
+  notes: ImportReport['notes'],
+): { patterns: string[]; stopwords: string[] } {
   const patterns: string[] = [];
   const stopwords: string[] = [];
   for (const a of lists) {
-    if (a.paths.length > 0) notes.push({ id, note: `allowlist paths ignored (${a.paths.length}): Sluice scans records, not files` });
+    if (a.paths.length > 0)
+      notes.push({
+        id,
+        note: `allowlist paths ignored (${a.paths.length}): Sluice scans records, not files`,
+      });
     if (a.commits.length > 0) notes.push({ id, note: `allowlist commits ignored (${a.commits.length})` });
-    const kinds = [a.regexes.length > 0, a.stopwords.length > 0, a.paths.length > 0, a.commits.length > 0].filter(Boolean).length;
+    const kinds = [
+      a.regexes.length > 0,
+      a.stopwords.length > 0,
+      a.paths.length > 0,
+      a.commits.length > 0,
+    ].filter(Boolean).length;
     if ((a.condition ?? 'OR').toUpperCase() === 'AND' && kinds > 1) {
       // Keeping half of an AND would allow more than the author meant: findings would be lost.
-      notes.push({ id, note: 'allowlist with condition AND over several criteria dropped (fail closed: more findings, not fewer)' });
+      notes.push({
+        id,
+        note: 'allowlist with condition AND over several criteria dropped (fail closed: more findings, not fewer)',
+      });
       continue;
     }
     if (a.regexes.length > 0 && (a.regexTarget ?? 'secret') !== 'secret') {
-      notes.push({ id, note: `allowlist regexes with regexTarget '${a.regexTarget!}' dropped: Sluice allowlists test the secret` });
+      notes.push({
+        id,
+        note: `allowlist regexes with regexTarget '${a.regexTarget!}' dropped: Sluice allowlists test the secret`,
+      });
     } else {
       for (const r of a.regexes) {
         const why = compileError(r, opts.engines);
@@ -88,10 +108,19 @@ function convertAllowlists(id: string, lists: readonly GitleaksAllowlist[], opts
   return { patterns, stopwords };
 }
 
-function convertRule(g: GitleaksRule, global: readonly GitleaksAllowlist[], opts: ConvertOptions, report: ImportReport, used: Set<string>): void {
+function convertRule(
+  g: GitleaksRule,
+  global: readonly GitleaksAllowlist[],
+  opts: ConvertOptions,
+  report: ImportReport,
+  used: Set<string>,
+): void {
   const raw = g.id;
   if (g.regex === undefined || g.regex === '') {
-    report.skipped.push({ id: raw, reason: g.path !== undefined ? 'path-only rule: Sluice scans record text, not file names' : 'no regex' });
+    report.skipped.push({
+      id: raw,
+      reason: g.path !== undefined ? 'path-only rule: Sluice scans record text, not file names' : 'no regex',
+    });
     return;
   }
   let id = kebab(raw);
@@ -111,23 +140,37 @@ function convertRule(g: GitleaksRule, global: readonly GitleaksAllowlist[], opts
   }
   const why = compileError(g.regex, opts.engines);
   if (why !== null) {
-    report.skipped.push({ id: raw, reason: `regex is not RE2 (${why}); RE2 has no lookaround or backreferences` });
+    report.skipped.push({
+      id: raw,
+      reason: `regex is not RE2 (${why}); RE2 has no lookaround or backreferences`,
+    });
     return;
   }
   const groups = countCaptureGroups(g.regex);
   // gitleaks: without secretGroup the first capture group (when there is one) holds the secret.
   const secretGroup = g.secretGroup ?? (groups > 0 ? 1 : 0);
   if (secretGroup > groups) {
-    report.skipped.push({ id: raw, reason: `secretGroup ${secretGroup} but the regex has ${groups} capture group(s)` });
+    report.skipped.push({
+      id: raw,
+      reason: `secretGroup ${secretGroup} but the regex has ${groups} capture group(s)`,
+    });
     return;
   }
   const keywords = [...new Set(g.keywords.map((k) => k.toLowerCase()))];
   const usable = keywords.filter((k) => ASCII_KEYWORD.test(k));
-  if (usable.length < keywords.length) report.notes.push({ id: raw, note: `${keywords.length - usable.length} keyword(s) dropped: the prefilter needs printable ASCII of 2+ chars` });
+  if (usable.length < keywords.length)
+    report.notes.push({
+      id: raw,
+      note: `${keywords.length - usable.length} keyword(s) dropped: the prefilter needs printable ASCII of 2+ chars`,
+    });
   if (usable.length === 0) {
     // gitleaks runs a keyword-less rule on everything; Sluice needs a keyword or an anchor to select
     // a rule, and guessing an anchor could silently miss matches.
-    report.skipped.push({ id: raw, reason: 'no usable keywords: add `keywords` to the gitleaks rule, or write a Sluice rule with an anchor' });
+    report.skipped.push({
+      id: raw,
+      reason:
+        'no usable keywords: add `keywords` to the gitleaks rule, or write a Sluice rule with an anchor',
+    });
     return;
   }
   const lists = [...g.allowlists, ...(g.allowlist !== undefined ? [g.allowlist] : []), ...global];
@@ -153,7 +196,11 @@ function convertRule(g: GitleaksRule, global: readonly GitleaksAllowlist[], opts
 /** Converts a parsed gitleaks config; never throws on a single bad rule (it is reported). */
 export function convertGitleaks(cfg: GitleaksConfig, opts: ConvertOptions): ImportReport {
   const report: ImportReport = { rules: [], skipped: [], notes: [] };
-  if (cfg.extend !== undefined) report.notes.push({ id: '(config)', note: '[extend] ignored: import the base config too if you want its rules' });
+  if (cfg.extend !== undefined)
+    report.notes.push({
+      id: '(config)',
+      note: '[extend] ignored: import the base config too if you want its rules',
+    });
   const global = [...cfg.allowlists, ...(cfg.allowlist !== undefined ? [cfg.allowlist] : [])];
   const used = new Set<string>();
   for (const r of cfg.rules) convertRule(r, global, opts, report, used);

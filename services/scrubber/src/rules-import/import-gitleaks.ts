@@ -27,7 +27,10 @@ export function importGitleaks(configPath: string, opts: ImportOptions = {}): Im
   try {
     toml = readFileSync(configPath, 'utf8');
   } catch (err) {
-    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `cannot read ${configPath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new SluiceError(
+      ErrorCodes.CONFIG_INVALID,
+      `cannot read ${configPath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   const name = basename(configPath);
   const cfg = parseGitleaksConfig(toml, name);
@@ -36,8 +39,14 @@ export function importGitleaks(configPath: string, opts: ImportOptions = {}): Im
   const engines: RegexEngine[] = [createRegexEngine('re2-wasm')];
   if (nativeRe2Available()) engines.push(createRegexEngine('re2-native'));
   const taken = new Set<string>();
-  for (const f of listRuleFiles(BUILTIN_RULES_DIR)) for (const spec of parseRuleFile(f, readFileSync(f, 'utf8'))) taken.add(spec.id);
-  const report = convertGitleaks(cfg, { engines, takenIds: taken, prefix: opts.prefix ?? '', maxLength: opts.maxLength ?? 512 });
+  for (const f of listRuleFiles(BUILTIN_RULES_DIR))
+    for (const spec of parseRuleFile(f, readFileSync(f, 'utf8'))) taken.add(spec.id);
+  const report = convertGitleaks(cfg, {
+    engines,
+    takenIds: taken,
+    prefix: opts.prefix ?? '',
+    maxLength: opts.maxLength ?? 512,
+  });
   const header = [
     `# Imported by \`sluice rules import-gitleaks\` from ${name}${cfg.title !== undefined ? ` (${cfg.title})` : ''}.`,
     '# Imported rules have no samples, so they load with a warning: add true- and false-positive',

@@ -96,22 +96,32 @@ export class ScanEngine {
 
   private constructor(opts: ScanEngineOptions) {
     if (!Buffer.isBuffer(opts.fingerprintKey) || opts.fingerprintKey.length < 16) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, 'fingerprintKey must be a Buffer of at least 16 bytes', { hint: 'set the fingerprint key secret' });
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        'fingerprintKey must be a Buffer of at least 16 bytes',
+        { hint: 'set the fingerprint key secret' },
+      );
     }
     this.key = opts.fingerprintKey;
     const depth = opts.decodeDepth ?? MAX_DECODE_DEPTH;
     if (!Number.isInteger(depth) || depth < 0 || depth > MAX_DECODE_DEPTH) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `decodeDepth ${String(depth)} is out of range`, { hint: `an integer 0..${MAX_DECODE_DEPTH}` });
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `decodeDepth ${String(depth)} is out of range`, {
+        hint: `an integer 0..${MAX_DECODE_DEPTH}`,
+      });
     }
     this.decodeDepth = depth;
     const cap = opts.maxFindingsPerText ?? DEFAULT_MAX_FINDINGS;
     if (!Number.isInteger(cap) || cap < 1) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `maxFindingsPerText ${String(cap)} is out of range`, { hint: 'a positive integer' });
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `maxFindingsPerText ${String(cap)} is out of range`, {
+        hint: 'a positive integer',
+      });
     }
     this.maxFindings = cap;
     const sources: RuleSource[] = [];
-    if (opts.includeBuiltin ?? true) for (const p of listRuleFiles(BUILTIN_RULES_DIR)) sources.push({ path: p, builtin: true });
-    for (const dir of opts.ruleDirs ?? []) for (const p of listRuleFiles(dir)) sources.push({ path: p, builtin: false });
+    if (opts.includeBuiltin ?? true)
+      for (const p of listRuleFiles(BUILTIN_RULES_DIR)) sources.push({ path: p, builtin: true });
+    for (const dir of opts.ruleDirs ?? [])
+      for (const p of listRuleFiles(dir)) sources.push({ path: p, builtin: false });
     for (const p of opts.ruleFiles ?? []) sources.push({ path: p, builtin: false });
     const domains = opts.internalDomains ?? [];
     const loaded = loadRuleset({
@@ -130,7 +140,8 @@ export class ScanEngine {
     const live = new Uint8Array(this.rules.length);
     for (const r of this.rules) if (this.defaultPolicy.enabled[r.index] === 1) live[r.index] = 1;
     for (const table of Object.values(this.overrides.sources)) {
-      for (const [id, o] of Object.entries(table)) if (o.enabled === true) live[this.rules.find((r) => r.id === id)!.index] = 1;
+      for (const [id, o] of Object.entries(table))
+        if (o.enabled === true) live[this.rules.find((r) => r.id === id)!.index] = 1;
     }
     const keywordIds = new Map<string, number>();
     this.keywordRules = [];
@@ -150,7 +161,9 @@ export class ScanEngine {
     }
     const anchors: number[] = [];
     for (let a = 0; a < ANCHOR_COUNT; a++) if (this.anchorRules[a]!.length > 0) anchors.push(a);
-    if (this.decodeDepth > 0) for (const a of [Anchor.base64, Anchor.hex, Anchor.percent, Anchor.escape]) if (!anchors.includes(a)) anchors.push(a);
+    if (this.decodeDepth > 0)
+      for (const a of [Anchor.base64, Anchor.hex, Anchor.percent, Anchor.escape])
+        if (!anchors.includes(a)) anchors.push(a);
     this.prefilter = new Prefilter([...keywordIds.keys()], anchors);
   }
 
@@ -161,7 +174,11 @@ export class ScanEngine {
 
   private buildPolicy(source: string | undefined): SourcePolicy {
     const n = this.rules.length;
-    const p: SourcePolicy = { action: new Array<Action>(n), shadow: new Uint8Array(n), enabled: new Uint8Array(n) };
+    const p: SourcePolicy = {
+      action: new Array<Action>(n),
+      shadow: new Uint8Array(n),
+      enabled: new Uint8Array(n),
+    };
     const perSource = source !== undefined ? this.overrides.sources[source] : undefined;
     for (const r of this.rules) {
       const g = this.overrides.rules[r.id];
@@ -228,7 +245,12 @@ export class ScanEngine {
       for (const t of req.texts) {
         findings.push(this.scanText(t.text, req.source));
         // Fail closed: a partial finding list must not drive a redaction (the pipeline quarantines).
-        if (this.lastScanCapped) return { ok: false, code: FINDINGS_CAPPED, message: `more than ${this.maxFindings} findings in ${t.path}` };
+        if (this.lastScanCapped)
+          return {
+            ok: false,
+            code: FINDINGS_CAPPED,
+            message: `more than ${this.maxFindings} findings in ${t.path}`,
+          };
       }
       return { ok: true, findings, scanNanos: Number(process.hrtime.bigint() - t0) };
     } catch (err) {
@@ -283,7 +305,8 @@ export class ScanEngine {
         // A rule whose context words are required cannot match where none of them occurs: check
         // that with a substring search before paying for an RE2 call. Anchor-only rules (digit
         // runs: cards, phones, national ids) otherwise run on every timestamp and numeric field.
-        if (rule.context !== null && rule.context.required && !hasContextWord(text, ws, we, rule.context)) continue;
+        if (rule.context !== null && rule.context.required && !hasContextWord(text, ws, we, rule.context))
+          continue;
         confirmWindow(rule, text, ws, we, out);
       }
     }
@@ -291,7 +314,14 @@ export class ScanEngine {
   }
 
   /** Decode encoded runs found by the prefilter and scan them; findings cover the whole run. */
-  private scanDecoded(norm: Normalised, hits: Int32Array, count: number, policy: SourcePolicy, depth: number, cands: Candidate[] | null): Candidate[] | null {
+  private scanDecoded(
+    norm: Normalised,
+    hits: Int32Array,
+    count: number,
+    policy: SourcePolicy,
+    depth: number,
+    cands: Candidate[] | null,
+  ): Candidate[] | null {
     const text = norm.text;
     const runs: EncodedRun[] = [];
     let lastEnd = -1;
@@ -347,8 +377,15 @@ export class ScanEngine {
  * True when a context word occurs where the post-match context check could find it: within
  * `context.window` of any point of the confirm window (a superset of what passesFilters reads).
  */
-function hasContextWord(text: string, ws: number, we: number, ctx: NonNullable<CompiledRule['context']>): boolean {
-  const around = text.slice(Math.max(0, ws - ctx.window), Math.min(text.length, we + ctx.window)).toLowerCase();
+function hasContextWord(
+  text: string,
+  ws: number,
+  we: number,
+  ctx: NonNullable<CompiledRule['context']>,
+): boolean {
+  const around = text
+    .slice(Math.max(0, ws - ctx.window), Math.min(text.length, we + ctx.window))
+    .toLowerCase();
   for (const word of ctx.words) if (around.includes(word)) return true;
   return false;
 }
@@ -358,7 +395,10 @@ function passesFilters(m: RawMatch, secret: string, text: string): boolean {
   const r = m.rule;
   const ctx = r.context;
   // A context word near the match: required, or (required: false) evidence instead of entropy.
-  const inContext = ctx !== null && ctx.words.length > 0 && hasWordIn(text, m.matchStart - ctx.window, m.matchEnd + ctx.window, ctx.words);
+  const inContext =
+    ctx !== null &&
+    ctx.words.length > 0 &&
+    hasWordIn(text, m.matchStart - ctx.window, m.matchEnd + ctx.window, ctx.words);
   if (ctx !== null && ctx.required && !inContext) return false;
   const boosted = inContext && !ctx.required;
   if (r.minEntropy !== null && !boosted && shannonEntropy(secret) < r.minEntropy) return false;
@@ -368,7 +408,8 @@ function passesFilters(m: RawMatch, secret: string, text: string): boolean {
     for (const w of r.stopwords) if (lower.includes(w)) return false;
   }
   for (const p of r.allowPatterns) if (p.test(secret)) return false;
-  if (ctx !== null && ctx.exclude.length > 0 && hasWordIn(text, m.start - ctx.window, m.start, ctx.exclude)) return false;
+  if (ctx !== null && ctx.exclude.length > 0 && hasWordIn(text, m.start - ctx.window, m.start, ctx.exclude))
+    return false;
   return true;
 }
 
@@ -401,8 +442,11 @@ function isWordChar(c: number): boolean {
  */
 function dedupe(cands: Candidate[], policy: SourcePolicy): Candidate[] {
   if (cands.length < 2) return cands;
-  const rank = (c: Candidate): number => ACTION_RANK[policy.action[c.rule.index]!] * 2 + (policy.shadow[c.rule.index] === 1 ? 0 : 1);
-  cands.sort((a, b) => a.start - b.start || b.end - a.end || rank(b) - rank(a) || a.rule.index - b.rule.index);
+  const rank = (c: Candidate): number =>
+    ACTION_RANK[policy.action[c.rule.index]!] * 2 + (policy.shadow[c.rule.index] === 1 ? 0 : 1);
+  cands.sort(
+    (a, b) => a.start - b.start || b.end - a.end || rank(b) - rank(a) || a.rule.index - b.rule.index,
+  );
   const kept: Candidate[] = [];
   for (const c of cands) {
     let drop = false;

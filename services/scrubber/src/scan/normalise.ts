@@ -48,7 +48,7 @@ export function normalise(text: string): Normalised {
   return normaliseSlow(text, i);
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/; // every UTF-16 unit that is not ASCII, surrogates included
 
 class Builder {
   parts: string[] = [];
@@ -145,5 +145,9 @@ function normaliseSlow(text: string, firstNonAscii: number): Normalised {
     if (norm.length > 0) b.push(norm, segStart, i);
   }
   if (!changed) return { text, starts: null, ends: null };
-  return { text: b.parts.join(''), starts: b.starts.subarray(0, b.length), ends: b.ends.subarray(0, b.length) };
+  return {
+    text: b.parts.join(''),
+    starts: b.starts.subarray(0, b.length),
+    ends: b.ends.subarray(0, b.length),
+  };
 }

@@ -17,13 +17,30 @@ interface Out {
   id: string | number;
   verdict: string;
   reason: string | null;
-  findings: Array<{ ruleId: string; category: string; shadow: boolean; start: number; end: number; fingerprint: string; preview: string }>;
+  findings: Array<{
+    ruleId: string;
+    category: string;
+    shadow: boolean;
+    start: number;
+    end: number;
+    fingerprint: string;
+    preview: string;
+  }>;
   redacted?: string;
   error?: string;
 }
 
-function scan(args: string[], input = '', env: Record<string, string | undefined> = { SLUICE_FINGERPRINT_KEY: KEY_HEX }): { code: number; out: Out[]; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, 'scan', ...args], { input, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 60_000 });
+function scan(
+  args: string[],
+  input = '',
+  env: Record<string, string | undefined> = { SLUICE_FINGERPRINT_KEY: KEY_HEX },
+): { code: number; out: Out[]; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'scan', ...args], {
+    input,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 60_000,
+  });
   const out = r.stdout
     .split('\n')
     .filter((l) => l.length > 0)
@@ -55,10 +72,14 @@ describe('sluice scan (compiled CLI)', () => {
     const third = r.out[2]!;
     const aws = third.findings.find((f) => f.ruleId === 'aws-access-key-id')!;
     expect(lines[2]!.slice(aws.start, aws.end)).toBe(AWS_ID);
-    expect(aws.fingerprint).toBe(createHmac('sha256', Buffer.from(KEY_HEX, 'hex')).update(AWS_ID).digest('hex'));
+    expect(aws.fingerprint).toBe(
+      createHmac('sha256', Buffer.from(KEY_HEX, 'hex')).update(AWS_ID).digest('hex'),
+    );
     expect(aws.preview).toBe('AKIA…MRZD');
     expect(third.reason).toBe('SLUICE_FINDING_QUARANTINE');
-    expect(third.redacted).toBe(`😀👍🏽 key [AWS_KEY:${aws.fingerprint.slice(0, 8)}] card [CARD:${third.findings.find((f) => f.ruleId === 'credit-card')!.fingerprint.slice(0, 8)}]`);
+    expect(third.redacted).toBe(
+      `😀👍🏽 key [AWS_KEY:${aws.fingerprint.slice(0, 8)}] card [CARD:${third.findings.find((f) => f.ruleId === 'credit-card')!.fingerprint.slice(0, 8)}]`,
+    );
     expect(r.out[1]!.redacted).toMatch(/^mail \[EMAIL:[0-9a-f]{8}\] now$/);
   });
 
@@ -69,8 +90,18 @@ describe('sluice scan (compiled CLI)', () => {
   });
 
   it('NDJSON with --field and --id-field over several files; a bad line is quarantined without echoing it and exits 2', () => {
-    const a = file('a.ndjson', [JSON.stringify({ meta: { uid: 'm-1' }, msg: { text: 'plain' } }), '', JSON.stringify({ meta: { uid: 'm-2' }, msg: { text: `my key ${AWS_ID}` } })].join('\n'));
-    const b = file('b.ndjson', [`{"msg": {"text": "${AWS_ID}"`, JSON.stringify({ meta: { uid: 7 }, msg: { other: 1 } })].join('\n'));
+    const a = file(
+      'a.ndjson',
+      [
+        JSON.stringify({ meta: { uid: 'm-1' }, msg: { text: 'plain' } }),
+        '',
+        JSON.stringify({ meta: { uid: 'm-2' }, msg: { text: `my key ${AWS_ID}` } }),
+      ].join('\n'),
+    );
+    const b = file(
+      'b.ndjson',
+      [`{"msg": {"text": "${AWS_ID}"`, JSON.stringify({ meta: { uid: 7 }, msg: { other: 1 } })].join('\n'),
+    );
     const r = scan(['--field', 'msg.text', '--id-field', 'meta.uid', a, b]);
     expect(r.code).toBe(2);
     expect(r.out.map((o) => [o.file === a ? 'a' : 'b', o.line, o.id, o.verdict, o.reason])).toEqual([
@@ -106,7 +137,10 @@ describe('sluice scan (compiled CLI)', () => {
       join(rules, 'mine.yaml'),
       "version: 1\nrules:\n  - id: acme-ticket\n    description: t\n    category: confidential\n    action: redact\n    label: TICKET\n    keywords: ['acme-']\n    pattern: '(acme-[0-9]{6})'\n",
     );
-    const r = scan(['--no-builtin', '--rules-dir', rules, '--engine', 're2-wasm'], `see acme-123456 and ${AWS_ID}\n`);
+    const r = scan(
+      ['--no-builtin', '--rules-dir', rules, '--engine', 're2-wasm'],
+      `see acme-123456 and ${AWS_ID}\n`,
+    );
     expect(r.code).toBe(1);
     expect(r.out[0]!.findings.map((f) => f.ruleId)).toEqual(['acme-ticket']);
     expect(r.stderr).toMatch(/warning: .*acme-ticket.*samples/);

@@ -14,7 +14,12 @@ const FIXTURE = join(__dirname, 'fixtures/acme-gitleaks.toml');
 const KEY = '5a'.repeat(32);
 
 function run(args: string[], input = ''): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', env: { PATH: process.env.PATH, SLUICE_FINGERPRINT_KEY: KEY }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, SLUICE_FINGERPRINT_KEY: KEY },
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,9 +27,21 @@ describe('importGitleaks', () => {
   const r = importGitleaks(FIXTURE);
 
   it('imports usable rules as credential/quarantine with converted fields', () => {
-    expect(r.rules.map((x) => x.id)).toEqual(['acme-deploy-token', 'acme-legacy-key', 'acme-and', 'gitleaks-email']);
+    expect(r.rules.map((x) => x.id)).toEqual([
+      'acme-deploy-token',
+      'acme-legacy-key',
+      'acme-and',
+      'gitleaks-email',
+    ]);
     const deploy = r.rules[0]!;
-    expect(deploy).toMatchObject({ category: 'credential', action: 'quarantine', label: 'ACME_DEPLOY_TOKEN', keywords: ['acmd_'], secretGroup: 1, minEntropy: 3 });
+    expect(deploy).toMatchObject({
+      category: 'credential',
+      action: 'quarantine',
+      label: 'ACME_DEPLOY_TOKEN',
+      keywords: ['acmd_'],
+      secretGroup: 1,
+      minEntropy: 3,
+    });
     expect(deploy.allowlist).toEqual({ patterns: ['^acmd_0{24}$'], stopwords: ['dummy'] });
     expect(r.rules[1]!.allowlist).toEqual({ patterns: [], stopwords: ['dummy'] }); // line-target regex dropped, global stopword kept
     expect(r.rules[2]!.allowlist).toEqual({ patterns: [], stopwords: ['dummy'] }); // AND allowlist dropped
@@ -32,7 +49,13 @@ describe('importGitleaks', () => {
 
   it('skips what RE2 or Sluice cannot run, with the reason', () => {
     const why = Object.fromEntries(r.skipped.map((s) => [s.id, s.reason]));
-    expect(Object.keys(why).sort()).toEqual(['acme-backref', 'acme-bad-group', 'acme-lookbehind', 'acme-no-keyword', 'pem-files']);
+    expect(Object.keys(why).sort()).toEqual([
+      'acme-backref',
+      'acme-bad-group',
+      'acme-lookbehind',
+      'acme-no-keyword',
+      'pem-files',
+    ]);
     expect(why['acme-lookbehind']).toMatch(/not RE2 \(re2-wasm: .+\)/);
     expect(why['acme-backref']).toMatch(/not RE2/);
     expect(why['pem-files']).toMatch(/path-only/);
@@ -46,7 +69,9 @@ describe('importGitleaks', () => {
   });
 
   it('writes a rules file with the skips in its header', () => {
-    expect(r.yaml).toMatch(/^# Imported by `sluice rules import-gitleaks` from acme-gitleaks.toml \(acme custom gitleaks rules\)/);
+    expect(r.yaml).toMatch(
+      /^# Imported by `sluice rules import-gitleaks` from acme-gitleaks.toml \(acme custom gitleaks rules\)/,
+    );
     expect(r.yaml).toMatch(/# skipped acme-lookbehind: regex is not RE2/);
     const doc = parseYaml(r.yaml) as { version: number; rules: unknown[] };
     expect(doc.version).toBe(1);
@@ -55,20 +80,38 @@ describe('importGitleaks', () => {
 
   it('rejects a file that is not TOML, naming it', () => {
     expect(() => parseGitleaksConfig('rules = [', 'x.toml')).toThrow(/x.toml: not valid TOML/);
-    expect(() => parseGitleaksConfig('[[rules]]\nregex = "a"', 'y.toml')).toThrow(/y.toml: not a gitleaks config: key 'rules.0.id'/);
+    expect(() => parseGitleaksConfig('[[rules]]\nregex = "a"', 'y.toml')).toThrow(
+      /y.toml: not a gitleaks config: key 'rules.0.id'/,
+    );
   });
 
   it('property: any rule ids become unique kebab-case ids, every rule imported or skipped', () => {
     const engines = [createRegexEngine('re2-wasm')];
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 8 }), (ids) => {
-        const cfg = parseGitleaksConfig(ids.map((id) => `[[rules]]\nid = ${JSON.stringify(id)}\nregex = 'tok_([a-z]{8})'\nkeywords = ["tok_"]\n`).join('\n'), 'p.toml');
-        const rep = convertGitleaks(cfg, { engines, takenIds: new Set(['email']), prefix: '', maxLength: 64 });
-        const out = rep.rules.map((x) => x.id);
-        expect(new Set(out).size).toBe(out.length);
-        for (const id of out) expect(id).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
-        expect(rep.rules.length + rep.skipped.length).toBe(ids.length);
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 8 }),
+        (ids) => {
+          const cfg = parseGitleaksConfig(
+            ids
+              .map(
+                (id) =>
+                  `[[rules]]\nid = ${JSON.stringify(id)}\nregex = 'tok_([a-z]{8})'\nkeywords = ["tok_"]\n`,
+              )
+              .join('\n'),
+            'p.toml',
+          );
+          const rep = convertGitleaks(cfg, {
+            engines,
+            takenIds: new Set(['email']),
+            prefix: '',
+            maxLength: 64,
+          });
+          const out = rep.rules.map((x) => x.id);
+          expect(new Set(out).size).toBe(out.length);
+          for (const id of out) expect(id).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+          expect(rep.rules.length + rep.skipped.length).toBe(ids.length);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -89,12 +132,30 @@ describe('sluice rules import-gitleaks (compiled CLI)', () => {
     expect(readFileSync(out, 'utf8')).toContain('acme-deploy-token');
 
     const token = 'acmd_' + 'k3j9x0q2m7v4b8n1c6z5l2p9';
-    const lines = [`deploy with ${token}`, `deploy with acmd_${'0'.repeat(24)}`, 'ACME_LEGACY_KEY = "AB12CD34EF56GH78IJ90"', `low entropy acmd_${'ab'.repeat(12)}`, 'corp_mail_abcdef'];
+    const lines = [
+      `deploy with ${token}`,
+      `deploy with acmd_${'0'.repeat(24)}`,
+      'ACME_LEGACY_KEY = "AB12CD34EF56GH78IJ90"',
+      `low entropy acmd_${'ab'.repeat(12)}`,
+      'corp_mail_abcdef',
+    ];
     const scan = run(['scan', '--no-builtin', '--rules-dir', dir], lines.join('\n') + '\n');
     expect(scan.code).toBe(1);
     expect(scan.stderr).toMatch(/warning: .*acme-deploy-token.*samples/);
-    const res = scan.stdout.trim().split('\n').map((l) => JSON.parse(l) as { verdict: string; findings: { ruleId: string; start: number; end: number }[] });
-    expect(res.map((x) => x.findings.map((f) => f.ruleId))).toEqual([['acme-deploy-token'], [], ['acme-legacy-key'], [], ['gitleaks-email']]);
+    const res = scan.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as { verdict: string; findings: { ruleId: string; start: number; end: number }[] },
+      );
+    expect(res.map((x) => x.findings.map((f) => f.ruleId))).toEqual([
+      ['acme-deploy-token'],
+      [],
+      ['acme-legacy-key'],
+      [],
+      ['gitleaks-email'],
+    ]);
     expect(res[0]!.verdict).toBe('quarantined');
     const legacy = res[2]!.findings[0]!;
     expect(lines[2]!.slice(legacy.start, legacy.end)).toBe('AB12CD34EF56GH78IJ90');

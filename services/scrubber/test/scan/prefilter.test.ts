@@ -25,7 +25,12 @@ describe('Aho-Corasick prefilter', () => {
     const alpha = fc.constantFrom('a', 'b', 'A', 'B', '_', '-', 'x', ' ', 'é', '😀'); // x and space: the no-keyword column
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.array(fc.constantFrom('a', 'b', '_', '-'), { minLength: 1, maxLength: 4 }).map((a) => a.join('')), { minLength: 1, maxLength: 6 }),
+        fc.uniqueArray(
+          fc
+            .array(fc.constantFrom('a', 'b', '_', '-'), { minLength: 1, maxLength: 4 })
+            .map((a) => a.join('')),
+          { minLength: 1, maxLength: 6 },
+        ),
         fc.array(alpha, { maxLength: 60 }).map((a) => a.join('')),
         (keywords, text) => {
           const p = new Prefilter(keywords, []);
@@ -53,23 +58,64 @@ describe('Aho-Corasick prefilter', () => {
     expect(() => new AhoCorasick(['pässword'])).toThrow(/not ASCII/);
   });
 
-  const all = [Anchor.digits, Anchor.email, Anchor.entropy, Anchor.ipv4, Anchor.ipv6, Anchor.iban, Anchor.hex, Anchor.base64, Anchor.uuid, Anchor.percent, Anchor.escape];
-  const anchorsIn = (text: string): Set<number> => new Set(hitsOf(new Prefilter([], all), text).map(([k]) => -k - 1));
+  const all = [
+    Anchor.digits,
+    Anchor.email,
+    Anchor.entropy,
+    Anchor.ipv4,
+    Anchor.ipv6,
+    Anchor.iban,
+    Anchor.hex,
+    Anchor.base64,
+    Anchor.uuid,
+    Anchor.percent,
+    Anchor.escape,
+  ];
+  const anchorsIn = (text: string): Set<number> =>
+    new Set(hitsOf(new Prefilter([], all), text).map(([k]) => -k - 1));
 
   it('skipping to the first possible anchor token finds what a full anchor pass finds (property)', () => {
     // The shortcut (a fixed regex for the first INTEREST char or long token) must agree with the
     // per-char anchor loop run from position 0 on any text.
-    const ch = fc.constantFrom('a', 'Z', '0', '7', ' ', '\n', '@', '%', ':', '\\', 'u', '.', '-', '+', '=', '/', '_', 'é', '😀', '\t', 'f', 'x', 'G', 'B');
+    const ch = fc.constantFrom(
+      'a',
+      'Z',
+      '0',
+      '7',
+      ' ',
+      '\n',
+      '@',
+      '%',
+      ':',
+      '\\',
+      'u',
+      '.',
+      '-',
+      '+',
+      '=',
+      '/',
+      '_',
+      'é',
+      '😀',
+      '\t',
+      'f',
+      'x',
+      'G',
+      'B',
+    );
     fc.assert(
-      fc.property(fc.array(ch, { maxLength: 120 }).map((a) => a.join('')), (text) => {
-        const fast = new Prefilter([], all);
-        const n = fast.scan(text);
-        const got = Array.from(fast.hits.subarray(0, 3 * n)).join(',');
-        const full = new Prefilter([], all);
-        full.count = 0;
-        (full as unknown as { anchors(t: string, from: number): void }).anchors(text, 0);
-        expect(got).toBe(Array.from(full.hits.subarray(0, 3 * full.count)).join(','));
-      }),
+      fc.property(
+        fc.array(ch, { maxLength: 120 }).map((a) => a.join('')),
+        (text) => {
+          const fast = new Prefilter([], all);
+          const n = fast.scan(text);
+          const got = Array.from(fast.hits.subarray(0, 3 * n)).join(',');
+          const full = new Prefilter([], all);
+          full.count = 0;
+          (full as unknown as { anchors(t: string, from: number): void }).anchors(text, 0);
+          expect(got).toBe(Array.from(full.hits.subarray(0, 3 * full.count)).join(','));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

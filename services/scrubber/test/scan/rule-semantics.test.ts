@@ -12,11 +12,20 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-semantics-'));
 let n = 0;
 function ruleFile(body: string): string {
   const p = join(dir, `r${n++}.yaml`);
-  writeFileSync(p, `version: 1\nrules:\n  - id: my-code\n    description: test\n    category: pii\n    action: redact\n    label: CODE\n${body}`);
+  writeFileSync(
+    p,
+    `version: 1\nrules:\n  - id: my-code\n    description: test\n    category: pii\n    action: redact\n    label: CODE\n${body}`,
+  );
   return p;
 }
 const engineFor = (p: string, extra: Partial<Parameters<typeof ScanEngine.create>[0]> = {}): ScanEngine =>
-  ScanEngine.create({ includeBuiltin: false, ruleFiles: [p], fingerprintKey: KEY, regexEngine: 're2-wasm', ...extra });
+  ScanEngine.create({
+    includeBuiltin: false,
+    ruleFiles: [p],
+    fingerprintKey: KEY,
+    regexEngine: 're2-wasm',
+    ...extra,
+  });
 
 describe('countCaptureGroups', () => {
   it.each([
@@ -63,7 +72,9 @@ describe('countCaptureGroups', () => {
 
   it('the loader rejects a secretGroup the pattern does not have', () => {
     const p = ruleFile("    keywords: [code]\n    pattern: 'code (?:[0-9]{6})'\n    secretGroup: 1\n");
-    expect(() => engineFor(p)).toThrow(/rule 'my-code': key 'secretGroup' is 1 but the pattern has 0 capture group/);
+    expect(() => engineFor(p)).toThrow(
+      /rule 'my-code': key 'secretGroup' is 1 but the pattern has 0 capture group/,
+    );
   });
 });
 
@@ -78,7 +89,9 @@ describe('context', () => {
   });
 
   it('required: false lets a nearby word stand in for minEntropy (a boost), and is not a gate', () => {
-    const e = engineFor(ruleFile(`${base}    minEntropy: 2.8\n    context: { words: [code], window: 30, required: false }\n`));
+    const e = engineFor(
+      ruleFile(`${base}    minEntropy: 2.8\n    context: { words: [code], window: 30, required: false }\n`),
+    );
     expect(e.scanText('ref 11112222')).toEqual([]); // low entropy, no context
     expect(e.scanText('code 11112222')).toHaveLength(1); // low entropy, boosted by context
     expect(e.scanText('ref 19283746')).toHaveLength(1); // high entropy, no context needed
@@ -92,8 +105,12 @@ describe('context', () => {
   });
 
   it('rejects context without words or exclude, and required: true without words', () => {
-    expect(() => engineFor(ruleFile(`${base}    context: { window: 12 }\n`))).toThrow(/context needs words or exclude/);
-    expect(() => engineFor(ruleFile(`${base}    context: { exclude: [x], required: true }\n`))).toThrow(/required: true needs words/);
+    expect(() => engineFor(ruleFile(`${base}    context: { window: 12 }\n`))).toThrow(
+      /context needs words or exclude/,
+    );
+    expect(() => engineFor(ruleFile(`${base}    context: { exclude: [x], required: true }\n`))).toThrow(
+      /required: true needs words/,
+    );
   });
 });
 
@@ -113,21 +130,39 @@ describe('not-url-userinfo', () => {
   ])('%s', (text, secret, ok) => expect(at(text, secret)).toBe(ok));
 
   it('the email rule keeps every other email in text with URLs around it', () => {
-    const e = ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, regexEngine: 're2-wasm' });
+    const e = ScanEngine.create({
+      includeBuiltin: false,
+      ruleFiles: [STARTER],
+      fingerprintKey: KEY,
+      regexEngine: 're2-wasm',
+    });
     fc.assert(
-      fc.property(fc.constantFrom('postgres://u:', 'https://', 'mongodb+srv://r:', 'x ', '\n'), fc.stringMatching(/^[a-z]{3,10}$/), (prefix, local) => {
-        const text = `${prefix}${local}@mail.acme-corp.io and ${local}.x@acme-corp.io`;
-        const emails = e.scanText(text).filter((f) => f.ruleId === 'email').map((f) => text.slice(f.start, f.end));
-        expect(emails).toContain(`${local}.x@acme-corp.io`);
-        expect(emails.includes(`${local}@mail.acme-corp.io`)).toBe(prefix === 'x ' || prefix === '\n');
-      }),
+      fc.property(
+        fc.constantFrom('postgres://u:', 'https://', 'mongodb+srv://r:', 'x ', '\n'),
+        fc.stringMatching(/^[a-z]{3,10}$/),
+        (prefix, local) => {
+          const text = `${prefix}${local}@mail.acme-corp.io and ${local}.x@acme-corp.io`;
+          const emails = e
+            .scanText(text)
+            .filter((f) => f.ruleId === 'email')
+            .map((f) => text.slice(f.start, f.end));
+          expect(emails).toContain(`${local}.x@acme-corp.io`);
+          expect(emails.includes(`${local}@mail.acme-corp.io`)).toBe(prefix === 'x ' || prefix === '\n');
+        },
+      ),
       { numRuns: 100 },
     );
   });
 });
 
 describe('flood protection', () => {
-  const e = ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, regexEngine: 're2-wasm', maxFindingsPerText: 50 });
+  const e = ScanEngine.create({
+    includeBuiltin: false,
+    ruleFiles: [STARTER],
+    fingerprintKey: KEY,
+    regexEngine: 're2-wasm',
+    maxFindingsPerText: 50,
+  });
   const flood = Array.from({ length: 10_000 }, (_, i) => `u${i}@acme-corp.io`).join(' ');
 
   it('caps findings per text and flags the scan', () => {
@@ -139,14 +174,30 @@ describe('flood protection', () => {
   });
 
   it('fails the record closed (quarantine code) when a text hits the cap', () => {
-    const r = e.scanRecord({ source: 'chat', texts: [{ path: 'value.text', text: 'ok' }, { path: 'value.body', text: flood }] });
+    const r = e.scanRecord({
+      source: 'chat',
+      texts: [
+        { path: 'value.text', text: 'ok' },
+        { path: 'value.body', text: flood },
+      ],
+    });
     expect(r).toEqual({ ok: false, code: FINDINGS_CAPPED, message: 'more than 50 findings in value.body' });
-    const fine = e.scanRecord({ source: 'chat', texts: [{ path: 'value.text', text: 'a@acme-corp.io b@acme-corp.io' }] });
+    const fine = e.scanRecord({
+      source: 'chat',
+      texts: [{ path: 'value.text', text: 'a@acme-corp.io b@acme-corp.io' }],
+    });
     expect(fine.ok).toBe(true);
   });
 
   it('rejects a bad cap', () => {
-    expect(() => ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, maxFindingsPerText: 0 })).toThrow(/maxFindingsPerText/);
+    expect(() =>
+      ScanEngine.create({
+        includeBuiltin: false,
+        ruleFiles: [STARTER],
+        fingerprintKey: KEY,
+        maxFindingsPerText: 0,
+      }),
+    ).toThrow(/maxFindingsPerText/);
   });
 });
 
@@ -156,18 +207,29 @@ describe('shadow mode', () => {
     includeBuiltin: false,
     ruleFiles: [STARTER],
     fingerprintKey: KEY,
-    overrides: { rules: { email: { shadow: true } }, sources: { chat: { 'credit-card': { shadow: true } }, telemetry: { email: { shadow: false } } } },
+    overrides: {
+      rules: { email: { shadow: true } },
+      sources: { chat: { 'credit-card': { shadow: true } }, telemetry: { email: { shadow: false } } },
+    },
   });
   const verdictOf = (text: string, source: string): { verdict: string; findings: number; shadow: number } => {
     const r = e.scanRecord({ source, texts: [{ path: 'value.text', text }] });
     if (!r.ok) throw new Error(r.code);
     const d = decide({ texts: [{ path: 'value.text', text }], redactable: [true], findings: r.findings });
-    return { verdict: d.verdict, findings: d.findings.length, shadow: d.findings.filter((f) => f.shadow).length };
+    return {
+      verdict: d.verdict,
+      findings: d.findings.length,
+      shadow: d.findings.filter((f) => f.shadow).length,
+    };
   };
 
   it('a shadow rule is found and audited but leaves the verdict clean', () => {
     expect(verdictOf('mail dana@acme-corp.io', 'chat')).toEqual({ verdict: 'clean', findings: 1, shadow: 1 });
-    expect(verdictOf('mail dana@acme-corp.io', 'telemetry')).toEqual({ verdict: 'redacted', findings: 1, shadow: 0 });
+    expect(verdictOf('mail dana@acme-corp.io', 'telemetry')).toEqual({
+      verdict: 'redacted',
+      findings: 1,
+      shadow: 0,
+    });
   });
 
   it('per-source shadow only affects that source', () => {
@@ -178,6 +240,10 @@ describe('shadow mode', () => {
 
   it('a shadow finding next to a live one: verdict follows the live one', () => {
     expect(verdictOf(`card ${CARD} mail dana@acme-corp.io`, 'chat').verdict).toBe('clean');
-    expect(verdictOf(`card ${CARD} mail dana@acme-corp.io`, 'telemetry')).toEqual({ verdict: 'redacted', findings: 2, shadow: 0 });
+    expect(verdictOf(`card ${CARD} mail dana@acme-corp.io`, 'telemetry')).toEqual({
+      verdict: 'redacted',
+      findings: 2,
+      shadow: 0,
+    });
   });
 });

@@ -93,7 +93,8 @@ export class Prefilter {
     const n = text.length;
     if (c === 64) this.anchor(Anchor.email, i, i + 1);
     else if (c === 37) {
-      if (i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) this.anchor(Anchor.percent, i, i + 3);
+      if (i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2)))
+        this.anchor(Anchor.percent, i, i + 3);
     } else if (c === 92 && i + 1 < n) {
       const d = text.charCodeAt(i + 1);
       if (d === 117 || d === 120) this.anchor(Anchor.escape, i, i + 2);
@@ -165,11 +166,13 @@ export class Prefilter {
         bits |= k;
         continue;
       }
-      if (((bits & INTEREST) !== 0 || i - tokStart >= MIN_TOKEN_RUN) && tokStart >= detailEnd) detailEnd = this.detail(text, tokStart);
+      if (((bits & INTEREST) !== 0 || i - tokStart >= MIN_TOKEN_RUN) && tokStart >= detailEnd)
+        detailEnd = this.detail(text, tokStart);
       bits = 0;
       tokStart = i + 1;
     }
-    if (((bits & INTEREST) !== 0 || n - tokStart >= MIN_TOKEN_RUN) && tokStart >= detailEnd) this.detail(text, tokStart);
+    if (((bits & INTEREST) !== 0 || n - tokStart >= MIN_TOKEN_RUN) && tokStart >= detailEnd)
+      this.detail(text, tokStart);
   }
 
   /**
@@ -270,7 +273,8 @@ export class Prefilter {
       if ((k & RARE) !== 0) this.rare(text, c, i);
       i++;
       // Stop on whitespace once every tracker is idle (a digit run may continue over spaces).
-      if ((k & SPACE) !== 0 && digits === 0 && tokLen === 0 && hexLen === 0 && hsDigits === 0 && hcLen === 0) break;
+      if ((k & SPACE) !== 0 && digits === 0 && tokLen === 0 && hexLen === 0 && hsDigits === 0 && hcLen === 0)
+        break;
     }
     if (tokLen >= MIN_TOKEN_RUN) this.flushToken(tokStart, i, tokBits);
     if (hexLen >= MIN_TOKEN_RUN) this.anchor(Anchor.hex, i - hexLen, i);

@@ -30,7 +30,11 @@ export function countCaptureGroups(pattern: string): number {
     }
     if (c !== '(') continue;
     if (pattern[i + 1] !== '?') n++;
-    else if (pattern.startsWith('?P<', i + 1) || (pattern[i + 2] === '<' && pattern[i + 3] !== '=' && pattern[i + 3] !== '!')) n++;
+    else if (
+      pattern.startsWith('?P<', i + 1) ||
+      (pattern[i + 2] === '<' && pattern[i + 3] !== '=' && pattern[i + 3] !== '!')
+    )
+      n++;
   }
   return n;
 }

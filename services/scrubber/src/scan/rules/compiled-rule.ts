@@ -28,7 +28,12 @@ export interface CompiledRule {
   /** Lower-cased. */
   readonly stopwords: readonly string[];
   /** Lower-cased context words and exclusion words, or null (see schema.ts `context`). */
-  readonly context: { readonly words: readonly string[]; readonly window: number; readonly required: boolean; readonly exclude: readonly string[] } | null;
+  readonly context: {
+    readonly words: readonly string[];
+    readonly window: number;
+    readonly required: boolean;
+    readonly exclude: readonly string[];
+  } | null;
   readonly shadow: boolean;
   readonly enabled: boolean;
   /** File the rule came from, for error messages and the samples test. */

@@ -46,8 +46,10 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): stri
   return issues
     .map((i) => {
       const key = i.path.length > 0 ? i.path.map(String).join('.') : '(root)';
-      if (i.code === 'unrecognized_keys') return `${prefix}: unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')} at ${key}`;
-      const got = 'input' in i && i.input !== undefined ? ` (got ${JSON.stringify(i.input)?.slice(0, 60)})` : '';
+      if (i.code === 'unrecognized_keys')
+        return `${prefix}: unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')} at ${key}`;
+      const got =
+        'input' in i && i.input !== undefined ? ` (got ${JSON.stringify(i.input)?.slice(0, 60)})` : '';
       return `${prefix}: key '${key}': ${i.message}${got}`;
     })
     .join('; ');
@@ -63,11 +65,18 @@ export function parseRuleFile(path: string, content: string): RuleSpec[] {
     throw invalid(`${name}: not valid YAML: ${(err as Error).message}`);
   }
   const file = ruleFileSchema.safeParse(doc, { reportInput: true });
-  if (!file.success) throw invalid(formatIssues(file.error.issues, name), `expected { version: ${RULES_FORMAT_VERSION}, rules: [...] }`);
+  if (!file.success)
+    throw invalid(
+      formatIssues(file.error.issues, name),
+      `expected { version: ${RULES_FORMAT_VERSION}, rules: [...] }`,
+    );
   const specs: RuleSpec[] = [];
   const problems: string[] = [];
   file.data.rules.forEach((raw, i) => {
-    const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : `#${i}`;
+    const id =
+      typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
+        ? (raw as { id: string }).id
+        : `#${i}`;
     const r = ruleSchema.safeParse(raw, { reportInput: true });
     if (!r.success) problems.push(formatIssues(r.error.issues, `${name}: rule '${id}'`));
     else specs.push(r.data);
@@ -81,21 +90,32 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
   const groups = countCaptureGroups(spec.pattern);
   if (spec.secretGroup > groups) {
     // Without this check the rule loads and silently never finds anything (every match skipped).
-    throw invalid(`${name}: rule '${spec.id}': key 'secretGroup' is ${spec.secretGroup} but the pattern has ${groups} capture group(s)`, 'use 0 for the whole match or the number of the group that holds the secret');
+    throw invalid(
+      `${name}: rule '${spec.id}': key 'secretGroup' is ${spec.secretGroup} but the pattern has ${groups} capture group(s)`,
+      'use 0 for the whole match or the number of the group that holds the secret',
+    );
   }
   let pattern;
   try {
-    pattern = engine.compile(spec.pattern, { caseInsensitive: spec.caseInsensitive, secretGroup: spec.secretGroup });
+    pattern = engine.compile(spec.pattern, {
+      caseInsensitive: spec.caseInsensitive,
+      secretGroup: spec.secretGroup,
+    });
   } catch (err) {
     if (err instanceof SluiceError) throw err; // the regex engine itself failed, not the pattern
-    throw invalid(`${name}: rule '${spec.id}': key 'pattern' does not compile as RE2: ${(err as Error).message}`, 'RE2 syntax: no backreferences or lookaround');
+    throw invalid(
+      `${name}: rule '${spec.id}': key 'pattern' does not compile as RE2: ${(err as Error).message}`,
+      'RE2 syntax: no backreferences or lookaround',
+    );
   }
   const allowPatterns = spec.allowlist.patterns.map((p, i) => {
     try {
       return engine.compile(p, { caseInsensitive: false, secretGroup: 0 });
     } catch (err) {
       if (err instanceof SluiceError) throw err;
-      throw invalid(`${name}: rule '${spec.id}': key 'allowlist.patterns.${i}' does not compile as RE2: ${(err as Error).message}`);
+      throw invalid(
+        `${name}: rule '${spec.id}': key 'allowlist.patterns.${i}' does not compile as RE2: ${(err as Error).message}`,
+      );
     }
   });
   return Object.freeze({
@@ -117,7 +137,12 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
     context:
       spec.context === null
         ? null
-        : { words: spec.context.words.map((w) => w.toLowerCase()), window: spec.context.window, required: spec.context.required, exclude: spec.context.exclude.map((w) => w.toLowerCase()) },
+        : {
+            words: spec.context.words.map((w) => w.toLowerCase()),
+            window: spec.context.window,
+            required: spec.context.required,
+            exclude: spec.context.exclude.map((w) => w.toLowerCase()),
+          },
     shadow: spec.shadow,
     enabled: spec.enabled,
     file: src.path,
@@ -157,7 +182,11 @@ export function loadRuleset(opts: LoadOptions): LoadedRuleset {
   const add = (spec: RuleSpec, src: RuleSource): void => {
     const name = basename(src.path);
     const prev = seen.get(spec.id);
-    if (prev !== undefined) throw invalid(`${name}: rule '${spec.id}': key 'id': duplicate id (also in ${prev})`, 'rule ids are unique across all files');
+    if (prev !== undefined)
+      throw invalid(
+        `${name}: rule '${spec.id}': key 'id': duplicate id (also in ${prev})`,
+        'rule ids are unique across all files',
+      );
     seen.set(spec.id, name);
     const pos = spec.samples?.positive.length ?? 0;
     const neg = spec.samples?.negative.length ?? 0;
@@ -186,7 +215,8 @@ export function loadRuleset(opts: LoadOptions): LoadedRuleset {
   if (!parsed.success) throw invalid(formatIssues(parsed.error.issues, 'overrides'));
   const known = new Set(rules.map((r) => r.id));
   const unknownIn = (table: Record<string, unknown>, where: string): void => {
-    for (const id of Object.keys(table)) if (!known.has(id)) throw invalid(`overrides: ${where}: unknown rule id '${id}'`);
+    for (const id of Object.keys(table))
+      if (!known.has(id)) throw invalid(`overrides: ${where}: unknown rule id '${id}'`);
   };
   unknownIn(parsed.data.rules, 'rules');
   for (const [src, table] of Object.entries(parsed.data.sources)) unknownIn(table, `sources.${src}`);

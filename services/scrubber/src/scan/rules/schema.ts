@@ -52,8 +52,13 @@ export const ruleSchema = z
         required: z.boolean().optional(),
         exclude: z.array(z.string().min(1)).default([]),
       })
-      .refine((c) => c.words.length > 0 || c.exclude.length > 0, { message: 'context needs words or exclude' })
-      .refine((c) => c.required !== true || c.words.length > 0, { message: 'required: true needs words', path: ['required'] })
+      .refine((c) => c.words.length > 0 || c.exclude.length > 0, {
+        message: 'context needs words or exclude',
+      })
+      .refine((c) => c.required !== true || c.words.length > 0, {
+        message: 'required: true needs words',
+        path: ['required'],
+      })
       .transform((c) => ({ ...c, required: c.required ?? c.words.length > 0 }))
       .nullable()
       .default(null),

@@ -1,5 +1,13 @@
 import { githubCrc32, ibanMod97, luhn, npmCrc32 } from './checksums';
-import { awsKeyId, datePlausible, e164Phone, ipv4Public, notAllSameChar, notSequential, usSsn } from './plausibility';
+import {
+  awsKeyId,
+  datePlausible,
+  e164Phone,
+  ipv4Public,
+  notAllSameChar,
+  notSequential,
+  usSsn,
+} from './plausibility';
 import { base64, hex, jwt, pemBlock } from './structure';
 import { notUrlUserinfo } from './url-userinfo';
 

@@ -9,8 +9,22 @@ function isUserinfoChar(c: number): boolean {
     (c >= 48 && c <= 57) ||
     (c >= 65 && c <= 90) ||
     (c >= 97 && c <= 122) ||
-    c === 45 || c === 46 || c === 95 || c === 126 || c === 37 || // - . _ ~ %
-    c === 33 || c === 36 || c === 38 || c === 39 || c === 40 || c === 41 || c === 42 || c === 43 || c === 44 || c === 59 || c === 61 // ! $ & ' ( ) * + , ; =
+    c === 45 ||
+    c === 46 ||
+    c === 95 ||
+    c === 126 ||
+    c === 37 || // - . _ ~ %
+    c === 33 ||
+    c === 36 ||
+    c === 38 ||
+    c === 39 ||
+    c === 40 ||
+    c === 41 ||
+    c === 42 ||
+    c === 43 ||
+    c === 44 ||
+    c === 59 ||
+    c === 61 // ! $ & ' ( ) * + , ; =
   );
 }
 
@@ -29,7 +43,8 @@ const MAX_USERINFO = 256;
  */
 export function notUrlUserinfo(_value: string, text: string, start: number, end: number): boolean {
   // SCP-like remote `git@github.com:acme/app.git` (user@host:path), not `mail jane@x.io: hi`.
-  if (end + 1 < text.length && text.charCodeAt(end) === 58 && !isSpace(text.charCodeAt(end + 1))) return false;
+  if (end + 1 < text.length && text.charCodeAt(end) === 58 && !isSpace(text.charCodeAt(end + 1)))
+    return false;
   let i = start;
   if (i >= 2 && text.charCodeAt(i - 1) === 47 && text.charCodeAt(i - 2) === 47) return false; // //user@host
   if (i < 1 || text.charCodeAt(i - 1) !== 58) return true;
