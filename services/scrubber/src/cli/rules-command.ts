@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { importGitleaks } from '../rules-import/import-gitleaks';
+import { ScanEngine } from '../scan/engine';
+import { checkRuleSamples } from '../scan/rules/sample-check';
 
 /** `sluice rules ...`: rule file tooling. */
 export function registerRulesCommand(program: Command): void {
@@ -26,5 +29,35 @@ export function registerRulesCommand(program: Command): void {
       for (const n of new Set(r.notes.map((x) => `  note ${x.id}: ${x.note}`))) err.write(`${n}\n`);
       // Nothing usable is an error: the caller asked for rules and would otherwise deploy none.
       if (r.rules.length === 0) process.exitCode = 2;
+    });
+  rules
+    .command('check')
+    .description(
+      'load rule files (schema, RE2, capture groups) and run every rule sample; exit 0 ok, 2 problems',
+    )
+    .option(
+      '--rules-dir <dir>',
+      'rule directory (*.yaml); repeatable',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--no-builtin', 'do not load the built-in rules')
+    .action((o: { rulesDir: string[]; builtin: boolean }) => {
+      // Fingerprints are not looked at here: a throwaway key is fine.
+      const engine = ScanEngine.create({
+        fingerprintKey: randomBytes(32),
+        includeBuiltin: o.builtin,
+        ruleDirs: o.rulesDir,
+      });
+      const failures = checkRuleSamples(engine, false);
+      for (const w of engine.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const f of failures)
+        process.stderr.write(
+          `FAIL ${f.file}: rule '${f.ruleId}' ${f.kind} sample #${f.sample}: ${f.reason}\n`,
+        );
+      process.stdout.write(
+        `${engine.rules.length} rule(s), ruleset ${engine.rulesetVersion}, ${failures.length} sample failure(s), ${engine.warnings.length} warning(s)\n`,
+      );
+      if (failures.length > 0) process.exitCode = 2;
     });
 }

@@ -171,3 +171,19 @@ describe('sluice rules import-gitleaks (compiled CLI)', () => {
     expect(r.stderr).toMatch(/imported 0 rule\(s\), skipped 1/);
   });
 });
+
+describe('sluice rules check (compiled CLI)', () => {
+  it('runs samples of user rules: 0 when they pass, 2 with the failing sample named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-check-'));
+    const rule = (neg: string): string =>
+      `version: 1\nrules:\n  - id: acme-ticket\n    description: t\n    category: confidential\n    action: redact\n    label: TICKET\n    keywords: ['acme-']\n    pattern: '(acme-[0-9]{6})'\n    samples:\n      positive:\n        - { text: 'see acme-123456', secret: acme-123456 }\n      negative:\n        - '${neg}'\n`;
+    writeFileSync(join(dir, 'ok.yaml'), rule('acme-12'));
+    const ok = run(['rules', 'check', '--no-builtin', '--rules-dir', dir]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^1 rule\(s\), ruleset rs-[0-9a-f]{8}, 0 sample failure\(s\)/);
+    writeFileSync(join(dir, 'ok.yaml'), rule('acme-654321'));
+    const bad = run(['rules', 'check', '--no-builtin', '--rules-dir', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/FAIL .*ok.yaml: rule 'acme-ticket' negative sample #0: unexpected finding/);
+  });
+});
