@@ -189,6 +189,20 @@ export const configSchema = z.strictObject({
       tickMs: z.number().int().positive().default(250),
     })
     .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 10_000, tickMs: 250 }),
+  chat: z
+    .strictObject({
+      /** Scan the seam between consecutive messages of a conversation (split secrets, context). */
+      windowEnabled: z.boolean().default(true),
+      /** How long a message waits for the next of its conversation; 0 = no hold (later message only). */
+      holdMs: z.number().int().min(0).default(1_000),
+      /** Characters taken from each side of the seam. */
+      seamChars: z.number().int().positive().default(256),
+      /** Records queued per partition before held messages settle early. */
+      maxQueued: z.number().int().positive().default(10_000),
+      /** Conversations whose last message is kept as context (LRU). */
+      maxConversations: z.number().int().positive().default(100_000),
+    })
+    .default({ windowEnabled: true, holdMs: 1_000, seamChars: 256, maxQueued: 10_000, maxConversations: 100_000 }),
   secrets: z
     .strictObject({
       /** HMAC key for fingerprints and placeholders (hex or base64, >= 32 bytes). Same on every instance. */

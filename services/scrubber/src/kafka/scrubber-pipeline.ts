@@ -4,6 +4,8 @@ import type { Logger } from '../log/logger';
 import type { SluiceConfig, ResolvedSource } from '../config/load-config';
 import type { AnalysedRecord, BatchProcessor, OutputMessage, ProcessedBatch } from '../route/batch-processor';
 import { KeystrokeHoldback } from '../rebuild/keystroke-holdback';
+import { ChatWindowHoldback } from '../rebuild/chat-window-holdback';
+import type { PartitionHoldback } from '../rebuild/holdback';
 import type { AuditWriter } from '../audit/audit-writer';
 import type { ScrubberMetrics } from '../metrics/scrubber-metrics';
 import { PartitionProducers } from './partition-producers';
@@ -17,8 +19,8 @@ interface PartitionState {
   /** First offset not yet committed by us (known after the offset check on a fresh producer). */
   committed: bigint | null;
   busy: boolean;
-  /** Keystroke hold-back of a telemetry partition (null for other sources or when disabled). */
-  holdback: KeystrokeHoldback | null;
+  /** Context hold-back: keystrokes (telemetry) or conversation windows (chat); null otherwise. */
+  holdback: PartitionHoldback | null;
   /** Serialises batches and hold-back release ticks of this partition. */
   lock: Promise<void>;
 }
@@ -165,12 +167,13 @@ export class ScrubberPipeline {
     // watermarks so "lag growing" alerts fire exactly when processing has stopped.
     this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
     this.lagTimer.unref();
-    if (config.keystrokes.enabled && config.sources.some((s) => s.kind === 'telemetry')) {
+    const holds = config.sources.some((s) => (s.kind === 'telemetry' && config.keystrokes.enabled) || (s.kind === 'chat' && config.chat.windowEnabled));
+    if (holds) {
       this.holdTimer = setInterval(() => {
         if (this.holdTicking) return;
         this.holdTicking = true;
         void this.releaseTick().finally(() => (this.holdTicking = false));
-      }, config.keystrokes.tickMs);
+      }, Math.min(config.keystrokes.tickMs, Math.max(50, Math.floor(config.chat.holdMs / 4) || 250)));
       this.holdTimer.unref();
     }
     logger.info({ sources: config.sources.map((s) => s.topic), group: config.group.id }, 'scrubber consuming');
@@ -318,10 +321,23 @@ export class ScrubberPipeline {
     }
   }
 
-  private newHoldback(topic: string): KeystrokeHoldback | null {
+  private newHoldback(topic: string): PartitionHoldback | null {
     const source = this.sourcesByTopic.get(topic);
     const k = this.deps.config.keystrokes;
-    if (!source || source.kind !== 'telemetry' || !k.enabled || !this.deps.scanner) return null;
+    if (!source || !this.deps.scanner) return null;
+    if (source.kind === 'chat') {
+      const c = this.deps.config.chat;
+      if (!c.windowEnabled) return null;
+      return new ChatWindowHoldback({
+        source: source.name,
+        scanner: this.deps.scanner,
+        holdMs: c.holdMs,
+        seamChars: c.seamChars,
+        maxQueued: c.maxQueued,
+        maxConversations: c.maxConversations,
+      });
+    }
+    if (source.kind !== 'telemetry' || !k.enabled) return null;
     return new KeystrokeHoldback({
       source: source.name,
       scanner: this.deps.scanner,
@@ -334,7 +350,7 @@ export class ScrubberPipeline {
   }
 
   private recordHeld(topic: string, partition: number, st: PartitionState): void {
-    if (!st.holdback || !this.assigned.has(`${topic}:${partition}`)) return;
+    if (!(st.holdback instanceof KeystrokeHoldback) || !this.assigned.has(`${topic}:${partition}`)) return;
     const labels = { topic, partition: String(partition) };
     this.deps.metrics.keystrokeHeldEvents.set(labels, st.holdback.heldCount);
     this.deps.metrics.keystrokeOldestHeldAge.set(labels, st.holdback.oldestAgeMs() / 1000);

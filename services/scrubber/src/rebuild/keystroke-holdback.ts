@@ -5,6 +5,7 @@ import { failClosed, type LocatedFinding } from '../route/decide';
 import type { Finding, RecordScanner, ScanText } from '../scan/types';
 import { KeystrokeRebuilder, ownersOfSpan, type Owner } from './keystroke-rebuilder';
 import { telemetryInfo, type TelemetryInfo } from './telemetry-event';
+import type { PartitionHoldback } from './holdback';
 
 /**
  * Head-of-line hold for one input partition of keystroke telemetry (DESIGN "Context that spans
@@ -90,7 +91,7 @@ export function unfinishedToken(text: string): { start: number; token: string } 
 const EDIT_PATH_REBUILT = 'typed';
 const EDIT_PATH_INSERTED = 'typed.inserted';
 
-export class KeystrokeHoldback {
+export class KeystrokeHoldback implements PartitionHoldback {
   private queue: Entry[] = [];
   private readonly runs = new Map<string, Run>();
   /** First offset not yet ingested: re-delivered records (a retried batch) are not held twice. */

@@ -1,0 +1,190 @@
+import type { AnalysedRecord } from '../route/batch-processor';
+import type { LocatedFinding } from '../route/decide';
+import type { Finding, RecordScanner } from '../scan/types';
+import type { PartitionHoldback } from './holdback';
+
+/**
+ * Chat context across messages (DESIGN "Context that spans records"): a secret split over two
+ * consecutive messages of a conversation, or a "the password is" in one message and the value
+ * in the next. Each message is held until the next message of its conversation arrives (or an
+ * idle gap passes), and the seam between the two is scanned as one text; a finding that needs
+ * both sides is given to each message it touches. Holding the previous message is what makes
+ * the window survive restarts: it is not committed, so a new owner re-reads it.
+ */
+export interface ChatWindowOptions {
+  source: string;
+  scanner: RecordScanner;
+  /** How long a message waits for the next one of its conversation (0: no hold, context only). */
+  holdMs: number;
+  /** Characters taken from each side of the seam. */
+  seamChars: number;
+  maxQueued: number;
+  /** Conversations whose last message is remembered as context after release (LRU). */
+  maxConversations: number;
+  now?: () => number;
+}
+
+interface Entry {
+  a: AnalysedRecord;
+  offset: bigint;
+  settled: boolean;
+  arrivedAt: number;
+  eventTs: number;
+  conv: string | null;
+  /** Index of the `text` leaf in the record's texts, -1 when absent. */
+  leaf: number;
+}
+
+interface Previous {
+  entry: Entry | null; // null once released: its text is context only
+  text: string;
+}
+
+/**
+ * The seam is scanned twice: joined by a line break (context in one message, value in the
+ * next: "the password is" / "hunter2...") and joined directly (a token split in two messages).
+ */
+const JOINS = ['\n', ''] as const;
+
+export class ChatWindowHoldback implements PartitionHoldback {
+  private queue: Entry[] = [];
+  private readonly last = new Map<string, Previous>();
+  private nextOffset: bigint | null = null;
+  private watermark = 0;
+  private lastArrival = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ChatWindowOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get heldCount(): number {
+    let n = 0;
+    for (const e of this.queue) if (!e.settled) n++;
+    return n;
+  }
+
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  oldestAgeMs(): number {
+    return this.queue.length === 0 ? 0 : this.now() - this.queue[0]!.arrivedAt;
+  }
+
+  async ingest(records: readonly AnalysedRecord[]): Promise<void> {
+    const now = this.now();
+    const seams: Array<{ prev: Previous; cur: Entry; curText: string; prevPart: string; curPart: string }> = [];
+    for (const a of records) {
+      const offset = BigInt(a.p.msg.offset);
+      if (this.nextOffset !== null && offset < this.nextOffset) continue;
+      this.nextOffset = offset + 1n;
+      const ts = Number(a.p.msg.timestamp);
+      const eventTs = Number.isFinite(ts) ? ts : now;
+      if (eventTs > this.watermark) this.watermark = eventTs;
+      this.lastArrival = now;
+      const v = a.p.decoded?.value as { conversationId?: unknown } | undefined;
+      const conv = !a.p.early && v && typeof v.conversationId === 'string' ? v.conversationId : null;
+      const leaf = a.p.texts.findIndex((t) => t.path === 'value.text');
+      const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, conv, leaf };
+      this.queue.push(e);
+      if (conv === null || leaf < 0) continue;
+      const text = a.p.texts[leaf]!.text;
+      const prev = this.last.get(conv);
+      if (prev) {
+        seams.push({
+          prev,
+          cur: e,
+          curText: text,
+          prevPart: prev.text.slice(-this.opts.seamChars),
+          curPart: text.slice(0, this.opts.seamChars),
+        });
+      }
+      if (this.opts.holdMs > 0) e.settled = false;
+      this.remember(conv, { entry: this.opts.holdMs > 0 ? e : null, text: text.slice(-this.opts.seamChars) });
+    }
+    if (seams.length > 0) {
+      const results = await this.opts.scanner.scanBatch(
+        seams.map((s) => ({ texts: JOINS.map((j) => ({ path: 'seam', text: s.prevPart + j + s.curPart })), source: this.opts.source })),
+      );
+      for (let i = 0; i < seams.length; i++) {
+        const s = seams[i]!;
+        const res = results[i];
+        if (res && res.ok) JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
+        // The previous message has now seen its successor: its context is settled.
+        if (s.prev.entry) s.prev.entry.settled = true;
+      }
+    }
+    // Bounded: past the limit the oldest held messages settle without waiting for a successor.
+    for (let i = 0; this.queue.length - this.releasableCount() > this.opts.maxQueued && i < this.queue.length; i++) this.queue[i]!.settled = true;
+  }
+
+  async tick(): Promise<void> {
+    const now = this.now();
+    const quiet = now - this.lastArrival >= this.opts.holdMs;
+    for (const e of this.queue) {
+      if (e.settled) continue;
+      const waited = Math.max(this.watermark - e.eventTs, quiet ? now - e.arrivedAt : 0);
+      if (waited >= this.opts.holdMs) e.settled = true;
+    }
+  }
+
+  releasable(): AnalysedRecord[] {
+    const out: AnalysedRecord[] = [];
+    for (const e of this.queue) {
+      if (!e.settled) break;
+      out.push(e.a);
+    }
+    return out;
+  }
+
+  commitReleased(n: number): void {
+    for (const e of this.queue.splice(0, n)) {
+      if (e.conv === null) continue;
+      const prev = this.last.get(e.conv);
+      if (prev && prev.entry === e) prev.entry = null; // released: context only from now on
+    }
+  }
+
+  private releasableCount(): number {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.settled) n++;
+    return n;
+  }
+
+  private remember(conv: string, p: Previous): void {
+    this.last.delete(conv);
+    this.last.set(conv, p);
+    if (this.last.size > this.opts.maxConversations) {
+      const oldest = this.last.keys().next().value as string;
+      this.last.delete(oldest);
+    }
+  }
+
+  /** A seam finding goes to each side it touches, unless that side's own scan already had it. */
+  private attribute(s: { prev: Previous; cur: Entry; prevPart: string; curText: string }, f: Finding, joinLength: number): void {
+    const split = s.prevPart.length;
+    const curStart = split + joinLength;
+    const prevTextLen = s.prev.entry ? s.prev.entry.a.p.texts[s.prev.entry.leaf]!.text.length : 0;
+    // Current message side.
+    if (f.end > curStart) {
+      const start = Math.max(0, f.start - curStart);
+      const end = Math.min(s.curText.length, f.end - curStart);
+      this.add(s.cur, f, start, end);
+    }
+    // Previous message side (only while it is still held: a released one cannot change).
+    if (f.start < split && s.prev.entry) {
+      const offset = prevTextLen - split;
+      this.add(s.prev.entry, f, offset + f.start, offset + Math.min(split, f.end));
+    }
+  }
+
+  private add(e: Entry, f: Finding, start: number, end: number): void {
+    if (end <= start) return;
+    const own = e.a.findings?.[e.leaf] ?? [];
+    for (const o of own) if (o.ruleId === f.ruleId && o.start <= start && o.end >= end) return;
+    for (const o of e.a.extra) if (o.ruleId === f.ruleId && o.start === start && o.end === end) return;
+    const lf: LocatedFinding = { ...f, start, end, path: e.a.p.texts[e.leaf]!.path, textIndex: e.leaf };
+    e.a.extra.push(lf);
+  }
+}

@@ -1,0 +1,20 @@
+import type { AnalysedRecord } from '../route/batch-processor';
+
+/**
+ * A per-partition head-of-line hold: records stay queued (in offset order) until their context
+ * is settled; only the settled prefix is released, and offsets are committed no further than
+ * it, so a restart re-reads and rebuilds whatever was held (exactly once, no changelog needed).
+ */
+export interface PartitionHoldback {
+  /** Adds newly consumed records in offset order; re-delivered ones are ignored. */
+  ingest(records: readonly AnalysedRecord[]): Promise<void>;
+  /** Settles what time has settled (idle gaps, maximum hold). */
+  tick(): Promise<void>;
+  /** The settled head of the queue (not removed until commitReleased). */
+  releasable(): AnalysedRecord[];
+  /** After the transaction carrying them committed. */
+  commitReleased(n: number): void;
+  readonly heldCount: number;
+  readonly queuedCount: number;
+  oldestAgeMs(): number;
+}

@@ -1,0 +1,76 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { SchemaRegistry } from '../../src/codec/schema-registry';
+import { encodeAvro } from '../../src/codec/record-codec';
+import { BatchProcessor, type InputMessage } from '../../src/route/batch-processor';
+import { AvroValueCodec } from '../../src/route/avro-value-codec';
+import { EnvelopeWriter } from '../../src/quarantine/envelope-writer';
+import { ChatWindowHoldback } from '../../src/rebuild/chat-window-holdback';
+import { ScanEngine } from '../../src/scan/engine';
+import type { RecordScanner } from '../../src/scan/types';
+import type { ResolvedSource } from '../../src/config/load-config';
+import { awsAccessKeyId, seededRng } from '../../src/demo/synthetic-secrets';
+
+const KEY = Buffer.alloc(32, 4);
+const registry = SchemaRegistry.load();
+const engine = ScanEngine.create({ fingerprintKey: KEY });
+const scanner: RecordScanner = { rulesetVersion: engine.rulesetVersion, scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)), close: async () => undefined };
+const source: ResolvedSource = { name: 'chat', topic: 'c', format: 'avro', kind: 'chat', outputs: { clean: 'c1', redacted: 'r1', quarantine: 'q1' } };
+const processor = new BatchProcessor({
+  source, codec: new AvroValueCodec(registry, source), scanner, fingerprintKey: KEY, maxRecordBytes: 100_000, rulesetVersion: () => 'x',
+  envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'test'),
+});
+let offset = 0;
+let clock = 5_000_000;
+function msg(conv: string, text: string, ts = clock): InputMessage {
+  const value = encodeAvro(registry, 2, { conversationId: conv, messageId: `m${offset}`, sender: 'u', senderDisplay: null, visibility: 'DIRECT', sentAtMs: 0, text, attachments: [], metadata: {} });
+  return { offset: String(offset++), timestamp: String(ts), key: Buffer.from(conv), value, headers: {} };
+}
+const hold = (holdMs = 1000) => new ChatWindowHoldback({ source: 'chat', scanner, holdMs, seamChars: 256, maxQueued: 1000, maxConversations: 100, now: () => clock });
+const verdicts = (h: ChatWindowHoldback) => h.releasable().map((a) => processor.decideRecord(a).verdict);
+
+describe('ChatWindowHoldback', () => {
+  test('a key split over two messages quarantines both; neither half alone is caught', async () => {
+    const key = awsAccessKeyId(seededRng(9));
+    const h = hold();
+    await h.ingest(await processor.analyse([msg('c1', `my key is ${key.slice(0, 12)}`)]));
+    expect(h.releasable()).toHaveLength(0); // waiting for the next message of c1
+    await h.ingest(await processor.analyse([msg('c1', `${key.slice(12)} thanks`)]));
+    expect(verdicts(h)).toEqual(['quarantined']); // the first is settled; the second now waits
+    clock += 2000;
+    await h.tick();
+    expect(verdicts(h)).toEqual(['quarantined', 'quarantined']);
+  });
+
+  test('context in one message, the value in the next', async () => {
+    const h = hold();
+    await h.ingest(await processor.analyse([msg('c2', 'the prod db password is'), msg('c2', 'Xk9#pL2vQ8zzW')]));
+    clock += 2000;
+    await h.tick();
+    expect(verdicts(h)).toEqual(['clean', 'quarantined']); // a password is a credential
+  });
+
+  test('other conversations do not mix, and plain chat is released after the hold', async () => {
+    const key = awsAccessKeyId(seededRng(10));
+    const h = hold();
+    await h.ingest(await processor.analyse([msg('a', `key ${key.slice(0, 10)}`), msg('b', `${key.slice(10)} ok`)]));
+    clock += 2000;
+    await h.tick();
+    expect(verdicts(h)).toEqual(['clean', 'clean']);
+  });
+
+  test('holdMs 0: nothing is held, the later message still gets the context finding', async () => {
+    const h = hold(0);
+    await h.ingest(await processor.analyse([msg('c3', 'the prod db password is'), msg('c3', 'Xk9#pL2vQ8zzW')]));
+    expect(verdicts(h)).toEqual(['clean', 'quarantined']); // a password is a credential
+  });
+
+  test('event time: a replayed backlog is not released early by a busy wall clock', async () => {
+    const h = hold();
+    const t = clock;
+    await h.ingest(await processor.analyse([msg('d', 'first', t)]));
+    clock += 10_000;
+    await h.ingest(await processor.analyse([msg('e', 'other', t + 10)]));
+    await h.tick();
+    expect(h.releasable()).toHaveLength(0);
+  });
+});
