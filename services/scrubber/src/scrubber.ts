@@ -96,7 +96,7 @@ export class Scrubber {
         }),
       );
     }
-    const audit = new AuditWriter(registry, config.fingerprintKey, config.instanceId, rulesetVersion);
+    const audit = new AuditWriter(registry, config.fingerprintKey, config.instanceId, rulesetVersion, config.keystrokes.auditRanges);
     this.pipeline = new ScrubberPipeline({ config, kafka, logger, metrics: this.metrics, processors, audit, scanner });
     this.metrics.bindReadiness(() => this.pipeline?.ready ?? false);
     this.metrics.initSources(config.sources.map((s) => s.name));

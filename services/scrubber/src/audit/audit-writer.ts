@@ -18,6 +18,8 @@ export class AuditWriter {
     private readonly fingerprintKey: Buffer,
     private readonly instanceId: string,
     private readonly rulesetVersion: () => string,
+    /** Audit runs of clean key events as one record per offset range (keystrokes.auditRanges). */
+    private readonly rangeKeystrokes = false,
   ) {}
 
   build(
@@ -31,10 +33,30 @@ export class AuditWriter {
     const key = Buffer.from(`${topic}/${partition}`);
     const now = Date.now();
     const ruleset = this.rulesetVersion();
-    const out: Message[] = new Array(processed.outcomes.length);
+    const out: Message[] = [];
     for (let i = 0; i < processed.outcomes.length; i++) {
       const o = processed.outcomes[i]!;
       const msg = processed.outputs[o.outputIndex]!;
+      // A run of clean key events that went, in order, to consecutive offsets of one output
+      // partition is audited once, as a source offset range: auditing must not double the
+      // message rate of keystroke telemetry. Every other record keeps its own decision.
+      let rangeEnd: string | null = null;
+      if (this.rangeKeystrokes && o.cleanKeystroke && outputOffsets[o.outputIndex] !== null) {
+        let j = i;
+        while (j + 1 < processed.outcomes.length) {
+          const n = processed.outcomes[j + 1]!;
+          const prev = processed.outcomes[j]!;
+          const a = outputOffsets[prev.outputIndex];
+          const b = outputOffsets[n.outputIndex];
+          if (!n.cleanKeystroke || n.outputTopic !== o.outputTopic || a === null || b === null || BigInt(b) !== BigInt(a) + 1n) break;
+          if (BigInt(n.offset) !== BigInt(prev.offset) + 1n) break;
+          j++;
+        }
+        if (j > i) {
+          rangeEnd = processed.outcomes[j]!.offset;
+          i = j;
+        }
+      }
       const ruleIds: string[] = [];
       const categories: string[] = [];
       const fingerprints: string[] = [];
@@ -69,11 +91,11 @@ export class AuditWriter {
         rulesetVersion: ruleset,
         instanceId: this.instanceId,
         decidedAtMs: now,
-        offsetRangeEnd: null,
+        offsetRangeEnd: rangeEnd === null ? null : Number(rangeEnd),
         releasedBy: null,
         releasedFrom: null,
       });
-      out[i] = { key, value, partition: auditPartition };
+      out.push({ key, value, partition: auditPartition });
     }
     return out;
   }

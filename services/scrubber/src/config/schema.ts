@@ -187,8 +187,10 @@ export const configSchema = z.strictObject({
       maxHeldEvents: z.number().int().positive().default(10_000),
       /** How often idle runs are checked and released. */
       tickMs: z.number().int().positive().default(250),
+      /** Audit consecutive clean key events as one offset-range record instead of one each. */
+      auditRanges: z.boolean().default(true),
     })
-    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 10_000, tickMs: 250 }),
+    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 10_000, tickMs: 250, auditRanges: true }),
   chat: z
     .strictObject({
       /** Scan the seam between consecutive messages of a conversation (split secrets, context). */

@@ -38,6 +38,8 @@ export interface RecordOutcome {
   timestampMs: number;
   /** Keyed HMAC of the input key (null for a null key), for audit and quarantine. */
   keyFingerprint: string | null;
+  /** A clean key event: may be audited as part of an offset range (audit volume). */
+  cleanKeystroke: boolean;
 }
 
 export interface ProcessedBatch {
@@ -90,6 +92,11 @@ function asText(buf: Buffer): { text: string; utf8: boolean } {
     // Not UTF-8: still scan it (latin1 keeps one char per byte), but it cannot hold a placeholder.
     return { text: buf.toString('latin1'), utf8: false };
   }
+}
+
+function isKeyEvent(p: Pending): boolean {
+  const body = (p.decoded?.value as { body?: Record<string, unknown> } | undefined)?.body;
+  return !!body && typeof body === 'object' && 'io.sluice.KeyEvent' in body;
 }
 
 function messageSize(m: InputMessage, headers: HeaderList): number {
@@ -219,6 +226,7 @@ export class BatchProcessor {
         bytesIn: p.size,
         timestampMs: Number(p.msg.timestamp),
         keyFingerprint: p.keyFingerprint,
+        cleanKeystroke: decision.verdict === 'clean' && this.opts.source.kind === 'telemetry' && isKeyEvent(p),
       });
       outputs.push(out);
       for (const e of extra) outputs.push(e);
