@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 /** Drives the compiled CLI (`npm run build` first), as a user would. */
 const CLI = join(__dirname, '../../dist/cli/main.js');
+// Each case spawns the CLI (~0.5 s each, more on a loaded machine).
+jest.setTimeout(120_000);
 const KEY_HEX = '5a'.repeat(32);
 const AWS_ID = 'AKIAGGAKJSDFV6GUMRZD';
 const CARD = '4532015112830366';

@@ -10,6 +10,8 @@ import { parseGitleaksConfig } from '../../src/rules-import/gitleaks-config';
 import { importGitleaks } from '../../src/rules-import/import-gitleaks';
 
 const CLI = join(__dirname, '../../dist/cli/main.js');
+// Each case spawns the CLI (~0.5 s each, more on a loaded machine).
+jest.setTimeout(120_000);
 const FIXTURE = join(__dirname, 'fixtures/acme-gitleaks.toml');
 const KEY = '5a'.repeat(32);
 
