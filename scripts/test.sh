@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, integration and end-to-end against a real Kafka broker.
-# The broker is KAFKA_BROKERS when set, else testcontainers when a Docker engine can pull
-# images, else a local KRaft broker started from the cached Apache Kafka jars.
+# The whole test suite: static gates, unit, integration, end-to-end and integrity tests against a
+# real Kafka broker. The broker is KAFKA_BROKERS when set, else testcontainers when a Docker engine
+# can pull images, else a local KRaft broker started from the cached Apache Kafka jars.
 #   bash scripts/test.sh            # everything CI runs
-#   bash scripts/test.sh --unit     # unit tests only (no broker)
+#   bash scripts/test.sh --unit     # static gates and unit tests only (no broker)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+export SLUICE_SETUP_PROMETHEUS="${SLUICE_SETUP_PROMETHEUS:-1}"
 bash scripts/setup.sh
 . scripts/node-env.sh
 started=$(date +%s)
+
+echo "== static gates: tsc (strict, tests included), eslint"
+npx tsc -p test --noEmit
+npx eslint .
+if command -v promtool >/dev/null 2>&1; then
+  echo "== promtool: alert and recording rules"
+  bash scripts/prometheus/check.sh
+else
+  echo "== promtool not installed: alert rule tests skipped (SLUICE_SETUP_PROMETHEUS=1 installs it)"
+fi
+
 if [ "${1:-}" = "--unit" ]; then
   npx jest --selectProjects unit
 else

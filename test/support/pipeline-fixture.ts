@@ -3,7 +3,8 @@
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { SchemaRegistry } from '../../services/scrubber/src/codec/schema-registry';
 import { TrafficGenerator, type GeneratedRecord } from '../../services/scrubber/src/demo/traffic-generator';
-import { Cleanup, consumeAll, createTopics, kafkaClient, produce, uniqueName, type ConsumedMessage } from './kafka';
+import { consumeAll, createTopics, kafkaClient, produce, uniqueName, type ConsumedMessage } from './kafka';
+import type { Cleanup } from './kafka';
 import { coordKey, type Coordinates, type Verdict } from './invariants';
 import { auditCoverageCounter } from './audit';
 import { makeKeys, type KeyMaterial } from './scrubber-process';

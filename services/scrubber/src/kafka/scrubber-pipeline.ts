@@ -248,15 +248,13 @@ export class ScrubberPipeline {
       st.committed = null;
       st.holdback = this.newHoldback(topic);
     }
-    let producer: Producer | null = null;
     let inTxn = false;
     let transaction: Awaited<ReturnType<Producer['transaction']>> | null = null;
     try {
       const got = await this.producers.get(topic, partition);
-      producer = got.producer;
       if (got.fresh) st.committed = null;
       // transaction() initialises the producer id on first use: that is the fencing step.
-      transaction = await producer.transaction();
+      transaction = await got.producer.transaction();
       inTxn = true;
       if (st.committed === null) st.committed = await this.fetchCommitted(topic, partition);
       const committed = st.committed;

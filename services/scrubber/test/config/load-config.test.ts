@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, envOverrides } from '../../src/config/load-config';
-import { SluiceError } from '../../src/errors';
+import type { SluiceError } from '../../src/errors';
 
 function keys(kind: 'x25519' | 'ed25519' = 'x25519') {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));

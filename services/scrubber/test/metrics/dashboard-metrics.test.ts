@@ -18,8 +18,10 @@ async function exportedNames(): Promise<Set<string>> {
   for (const registry of [new ScrubberMetrics().registry, new CanaryMetrics().registry]) {
     for (const m of await registry.getMetricsAsJSON()) {
       names.add(m.name);
-      if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
-      if (m.type === 'summary') for (const s of ['_sum', '_count']) names.add(m.name + s);
+      // prom-client types `type` as an enum; compare its string form.
+      const type = String(m.type);
+      if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+      if (type === 'summary') for (const s of ['_sum', '_count']) names.add(m.name + s);
     }
   }
   return names;

@@ -26,6 +26,7 @@ let cached: NativeRE2Ctor | null | undefined;
 export function loadNativeRe2(): NativeRE2Ctor | null {
   if (cached !== undefined) return cached;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional native addon, loaded only if it built
     cached = require('re2') as NativeRE2Ctor;
   } catch {
     cached = null;

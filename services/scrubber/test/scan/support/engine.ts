@@ -20,6 +20,7 @@ export function starterEngine(opts: Partial<ScanEngineOptions> = {}): ScanEngine
 
 export function nativeAvailable(): boolean {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- probing an optional native addon
     require('re2');
     return true;
   } catch {
