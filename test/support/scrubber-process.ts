@@ -53,7 +53,7 @@ export class ScrubberProcess {
     this.configFile = path.join(dir, 'config.yaml');
     this.logFile = opts.logFile ?? path.join(dir, 'scrubber.log');
     mkdirSync(path.dirname(this.logFile), { recursive: true });
-    const config = { http: { port: 0 }, ...opts.config };
+    const config: Record<string, unknown> = { http: { port: 0 }, ...opts.config };
     const kafka = (config.kafka as Record<string, unknown> | undefined) ?? {};
     this.explicitBrokers = Array.isArray(kafka.brokers) ? (kafka.brokers as string[]) : null;
     writeFileSync(this.configFile, stringify({ ...config, kafka: { brokers: brokers(), ...kafka } }));
