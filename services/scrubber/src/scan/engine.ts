@@ -8,6 +8,7 @@ import { fingerprint, maskedPreview } from './fingerprint';
 import type { Normalised } from './normalise';
 import { normalise, toOriginalSpan } from './normalise';
 import { Anchor, ANCHOR_COUNT } from './prefilter/anchors';
+import { DigitRun } from './prefilter/digit-run';
 import { Prefilter } from './prefilter/prefilter';
 import type { RegexEngineChoice } from './regex-engine';
 import { createRegexEngine } from './regex-engine';
@@ -39,6 +40,11 @@ export interface ScanEngineOptions {
    * FINDINGS_CAPPED, so the pipeline quarantines it instead of redacting a partial list.
    */
   maxFindingsPerText?: number;
+  /**
+   * Digit-run pre-checks before RE2 (minDigits, runContains, Luhn; default true). They are exact;
+   * `false` exists so tests and benchmarks can compare against the unfiltered path.
+   */
+  digitPrechecks?: boolean;
 }
 
 /** scanRecord failure code when a text hits maxFindingsPerText (the pipeline quarantines on it). */
@@ -90,6 +96,8 @@ export class ScanEngine {
   private readonly policies = new Map<string, SourcePolicy>();
   private readonly defaultPolicy: SourcePolicy;
   private decodeBudget = 0;
+  private readonly digitRun = new DigitRun();
+  private readonly digitPrechecks: boolean;
   private readonly maxFindings: number;
   /** True when the last scanText / scanTextAll call hit maxFindingsPerText. */
   lastScanCapped = false;
@@ -117,6 +125,7 @@ export class ScanEngine {
       });
     }
     this.maxFindings = cap;
+    this.digitPrechecks = opts.digitPrechecks ?? true;
     const sources: RuleSource[] = [];
     if (opts.includeBuiltin ?? true)
       for (const p of listRuleFiles(BUILTIN_RULES_DIR)) sources.push({ path: p, builtin: true });
@@ -289,13 +298,23 @@ export class ScanEngine {
       const s = hits[3 * h + 1]!;
       const e = hits[3 * h + 2]!;
       const rules = kind >= 0 ? this.keywordRules[kind]! : this.anchorRules[-kind - 1]!;
+      const digitHit = this.digitPrechecks && kind === -(Anchor.digits + 1);
       for (const r of rules) {
         if (policy.enabled[r.index] !== 1) continue;
+        if (digitHit && r.runContains !== null && !runHas(text, s, e, r.runContains)) continue;
+        if (digitHit && (r.minDigits > 0 || r.luhnPrecheck)) {
+          // Exact pre-checks on the digit run (count, Luhn) before paying for RE2: digit anchors
+          // fire on every date, timestamp and numeric id.
+          this.digitRun.load(text, s, e);
+          if (!this.digitRun.overflow && this.digitRun.count < r.minDigits) continue;
+          if (r.luhnPrecheck && !this.digitRun.luhnPossible(r.minDigits)) continue;
+        }
         let w = windows.get(r);
         if (w === undefined) windows.set(r, (w = []));
         w.push(Math.max(0, s - r.windowPad), Math.min(n, e + r.windowPad));
       }
     }
+    this.digitRun.reset();
     const out: RawMatch[] = [];
     for (const [rule, w] of windows) {
       const pairs = mergeWindows(w);
@@ -388,6 +407,12 @@ function hasContextWord(
     .toLowerCase();
   for (const word of ctx.words) if (around.includes(word)) return true;
   return false;
+}
+
+/** True when `lit` occurs in [s - 1, e) of `text` (a digit run and the char before it). */
+function runHas(text: string, s: number, e: number, lit: string): boolean {
+  const at = text.indexOf(lit, Math.max(0, s - 1));
+  return at >= 0 && at + lit.length <= e;
 }
 
 /** Validators, entropy, allowlist and context words, on the normalised text. */

@@ -23,6 +23,12 @@ export interface CompiledRule {
    */
   readonly windowPad: number;
   readonly minEntropy: number | null;
+  /** digits anchor hits: fewest digits a match needs (0 = no check); see prefilter/digit-run.ts. */
+  readonly minDigits: number;
+  /** digits anchor + luhn validator: skip runs with no Luhn-valid stretch before calling RE2. */
+  readonly luhnPrecheck: boolean;
+  /** digits anchor hits: a literal the run (or the char before it) must contain, or null. */
+  readonly runContains: string | null;
   readonly validators: readonly Validator[];
   readonly allowPatterns: readonly CompiledPattern[];
   /** Lower-cased. */

@@ -11,7 +11,10 @@ const DOMAIN = /^(?=.{2,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-
 export function internalDomainSpec(domains: readonly string[]): RuleSpec {
   const clean = domains.map((d) => d.trim().toLowerCase().replace(/^\.+/, ''));
   for (const d of clean) {
-    if (!DOMAIN.test(d)) throw new SluiceError(ErrorCodes.CONFIG_INVALID, `internalDomains: "${d}" is not a domain name`, { hint: 'e.g. corp.example.com' });
+    if (!DOMAIN.test(d))
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `internalDomains: "${d}" is not a domain name`, {
+        hint: 'e.g. corp.example.com',
+      });
   }
   const alts = clean.map((d) => d.replace(/\./g, '\\.')).join('|');
   const first = clean[0]!;
@@ -28,11 +31,16 @@ export function internalDomainSpec(domains: readonly string[]): RuleSpec {
     maxLength: 253,
     caseInsensitive: true,
     minEntropy: null,
+    minDigits: null,
+    runContains: null,
     validators: [],
     allowlist: { patterns: [], stopwords: [] },
     context: null,
     shadow: false,
     enabled: true,
-    samples: { positive: [{ text: `see build01.${first} now`, secret: `build01.${first}` }], negative: ['nothing internal here'] },
+    samples: {
+      positive: [{ text: `see build01.${first} now`, secret: `build01.${first}` }],
+      negative: ['nothing internal here'],
+    },
   };
 }

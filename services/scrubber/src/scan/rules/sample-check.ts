@@ -25,12 +25,25 @@ export function checkRuleSamples(engine: ScanEngine, onlyBuiltin = true): Sample
       const found = engine.scanTextAll(s.text).filter((f) => f.ruleId === rule.id);
       if (!found.some((f) => s.text.slice(f.start, f.end) === s.secret)) {
         const spans = found.map((f) => `[${f.start},${f.end})`).join(' ') || 'none';
-        failures.push({ ruleId: rule.id, file: rule.file, kind: 'positive', sample: i, reason: `no finding equal to the secret; findings of this rule: ${spans}` });
+        failures.push({
+          ruleId: rule.id,
+          file: rule.file,
+          kind: 'positive',
+          sample: i,
+          reason: `no finding equal to the secret; findings of this rule: ${spans}`,
+        });
       }
     });
     samples.negative.forEach((text, i) => {
       const found = engine.scanTextAll(text).filter((f) => f.ruleId === rule.id);
-      if (found.length > 0) failures.push({ ruleId: rule.id, file: rule.file, kind: 'negative', sample: i, reason: `unexpected finding(s) at ${found.map((f) => `[${f.start},${f.end})`).join(' ')}` });
+      if (found.length > 0)
+        failures.push({
+          ruleId: rule.id,
+          file: rule.file,
+          kind: 'negative',
+          sample: i,
+          reason: `unexpected finding(s) at ${found.map((f) => `[${f.start},${f.end})`).join(' ')}`,
+        });
     });
   }
   return failures;

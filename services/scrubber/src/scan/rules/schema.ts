@@ -34,6 +34,10 @@ export const ruleSchema = z
     maxLength: z.number().int().min(1).max(16000).default(256),
     caseInsensitive: z.boolean().default(false),
     minEntropy: z.number().min(0).max(8).nullable().default(null),
+    // digits anchor: a digit run with fewer digits cannot hold a match, so RE2 is not called on it.
+    minDigits: z.number().int().min(1).max(64).nullable().default(null),
+    // digits anchor: a literal that must occur in the digit run or just before it (`+` for E.164).
+    runContains: z.string().min(1).max(4).nullable().default(null),
     validators: z.array(z.enum(VALIDATOR_NAMES as [string, ...string[]])).default([]),
     allowlist: z
       .strictObject({
@@ -70,6 +74,14 @@ export const ruleSchema = z
         negative: z.array(z.string()).default([]),
       })
       .optional(),
+  })
+  .refine((r) => r.minDigits === null || r.anchor === 'digits', {
+    message: 'minDigits needs anchor: digits',
+    path: ['minDigits'],
+  })
+  .refine((r) => r.runContains === null || r.anchor === 'digits', {
+    message: 'runContains needs anchor: digits',
+    path: ['runContains'],
   })
   .refine((r) => r.keywords.length > 0 || r.anchor !== null, {
     message: 'a rule needs keywords or an anchor (the prefilter must be able to select it)',
