@@ -35,9 +35,18 @@ function main(argv: readonly string[]): void {
   const started = process.hrtime.bigint();
   const res = evaluate(lines, engine);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const out = { generatedAt: new Date().toISOString(), corpusSha256: digest, rulesetVersion: engine.rulesetVersion, rules: engine.rules.length, scanMs: Math.round(ms), ...res };
+  const out = {
+    generatedAt: new Date().toISOString(),
+    corpusSha256: digest,
+    rulesetVersion: engine.rulesetVersion,
+    rules: engine.rules.length,
+    scanMs: Math.round(ms),
+    ...res,
+  };
   writeFileSync(RESULTS, JSON.stringify(out, null, 2) + '\n');
-  process.stdout.write(`${formatTable(res)}\n\nscan ${Math.round(ms)} ms, ${engine.rules.length} rules; wrote ${RESULTS}\n`);
+  process.stdout.write(
+    `${formatTable(res)}\n\nscan ${Math.round(ms)} ms, ${engine.rules.length} rules; wrote ${RESULTS}\n`,
+  );
 }
 
 main(process.argv.slice(2));

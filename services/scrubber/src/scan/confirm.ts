@@ -53,7 +53,14 @@ export function mergeWindows(w: number[]): number {
 const scratch: number[] = [];
 
 /** Run `rule` over window [ws, we) of `text`, chunked; pushes matches into `out`. */
-export function confirmWindow(rule: CompiledRule, text: string, ws: number, we: number, out: RawMatch[], maxChunk = MAX_REGEX_INPUT_CHARS): void {
+export function confirmWindow(
+  rule: CompiledRule,
+  text: string,
+  ws: number,
+  we: number,
+  out: RawMatch[],
+  maxChunk = MAX_REGEX_INPUT_CHARS,
+): void {
   const overlap = Math.min(2 * rule.maxLength, maxChunk >> 1);
   let pos = ws;
   let lastEnd = -1;
@@ -72,7 +79,13 @@ export function confirmWindow(rule: CompiledRule, text: string, ws: number, we: 
         break;
       }
       if (ms < lastEnd) continue; // already found in the previous chunk's overlap
-      out.push({ rule, matchStart: ms, matchEnd: me, start: pos + scratch[4 * m + 2]!, end: pos + scratch[4 * m + 3]! });
+      out.push({
+        rule,
+        matchStart: ms,
+        matchEnd: me,
+        start: pos + scratch[4 * m + 2]!,
+        end: pos + scratch[4 * m + 3]!,
+      });
       lastEnd = me;
     }
     if (!last && lastEnd > next) next = lastEnd;

@@ -74,9 +74,13 @@ export function createRegexEngine(choice: RegexEngineChoice = 'auto'): RegexEngi
 /** Guard shared by the adapters: a bigger input would risk the WASM heap (see MAX_REGEX_INPUT_CHARS). */
 export function assertRegexInput(input: string): void {
   if (input.length > MAX_REGEX_INPUT_CHARS) {
-    throw new SluiceError(ErrorCodes.SCAN_FAILED, `regex input of ${input.length} chars exceeds ${MAX_REGEX_INPUT_CHARS}`, {
-      hint: 'internal error: confirm windows must be capped',
-    });
+    throw new SluiceError(
+      ErrorCodes.SCAN_FAILED,
+      `regex input of ${input.length} chars exceeds ${MAX_REGEX_INPUT_CHARS}`,
+      {
+        hint: 'internal error: confirm windows must be capped',
+      },
+    );
   }
 }
 

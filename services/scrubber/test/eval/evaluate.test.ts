@@ -10,18 +10,32 @@ function fake(map: Record<string, EvalFinding[]>): TextScanner {
   return { scanText: (text) => map[text] ?? [] };
 }
 
-const line = (id: string, text: string, labels: CorpusLine['labels'] = []): CorpusLine => ({ id, text, labels });
+const line = (id: string, text: string, labels: CorpusLine['labels'] = []): CorpusLine => ({
+  id,
+  text,
+  labels,
+});
 
 describe('evaluate', () => {
   it('counts overlap with a compatible label as a true positive and the label as detected', () => {
-    const corpus = [line('a', 'key AKIAXXXX', [{ start: 4, end: 12, category: 'credential', ruleFamily: 'aws-access-key-id' }])];
-    const res = evaluate(corpus, fake({ 'key AKIAXXXX': [{ ruleId: 'aws-access-key-id', category: 'credential', start: 6, end: 12 }] }));
+    const corpus = [
+      line('a', 'key AKIAXXXX', [
+        { start: 4, end: 12, category: 'credential', ruleFamily: 'aws-access-key-id' },
+      ]),
+    ];
+    const res = evaluate(
+      corpus,
+      fake({ 'key AKIAXXXX': [{ ruleId: 'aws-access-key-id', category: 'credential', start: 6, end: 12 }] }),
+    );
     expect(res.overall).toMatchObject({ tp: 1, fp: 0, detected: 1, labels: 1, precision: 1, recall: 1 });
     expect(res.byRule['aws-access-key-id']).toMatchObject({ detectedBySameRule: 1 });
   });
 
   it('counts a finding of an incompatible category, or outside every label, as a false positive', () => {
-    const corpus = [line('a', 'mail x@y.io', [{ start: 5, end: 11, category: 'pii', ruleFamily: 'email' }]), line('b', 'nothing here')];
+    const corpus = [
+      line('a', 'mail x@y.io', [{ start: 5, end: 11, category: 'pii', ruleFamily: 'email' }]),
+      line('b', 'nothing here'),
+    ];
     const res = evaluate(
       corpus,
       fake({
@@ -40,7 +54,10 @@ describe('evaluate', () => {
     expect(compatible('credential', 'private-key')).toBe(true);
     expect(compatible('pii', 'credential')).toBe(false);
     const corpus = [line('a', 'aaaa bbbb', [{ start: 5, end: 9, category: 'private-key', ruleFamily: 'x' }])];
-    const res = evaluate(corpus, fake({ 'aaaa bbbb': [{ ruleId: 'r', category: 'credential', start: 0, end: 5 }] }));
+    const res = evaluate(
+      corpus,
+      fake({ 'aaaa bbbb': [{ ruleId: 'r', category: 'credential', start: 0, end: 5 }] }),
+    );
     expect(res.overall).toMatchObject({ tp: 0, fp: 1, detected: 0 });
   });
 

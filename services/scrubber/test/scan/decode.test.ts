@@ -11,8 +11,14 @@ describe('decoding', () => {
     ['base64url', (s: string) => Buffer.from(s).toString('base64url')],
     ['hex', (s: string) => Buffer.from(s).toString('hex')],
     ['percent', (s: string) => encodeURIComponent(s).replace(/_/g, '%5F').replace(/=/g, '%3D')],
-    ['\\u escapes', (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
-    ['\\x escapes', (s: string) => [...s].map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')],
+    [
+      '\\u escapes',
+      (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+    ],
+    [
+      '\\x escapes',
+      (s: string) => [...s].map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(''),
+    ],
   ])('finds a secret inside %s and redacts the whole encoded run', (_name, enc) => {
     const run = enc(`config: token=${GHP} done`);
     const text = `payload "${run}" end`;

@@ -59,7 +59,13 @@ describe.each(engines)('ScanEngine (%s)', (_kind, get) => {
   });
 
   it('scanRecord scans each text and never throws', () => {
-    const r = engine.scanRecord({ source: 'chat', texts: [{ path: 'value.text', text: `hi ${AWS_ID}` }, { path: 'key', text: 'conv-1' }] });
+    const r = engine.scanRecord({
+      source: 'chat',
+      texts: [
+        { path: 'value.text', text: `hi ${AWS_ID}` },
+        { path: 'key', text: 'conv-1' },
+      ],
+    });
     expect(r.ok).toBe(true);
     if (r.ok) {
       expect(r.findings).toHaveLength(2);
@@ -67,7 +73,10 @@ describe.each(engines)('ScanEngine (%s)', (_kind, get) => {
       expect(r.findings[1]).toEqual([]);
       expect(r.scanNanos).toBeGreaterThan(0);
     }
-    const bad = engine.scanRecord({ source: 'chat', texts: [{ path: 'x', text: null as unknown as string }] });
+    const bad = engine.scanRecord({
+      source: 'chat',
+      texts: [{ path: 'x', text: null as unknown as string }],
+    });
     expect(bad.ok).toBe(false);
   });
 });
@@ -92,22 +101,45 @@ describe('ScanEngine configuration', () => {
   it('ruleset version is a short content hash that changes with rules and overrides', () => {
     const a = starterEngine();
     expect(a.rulesetVersion).toMatch(/^rs-[0-9a-f]{8}$/);
-    const again = ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: Buffer.alloc(32, 1) });
+    const again = ScanEngine.create({
+      includeBuiltin: false,
+      ruleFiles: [STARTER],
+      fingerprintKey: Buffer.alloc(32, 1),
+    });
     expect(again.rulesetVersion).toBe(a.rulesetVersion);
-    const b = ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, overrides: { rules: { email: { shadow: true } } } });
+    const b = ScanEngine.create({
+      includeBuiltin: false,
+      ruleFiles: [STARTER],
+      fingerprintKey: KEY,
+      overrides: { rules: { email: { shadow: true } } },
+    });
     expect(b.rulesetVersion).not.toBe(a.rulesetVersion);
   });
 
   it('internalDomains adds a confidential rule', () => {
-    const e = ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, internalDomains: ['corp.acme.io'] });
+    const e = ScanEngine.create({
+      includeBuiltin: false,
+      ruleFiles: [STARTER],
+      fingerprintKey: KEY,
+      internalDomains: ['corp.acme.io'],
+    });
     const text = 'deploy to build-07.eu.corp.acme.io now';
     const f = e.scanText(text).filter((x) => x.ruleId === 'internal-domain');
     expect(f.map((x) => text.slice(x.start, x.end))).toEqual(['build-07.eu.corp.acme.io']);
-    expect(() => ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: KEY, internalDomains: ['not a domain'] })).toThrow(SluiceError);
+    expect(() =>
+      ScanEngine.create({
+        includeBuiltin: false,
+        ruleFiles: [STARTER],
+        fingerprintKey: KEY,
+        internalDomains: ['not a domain'],
+      }),
+    ).toThrow(SluiceError);
   });
 
   it('rejects a short fingerprint key', () => {
-    expect(() => ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: Buffer.alloc(4) })).toThrow(/fingerprintKey/);
+    expect(() =>
+      ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: Buffer.alloc(4) }),
+    ).toThrow(/fingerprintKey/);
   });
 });
 
@@ -129,7 +161,8 @@ rules:
     keywords: [mytok_]
     pattern: '(mytok_[a-z]{8})'
 ${extra}`;
-  const load = (p: string) => ScanEngine.create({ includeBuiltin: false, ruleFiles: [p], fingerprintKey: KEY });
+  const load = (p: string) =>
+    ScanEngine.create({ includeBuiltin: false, ruleFiles: [p], fingerprintKey: KEY });
 
   it('loads a user rule without samples, with a warning', () => {
     const e = load(write(rule('')));
@@ -162,8 +195,17 @@ ${extra}`;
   it('rejects duplicate ids across files and unknown override ids', () => {
     const a = write(rule(''));
     const b = write(rule(''));
-    expect(() => ScanEngine.create({ includeBuiltin: false, ruleFiles: [a, b], fingerprintKey: KEY })).toThrow(/duplicate id/);
-    expect(() => ScanEngine.create({ includeBuiltin: false, ruleFiles: [a], fingerprintKey: KEY, overrides: { rules: { nope: { shadow: true } } } })).toThrow(/unknown rule id 'nope'/);
+    expect(() =>
+      ScanEngine.create({ includeBuiltin: false, ruleFiles: [a, b], fingerprintKey: KEY }),
+    ).toThrow(/duplicate id/);
+    expect(() =>
+      ScanEngine.create({
+        includeBuiltin: false,
+        ruleFiles: [a],
+        fingerprintKey: KEY,
+        overrides: { rules: { nope: { shadow: true } } },
+      }),
+    ).toThrow(/unknown rule id 'nope'/);
   });
 
   it('a rule without keywords or anchor is rejected', () => {

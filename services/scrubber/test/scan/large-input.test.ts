@@ -35,7 +35,10 @@ describe('large and adversarial inputs', () => {
     const mid = text.length >> 1;
     text = `${text.slice(0, mid)}/${AWS_ID}/${text.slice(mid)}`;
     const f = engine.scanText(text);
-    expect(f.map((x) => [x.ruleId, text.slice(x.start, x.end)])).toContainEqual(['aws-access-key-id', AWS_ID]);
+    expect(f.map((x) => [x.ruleId, text.slice(x.start, x.end)])).toContainEqual([
+      'aws-access-key-id',
+      AWS_ID,
+    ]);
   });
 
   it('50 MB of a single char', () => {
@@ -60,7 +63,11 @@ describe('large and adversarial inputs', () => {
 describe('confirm windows', () => {
   const engine = createRegexEngine('re2-wasm');
   const rule = (pattern: string, maxLength: number): CompiledRule =>
-    ({ id: 't', maxLength, pattern: engine.compile(pattern, { caseInsensitive: false, secretGroup: 1 }) }) as unknown as CompiledRule;
+    ({
+      id: 't',
+      maxLength,
+      pattern: engine.compile(pattern, { caseInsensitive: false, secretGroup: 1 }),
+    }) as unknown as CompiledRule;
 
   it('finds every match exactly once across chunk boundaries (small chunks)', () => {
     const r = rule('(tok_[a-z]{6,10})', 14);

@@ -1,7 +1,36 @@
 import fc from 'fast-check';
 import { normalise, toOriginalSpan } from '../../src/scan/normalise';
 
-const pieces = ['a', 'Z', '0', ' ', '_', 'é', 'e\u0301', '\u200b', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u202e', '\u2066', '\u200e', 'ｇ', 'Ｈ', '＿', '１', '😀', '👍🏽', '\u0301', '\ufb01', '\u2460', '中', '\ud800', 'ß', 'ﾊﾞ'];
+const pieces = [
+  'a',
+  'Z',
+  '0',
+  ' ',
+  '_',
+  'é',
+  'e\u0301',
+  '\u200b',
+  '\u200d',
+  '\u2060',
+  '\ufeff',
+  '\u00ad',
+  '\u202e',
+  '\u2066',
+  '\u200e',
+  'ｇ',
+  'Ｈ',
+  '＿',
+  '１',
+  '😀',
+  '👍🏽',
+  '\u0301',
+  '\ufb01',
+  '\u2460',
+  '中',
+  '\ud800',
+  'ß',
+  'ﾊﾞ',
+];
 const arbText = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((a) => a.join(''));
 
 describe('normalise', () => {

@@ -4,7 +4,14 @@ describe('re2-wasm heap', () => {
   it('recovers after a heap abort by moving to a fresh module instance', () => {
     const engine = createRegexEngine('re2-wasm');
     const p = engine.compile('(ghp_[a-z]+)', { caseInsensitive: false, secretGroup: 1 });
-    const inst = (p as unknown as { instance: { generation: number; mod: { WrappedRE2: new (...a: unknown[]) => { match(s: string, i: number, g: boolean): unknown } } } }).instance;
+    const inst = (
+      p as unknown as {
+        instance: {
+          generation: number;
+          mod: { WrappedRE2: new (...a: unknown[]) => { match(s: string, i: number, g: boolean): unknown } };
+        };
+      }
+    ).instance;
     // Drive the shared 16 MiB heap into an abort directly (the engine never passes such input).
     const raw = new inst.mod.WrappedRE2('x', false, false, false);
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -23,8 +30,12 @@ describe('re2-wasm heap', () => {
 
   it('shards many patterns over several instances so the heap never fills', () => {
     const engine = createRegexEngine('re2-wasm');
-    const pats = Array.from({ length: 120 }, (_, i) => engine.compile(`(k${i}_[A-Za-z0-9+/]{40,120})`, { caseInsensitive: true, secretGroup: 1 }));
-    const text = Array.from({ length: 120 }, (_, i) => `k${i}_${'Ab1/'.repeat(20)}`).join(' ').slice(0, 16_000);
+    const pats = Array.from({ length: 120 }, (_, i) =>
+      engine.compile(`(k${i}_[A-Za-z0-9+/]{40,120})`, { caseInsensitive: true, secretGroup: 1 }),
+    );
+    const text = Array.from({ length: 120 }, (_, i) => `k${i}_${'Ab1/'.repeat(20)}`)
+      .join(' ')
+      .slice(0, 16_000);
     let n = 0;
     for (const p of pats) n += p.execAll(text, []);
     expect(n).toBeGreaterThan(50);

@@ -34,9 +34,15 @@ describe('redactText', () => {
 // Starter-rule samples: [text, secret] — the text carries the context some rules need.
 const SAMPLES: Array<[string, string]> = [
   ['export AWS_ACCESS_KEY_ID=AKIAGGAKJSDFV6GUMRZD', 'AKIAGGAKJSDFV6GUMRZD'],
-  ['AWS_SECRET_ACCESS_KEY=KQYbY+qXSAb2ReQ62WYoB2eFRk47VJ0dvb9pk68L', 'KQYbY+qXSAb2ReQ62WYoB2eFRk47VJ0dvb9pk68L'],
+  [
+    'AWS_SECRET_ACCESS_KEY=KQYbY+qXSAb2ReQ62WYoB2eFRk47VJ0dvb9pk68L',
+    'KQYbY+qXSAb2ReQ62WYoB2eFRk47VJ0dvb9pk68L',
+  ],
   ['token 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', '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'],
-  ['SLACK=xoxb-952298055740-7243939912592-V7uRaHFBIMH24Q5PV58rF7yG', 'xoxb-952298055740-7243939912592-V7uRaHFBIMH24Q5PV58rF7yG'],
+  [
+    'SLACK=xoxb-952298055740-7243939912592-V7uRaHFBIMH24Q5PV58rF7yG',
+    'xoxb-952298055740-7243939912592-V7uRaHFBIMH24Q5PV58rF7yG',
+  ],
   ['contact dana.kim+ml@acme-corp.io', 'dana.kim+ml@acme-corp.io'],
   ['card 4532 0151 1283 0366', '4532 0151 1283 0366'],
   ['IBAN: DE47 3704 0044 0532 0130 77', 'DE47 3704 0044 0532 0130 77'],
@@ -50,7 +56,29 @@ const SAMPLES: Array<[string, string]> = [
 ];
 
 // Noise that cannot form a finding by itself: no digits, '@', '+' or long tokens.
-const noiseChar = fc.constantFrom('a', 'b', 'Z', ' ', ' ', '\n', ',', '.', '!', 'é', 'e\u0301', '中', '文', '😀', '👍🏽', 'ß', '\u200b', 'ｗ', '—', '«', '»');
+const noiseChar = fc.constantFrom(
+  'a',
+  'b',
+  'Z',
+  ' ',
+  ' ',
+  '\n',
+  ',',
+  '.',
+  '!',
+  'é',
+  'e\u0301',
+  '中',
+  '文',
+  '😀',
+  '👍🏽',
+  'ß',
+  '\u200b',
+  'ｗ',
+  '—',
+  '«',
+  '»',
+);
 const noise = fc.array(noiseChar, { maxLength: 12 }).map((a) => a.join(''));
 
 describe('redaction property', () => {
@@ -58,40 +86,48 @@ describe('redaction property', () => {
 
   it('removes every inserted secret and leaves every other character unchanged', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(noise, fc.integer({ min: 0, max: SAMPLES.length - 1 })), { minLength: 1, maxLength: 5 }), noise, (parts, tail) => {
-        let text = '';
-        const secrets: Array<[number, number]> = [];
-        for (const [n, i] of parts) {
-          const [sample, secret] = SAMPLES[i]!;
-          text += `${n} `;
-          const at = text.length + sample.indexOf(secret);
-          secrets.push([at, at + secret.length]);
-          text += `${sample} `;
-        }
-        text += tail;
-        const findings = engine.scanText(text);
-        const out = redactText(text, findings);
-        // Every inserted secret lies inside a redacted span.
-        for (const [s, e] of secrets) expect(findings.some((x) => !x.shadow && x.start <= s && x.end >= e)).toBe(true);
-        // Rebuild: outside the union of spans the text is unchanged; inside it is a placeholder.
-        const spans = findings.filter((x) => !x.shadow).sort((a, b) => a.start - b.start);
-        let rebuilt = '';
-        let pos = 0;
-        for (let k = 0; k < spans.length; ) {
-          const s = spans[k]!.start;
-          let e = spans[k]!.end;
-          let j = k + 1;
-          while (j < spans.length && spans[j]!.start < e) e = Math.max(e, spans[j++]!.end);
-          rebuilt += `${text.slice(pos, s)}\u0000`;
-          pos = e;
-          k = j;
-        }
-        rebuilt += text.slice(pos);
-        expect(out.replace(/\[[A-Z_]+:[0-9a-f]{8}\]/g, '\u0000')).toBe(rebuilt);
-        // Every redacted span covers an inserted secret (noise produced no findings).
-        for (const x of spans) expect(secrets.some(([s, e]) => x.start < e && x.end > s)).toBe(true);
-        for (const [, secret] of SAMPLES) if (text.includes(secret)) expect(out).not.toContain(secret);
-      }),
+      fc.property(
+        fc.array(fc.tuple(noise, fc.integer({ min: 0, max: SAMPLES.length - 1 })), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        noise,
+        (parts, tail) => {
+          let text = '';
+          const secrets: Array<[number, number]> = [];
+          for (const [n, i] of parts) {
+            const [sample, secret] = SAMPLES[i]!;
+            text += `${n} `;
+            const at = text.length + sample.indexOf(secret);
+            secrets.push([at, at + secret.length]);
+            text += `${sample} `;
+          }
+          text += tail;
+          const findings = engine.scanText(text);
+          const out = redactText(text, findings);
+          // Every inserted secret lies inside a redacted span.
+          for (const [s, e] of secrets)
+            expect(findings.some((x) => !x.shadow && x.start <= s && x.end >= e)).toBe(true);
+          // Rebuild: outside the union of spans the text is unchanged; inside it is a placeholder.
+          const spans = findings.filter((x) => !x.shadow).sort((a, b) => a.start - b.start);
+          let rebuilt = '';
+          let pos = 0;
+          for (let k = 0; k < spans.length;) {
+            const s = spans[k]!.start;
+            let e = spans[k]!.end;
+            let j = k + 1;
+            while (j < spans.length && spans[j]!.start < e) e = Math.max(e, spans[j++]!.end);
+            rebuilt += `${text.slice(pos, s)}\u0000`;
+            pos = e;
+            k = j;
+          }
+          rebuilt += text.slice(pos);
+          expect(out.replace(/\[[A-Z_]+:[0-9a-f]{8}\]/g, '\u0000')).toBe(rebuilt);
+          // Every redacted span covers an inserted secret (noise produced no findings).
+          for (const x of spans) expect(secrets.some(([s, e]) => x.start < e && x.end > s)).toBe(true);
+          for (const [, secret] of SAMPLES) if (text.includes(secret)) expect(out).not.toContain(secret);
+        },
+      ),
       { numRuns: 150 },
     );
   });

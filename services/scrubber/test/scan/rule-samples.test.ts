@@ -18,7 +18,9 @@ describe('built-in rule samples', () => {
 
   it('every rule has samples and every sample behaves', () => {
     const failures = checkRuleSamples(engine, true);
-    expect(failures.map((f) => `${f.file.split('/').pop()} ${f.ruleId} ${f.kind}#${f.sample}: ${f.reason}`)).toEqual([]);
+    expect(
+      failures.map((f) => `${f.file.split('/').pop()} ${f.ruleId} ${f.kind}#${f.sample}: ${f.reason}`),
+    ).toEqual([]);
   });
 
   it('samples also pass with re2-native when it is installed', () => {
@@ -28,6 +30,8 @@ describe('built-in rule samples', () => {
     } catch {
       return; // optional dependency not built here
     }
-    expect(checkRuleSamples(native, true).map((f) => `${f.ruleId} ${f.kind}#${f.sample}: ${f.reason}`)).toEqual([]);
+    expect(
+      checkRuleSamples(native, true).map((f) => `${f.ruleId} ${f.kind}#${f.sample}: ${f.reason}`),
+    ).toEqual([]);
   });
 });

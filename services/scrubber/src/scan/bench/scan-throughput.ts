@@ -8,11 +8,14 @@ import { ScanEngine } from '../engine';
 import type { RegexEngineKind } from '../regex-engine';
 import { BUILTIN_RULES_DIR } from '../rules/loader';
 
-const WORDS = 'the a deploy build main failed again logs check can you please review this ticket when have time meeting tomorrow about roadmap and budget sounds good thanks will do later today ok sure i think we should ship it after tests pass'.split(' ');
+const WORDS =
+  'the a deploy build main failed again logs check can you please review this ticket when have time meeting tomorrow about roadmap and budget sounds good thanks will do later today ok sure i think we should ship it after tests pass'.split(
+    ' ',
+  );
 
 function messages(count: number): string[] {
   let seed = 42;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     let m = '';
@@ -46,7 +49,15 @@ function main(): void {
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const mbps = (bytes * n) / secs / 1e6;
   console.log(
-    JSON.stringify({ engine: kind, rules: engine.rules.length, ruleset: set, messageBytes: Math.round(bytes / msgs.length), findingsInCorpus: findings, mbPerSec: Number(mbps.toFixed(1)), msgsPerSec: Math.round((msgs.length * n) / secs) }),
+    JSON.stringify({
+      engine: kind,
+      rules: engine.rules.length,
+      ruleset: set,
+      messageBytes: Math.round(bytes / msgs.length),
+      findingsInCorpus: findings,
+      mbPerSec: Number(mbps.toFixed(1)),
+      msgsPerSec: Math.round((msgs.length * n) / secs),
+    }),
   );
 }
 

@@ -2,7 +2,17 @@
  * Cheap structural anchors for rules that have no literal keyword, and for the decoder.
  * Each is recognised by the prefilter's single pass with a few counters (see prefilter.ts).
  */
-export const ANCHOR_KINDS = ['digits', 'email', 'entropy', 'ipv4', 'ipv6', 'iban', 'hex', 'base64', 'uuid'] as const;
+export const ANCHOR_KINDS = [
+  'digits',
+  'email',
+  'entropy',
+  'ipv4',
+  'ipv6',
+  'iban',
+  'hex',
+  'base64',
+  'uuid',
+] as const;
 export type AnchorKind = (typeof ANCHOR_KINDS)[number];
 
 /** Anchor ids: rule anchors first, then decoder-only anchors. */

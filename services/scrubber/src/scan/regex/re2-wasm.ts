@@ -41,7 +41,13 @@ interface WasmModule {
 
 const MODULE_PATH = 're2-wasm/build/wasm/re2.js';
 
-type ModuleFactory = (exports: object, req: NodeRequire, module: { exports: object }, filename: string, dirname: string) => void;
+type ModuleFactory = (
+  exports: object,
+  req: NodeRequire,
+  module: { exports: object },
+  filename: string,
+  dirname: string,
+) => void;
 let factory: ModuleFactory | undefined;
 
 /**
@@ -60,10 +66,15 @@ function loadFreshModule(): WasmModule {
   try {
     factory(mod.exports, require, mod, resolved, dirname(resolved));
   } catch (err) {
-    throw new SluiceError(ErrorCodes.CONFIG_INVALID, 're2-wasm module could not be instantiated', { hint: 'reinstall re2-wasm (npm ci)', cause: err });
+    throw new SluiceError(ErrorCodes.CONFIG_INVALID, 're2-wasm module could not be instantiated', {
+      hint: 'reinstall re2-wasm (npm ci)',
+      cause: err,
+    });
   }
   if (typeof (mod.exports as Partial<WasmModule>).WrappedRE2 !== 'function') {
-    throw new SluiceError(ErrorCodes.CONFIG_INVALID, 're2-wasm module has no WrappedRE2 export', { hint: 'unsupported re2-wasm version; expected 1.x' });
+    throw new SluiceError(ErrorCodes.CONFIG_INVALID, 're2-wasm module has no WrappedRE2 export', {
+      hint: 'unsupported re2-wasm version; expected 1.x',
+    });
   }
   return mod.exports as WasmModule;
 }
@@ -82,7 +93,8 @@ class WasmInstance {
 }
 
 // The shared tsconfig has no DOM/WebAssembly lib; Node provides the global at runtime.
-const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } })
+  .WebAssembly.RuntimeError;
 
 function isWasmAbort(err: unknown): boolean {
   return err instanceof WasmRuntimeError;
@@ -259,4 +271,3 @@ export function createRe2WasmEngine(perInstance = PATTERNS_PER_INSTANCE): RegexE
     },
   };
 }
-

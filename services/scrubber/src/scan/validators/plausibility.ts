@@ -116,7 +116,7 @@ export function datePlausible(value: string): boolean {
     const nums = words.filter((_, i) => i !== month).map((w) => parseInt(w, 10));
     const [a, b] = nums as [number, number];
     const m = MONTHS.indexOf(words[month]!.slice(0, 3)) + 1;
-    return (a > 31 ? realDate(a, m, b) : realDate(b, m, a));
+    return a > 31 ? realDate(a, m, b) : realDate(b, m, a);
   }
   const parts = t.split(/[-/.]/); // engine-internal fixed pattern
   if (parts.length !== 3 || parts.some((p) => !/^\d{1,4}$/.test(p))) return false;
@@ -126,7 +126,20 @@ export function datePlausible(value: string): boolean {
   return false;
 }
 
-const AWS_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'APKA', 'AROA', 'ASCA'];
+const AWS_PREFIXES = [
+  'AKIA',
+  'ASIA',
+  'ABIA',
+  'ACCA',
+  'AGPA',
+  'AIDA',
+  'AIPA',
+  'ANPA',
+  'ANVA',
+  'APKA',
+  'AROA',
+  'ASCA',
+];
 
 /** AWS access key id: known 4-char prefix + 16 base32 chars (A-Z, 2-7). */
 export function awsKeyId(value: string): boolean {

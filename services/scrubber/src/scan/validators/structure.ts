@@ -11,7 +11,9 @@ export function jwt(value: string): boolean {
   for (const p of parts) for (let i = 0; i < p.length; i++) if (!isB64url(p.charCodeAt(i))) return false;
   try {
     const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string';
+    return (
+      typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string'
+    );
   } catch {
     return false;
   }
