@@ -1,5 +1,6 @@
 import { ErrorCodes, SluiceError, describeError } from '../errors';
 import type { RawMatch } from './confirm';
+import { ContextWords } from './context-words';
 import { confirmWindow, mergeWindows } from './confirm';
 import type { EncodedRun } from './decode';
 import { base64Runs, DECODE_CHUNK, decodeChunk, MIN_ENCODED_RUN, runAround } from './decode';
@@ -70,6 +71,8 @@ const ACTION_RANK = { redact: 1, quarantine: 2 } as const;
 const MAX_DECODE_DEPTH = 2;
 /** Total encoded chars decoded per scanText call, across all levels: bounds adversarial input. */
 const DECODE_BUDGET = 8 * 1024 * 1024;
+/** Texts up to this many UTF-16 units are lower-cased once per scan for context-word checks. */
+const LOWER_ONCE_MAX = 64 * 1024;
 /** Candidates kept per text before dedupe, as a multiple of maxFindingsPerText. */
 const CANDIDATE_FACTOR = 4;
 const EMPTY: Finding[] = Object.freeze([] as Finding[]) as Finding[];
@@ -98,6 +101,10 @@ export class ScanEngine {
   private decodeBudget = 0;
   private readonly digitRun = new DigitRun();
   private readonly digitPrechecks: boolean;
+  private readonly contextWords: ContextWords;
+  private readonly ruleWindows: number[][];
+  private readonly touched: CompiledRule[] = [];
+  private lower: string | null = null;
   private readonly maxFindings: number;
   /** True when the last scanText / scanTextAll call hit maxFindingsPerText. */
   lastScanCapped = false;
@@ -144,6 +151,8 @@ export class ScanEngine {
     this.warnings = Object.freeze(loaded.warnings);
     this.overrides = loaded.overrides;
     this.defaultPolicy = this.buildPolicy(undefined);
+    this.contextWords = new ContextWords(this.rules);
+    this.ruleWindows = this.rules.map(() => []);
 
     // A rule enters the prefilter if it is enabled for the default policy or for any source.
     const live = new Uint8Array(this.rules.length);
@@ -292,7 +301,16 @@ export class ScanEngine {
 
   private confirm(text: string, hits: Int32Array, count: number, policy: SourcePolicy): RawMatch[] {
     const n = text.length;
-    const windows = new Map<CompiledRule, number[]>();
+    // Per-rule window lists are scratch arrays indexed by rule (no Map or arrays per call: this
+    // loop runs for every hit of every text). `touched` lists the rules with windows, in order.
+    const windows = this.ruleWindows;
+    const touched = this.touched;
+    // Leftovers of a call that threw (an RE2 failure fails the record, the engine lives on).
+    for (const r of touched) windows[r.index]!.length = 0;
+    touched.length = 0;
+    this.digitRun.reset();
+    this.contextWords.reset();
+    this.lower = null;
     for (let h = 0; h < count; h++) {
       const kind = hits[3 * h]!;
       const s = hits[3 * h + 1]!;
@@ -309,27 +327,52 @@ export class ScanEngine {
           if (!this.digitRun.overflow && this.digitRun.count < r.minDigits) continue;
           if (r.luhnPrecheck && !this.digitRun.luhnPossible(r.minDigits)) continue;
         }
-        let w = windows.get(r);
-        if (w === undefined) windows.set(r, (w = []));
+        // A rule whose required context words occur nowhere in the text cannot match.
+        if (
+          r.context !== null &&
+          r.context.required &&
+          !this.contextWords.mayHaveContext(r, text, this.lowerOf(text))
+        )
+          continue;
+        const w = windows[r.index]!;
+        if (w.length === 0) touched.push(r);
         w.push(Math.max(0, s - r.windowPad), Math.min(n, e + r.windowPad));
       }
     }
-    this.digitRun.reset();
     const out: RawMatch[] = [];
-    for (const [rule, w] of windows) {
+    for (const rule of touched) {
+      const w = windows[rule.index]!;
       const pairs = mergeWindows(w);
       for (let i = 0; i < pairs; i++) {
         const ws = w[2 * i]!;
         const we = w[2 * i + 1]!;
-        // A rule whose context words are required cannot match where none of them occurs: check
-        // that with a substring search before paying for an RE2 call. Anchor-only rules (digit
-        // runs: cards, phones, national ids) otherwise run on every timestamp and numeric field.
-        if (rule.context !== null && rule.context.required && !hasContextWord(text, ws, we, rule.context))
-          continue;
+        // ... and where none of them occurs near the window: checked with a substring search
+        // before paying for an RE2 call (anchor-only rules would otherwise run on every number).
+        if (rule.context !== null && rule.context.required) {
+          const lower = this.lowerOf(text);
+          if (!hasContextWord(lower, lower === text, ws, we, rule.context)) continue;
+        }
         confirmWindow(rule, text, ws, we, out);
       }
+      w.length = 0;
     }
+    touched.length = 0;
+    this.lower = null;
     return out;
+  }
+
+  /**
+   * `text` lower-cased once per confirm call, not once per rule and window (profiled: the
+   * per-window toLowerCase was the top cost on log lines). Unicode case mapping can change the
+   * length, and then offsets would not line up; big inputs are not copied (memory). In both cases
+   * this returns `text` itself and callers lower-case their window.
+   */
+  private lowerOf(text: string): string {
+    if (this.lower === null) {
+      const l = text.length <= LOWER_ONCE_MAX ? text.toLowerCase() : text;
+      this.lower = l.length === text.length ? l : text;
+    }
+    return this.lower;
   }
 
   /** Decode encoded runs found by the prefilter and scan them; findings cover the whole run. */
@@ -397,14 +440,14 @@ export class ScanEngine {
  * `context.window` of any point of the confirm window (a superset of what passesFilters reads).
  */
 function hasContextWord(
-  text: string,
+  lower: string,
+  needsLowering: boolean,
   ws: number,
   we: number,
   ctx: NonNullable<CompiledRule['context']>,
 ): boolean {
-  const around = text
-    .slice(Math.max(0, ws - ctx.window), Math.min(text.length, we + ctx.window))
-    .toLowerCase();
+  let around = lower.slice(Math.max(0, ws - ctx.window), Math.min(lower.length, we + ctx.window));
+  if (needsLowering) around = around.toLowerCase();
   for (const word of ctx.words) if (around.includes(word)) return true;
   return false;
 }
