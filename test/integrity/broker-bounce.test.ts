@@ -28,7 +28,7 @@ describe('integrity: broker stop and restart under load', () => {
   test(`${N} records: broker restarted twice and frozen once; the scrubber rides it out`, async () => {
     const fx = new PipelineFixture(cleanup, 3, { brokers: broker.brokers });
     await fx.createRawTopics();
-    await new TrafficSeeder(fx, { seed: 2 }).seed(N);
+    const total = await new TrafficSeeder(fx, { seed: 2 }).seed(N);
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({
       kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
@@ -46,7 +46,7 @@ describe('integrity: broker stop and restart under load', () => {
       [0.5, 'freeze'],
       [0.75, 'restart'],
     ] as const) {
-      const at = await waitCommitted(admin, groupId, inputs, Math.ceil(N * fraction));
+      const at = await waitCommitted(admin, groupId, inputs, Math.ceil(total * fraction));
       const t0 = Date.now();
       if (how === 'restart') await broker.restart();
       else {
@@ -60,7 +60,7 @@ describe('integrity: broker stop and restart under load', () => {
       bounces.push({ at, ms: Date.now() - t0, how });
       expect(p.running).toBe(true);
     }
-    await waitCommitted(admin, groupId, inputs, N, 300_000);
+    await waitCommitted(admin, groupId, inputs, total, 300_000);
     expect(p.running).toBe(true);
 
     const result = await verifyDeployment(fx, 'broker-bounce', {

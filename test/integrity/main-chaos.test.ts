@@ -20,10 +20,12 @@ describe('integrity: kill, restart, rebalance', () => {
     const fx = new PipelineFixture(cleanup, 4);
     await fx.createRawTopics();
     const t0 = Date.now();
-    await new TrafficSeeder(fx, { seed: 100 }).seed(N);
+    const produced = await new TrafficSeeder(fx, { seed: 100 }).seed(N);
     const seedMs = Date.now() - t0;
-    expect(fx.inputs).toHaveLength(N);
-    expect(new Set(fx.rawValues.values()).size).toBe(N);
+    // N generated records plus the few key events that finish lines still being typed.
+    expect(fx.inputs).toHaveLength(produced);
+    expect(produced).toBeGreaterThanOrEqual(N);
+    expect(new Set([...fx.rawValues.values()].map((v) => v.toString('base64'))).size).toBe(produced);
 
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({
@@ -33,7 +35,8 @@ describe('integrity: kill, restart, rebalance', () => {
     const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
     const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];
     const fleet = new ScrubberFleet(cleanup, config, fx.keys);
-    const at = (fraction: number) => waitCommitted(admin, groupId, inputs, Math.ceil(N * fraction));
+    const total = fx.inputs.length;
+    const at = (fraction: number) => waitCommitted(admin, groupId, inputs, Math.ceil(total * fraction));
 
     let a = await fleet.start();
     const kills: number[] = [];
@@ -76,8 +79,8 @@ describe('integrity: kill, restart, rebalance', () => {
     });
     exitCodes.push(await a.stop());
     expect(exitCodes).toEqual([0, 0, 0, 0, 0]);
-    for (const k of kills) expect(k).toBeGreaterThanOrEqual(0.2 * N);
-    expect(Math.max(...kills, ...restarts)).toBeLessThan(N);
+    for (const k of kills) expect(k).toBeGreaterThanOrEqual(0.2 * total);
+    expect(Math.max(...kills, ...restarts)).toBeLessThan(total);
     expectIntegrity(result);
   });
 });

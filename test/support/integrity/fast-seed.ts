@@ -115,16 +115,22 @@ export class TrafficSeeder {
     return this.produced;
   }
 
-  /** Produces n more records. */
-  async seed(n: number): Promise<void> {
+  /**
+   * Produces n more records, plus the key events that finish the lines still being typed (as
+   * PipelineFixture.seed does, so no typed secret is cut off by the end of a round); returns
+   * how many records were produced.
+   */
+  async seed(n: number): Promise<number> {
     const chat: TrackedRecord[] = [];
     const tele: TrackedRecord[] = [];
     for (let i = 0; i < n; i++) {
       const r = (this.produced + i) % 5 < 3 ? this.gen.chat() : this.gen.telemetry();
       ((this.produced + i) % 5 < 3 ? chat : tele).push(r);
     }
+    tele.push(...this.gen.finishTyping());
     await produceTracked(this.fx, this.fx.topics.rawChat, chat);
     await produceTracked(this.fx, this.fx.topics.rawTelemetry, tele);
-    this.produced += n;
+    this.produced += chat.length + tele.length;
+    return chat.length + tele.length;
   }
 }

@@ -28,13 +28,19 @@ export interface IntegrityFigures {
   duplicates: number;
   lost: number;
   unexpected: number;
+  /** Sensitive data in clean/redacted: secret values found in bytes + records sent to a weaker output than their content needs. */
   sensitiveInCleanOrRedacted: number;
+  /** Known secret values found in the bytes of a clean or redacted record. */
+  secretBytesFound: number;
+  /** Records that went to a weaker output than expected (e.g. a typed password's key event to clean). */
+  verdictDowngrades: number;
   auditRecords: number;
   auditMissing: number;
   auditDuplicated: number;
   auditDisagreeing: number;
   orderViolations: number;
-  wrongVerdicts: number;
+  /** Records that went to a stricter output than expected (over-redaction; not a leak). */
+  verdictUpgrades: number;
   /** Output records present in the log but never committed (aborted transactions), when measured. */
   abortedInLog?: number;
   /** Scenario-specific numbers (faults injected, restarts, ...). */
@@ -74,6 +80,12 @@ export async function verifyDeployment(fx: PipelineFixture, scenario: string, op
     audit.map((m) => decodeAuditRecord(fx.registry, m.value!)),
   );
   const wrong = opts.checkVerdicts === false ? [] : checkVerdicts(index, fx.expectations);
+  const rank: Record<string, number> = { clean: 0, redacted: 1, quarantined: 2 };
+  const downgrades = wrong.filter((w) => {
+    const m = /want (\w+), got (\w+)/.exec(w);
+    return m !== null && rank[m[2]!]! < rank[m[1]!]!;
+  });
+  const upgrades = wrong.filter((w) => !downgrades.includes(w));
   let abortedInLog: number | undefined;
   if (opts.countAborted) {
     const { clean, redacted, quarantined } = fx.topics.outputs;
@@ -95,13 +107,15 @@ export async function verifyDeployment(fx: PipelineFixture, scenario: string, op
     duplicates: once.duplicated.length,
     lost: once.lost.length,
     unexpected: once.unexpected.length + index.missingSourceHeader,
-    sensitiveInCleanOrRedacted: leaks.length,
+    sensitiveInCleanOrRedacted: leaks.length + downgrades.length,
+    secretBytesFound: leaks.length,
+    verdictDowngrades: downgrades.length,
     auditRecords: audit.length,
     auditMissing: trail.missing.length,
     auditDuplicated: trail.duplicated.length,
     auditDisagreeing: trail.disagreeing.length,
     orderViolations: order.length,
-    wrongVerdicts: wrong.length,
+    verdictUpgrades: upgrades.length,
     ...(abortedInLog !== undefined ? { abortedInLog } : {}),
     faults: opts.faults ?? {},
   };
@@ -117,7 +131,8 @@ export async function verifyDeployment(fx: PipelineFixture, scenario: string, op
     auditMissing: trail.missing.slice(0, 10),
     auditDuplicated: trail.duplicated.slice(0, 10),
     auditDisagreeing: trail.disagreeing.slice(0, 10),
-    wrongVerdicts: wrong.slice(0, 10),
+    verdictDowngrades: downgrades.slice(0, 10),
+    verdictUpgrades: upgrades.slice(0, 10),
   };
   return { figures, outputs, audit, index, samples };
 }
@@ -129,8 +144,9 @@ export function formatFigures(f: IntegrityFigures): string {
   return (
     `${f.scenario}: in=${f.recordsIn} out=${f.recordsOut} clean=${f.clean} redacted=${f.redacted} quarantined=${f.quarantined} ` +
     `duplicates=${f.duplicates} lost=${f.lost} unexpected=${f.unexpected} sensitive-in-clean=${f.sensitiveInCleanOrRedacted} ` +
+    `(secret-bytes=${f.secretBytesFound} verdict-downgrades=${f.verdictDowngrades}) ` +
     `audit=${f.auditRecords} (missing=${f.auditMissing} dup=${f.auditDuplicated} disagree=${f.auditDisagreeing}) ` +
-    `order-violations=${f.orderViolations} wrong-verdicts=${f.wrongVerdicts}` +
+    `order-violations=${f.orderViolations} verdict-upgrades=${f.verdictUpgrades}` +
     (f.abortedInLog !== undefined ? ` aborted-in-log=${f.abortedInLog}` : '') +
     (faults ? ` | ${faults}` : '')
   );
@@ -150,7 +166,7 @@ export function expectIntegrity(r: VerifyResult): void {
     auditDuplicated: f.auditDuplicated,
     auditDisagreeing: f.auditDisagreeing,
     orderViolations: f.orderViolations,
-    wrongVerdicts: f.wrongVerdicts,
+    verdictUpgrades: f.verdictUpgrades,
     samples: Object.fromEntries(Object.entries(r.samples).filter(([, v]) => v.length > 0)),
   }).toEqual({
     recordsOut: f.recordsIn,
@@ -163,7 +179,7 @@ export function expectIntegrity(r: VerifyResult): void {
     auditDuplicated: 0,
     auditDisagreeing: 0,
     orderViolations: 0,
-    wrongVerdicts: 0,
+    verdictUpgrades: 0,
     samples: {},
   });
 }

@@ -1,0 +1,78 @@
+// Producer and transaction faults, shared by producer-faults.test.ts and the soak run.
+import type { Admin } from 'kafkajs';
+import { PartitionProducers } from '../../../services/scrubber/src/kafka/partition-producers';
+import { waitFor, type Cleanup } from '../kafka';
+import type { PipelineFixture } from '../pipeline-fixture';
+import type { ScrubberFleet } from './chaos';
+import { setTopicConfig } from './topic-config';
+
+const FAILED = /^batch failed/;
+
+export async function partitionCommitted(admin: Admin, groupId: string, topic: string, partition: number): Promise<number> {
+  const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return Number(res[0]?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+}
+
+/**
+ * An intruder initialises the partition's transactional id (fencing the scrubber's producer),
+ * leaves a transaction open with a zombie record in the clean topic, waits until the scrubber
+ * committed on that partition again (so it hit the fence, re-initialised and fenced the
+ * intruder back), then tries to commit. Returns how that commit ended: 'rejected (...)' is right.
+ */
+export async function intrude(
+  fx: PipelineFixture,
+  cleanup: Cleanup,
+  admin: Admin,
+  topic: string,
+  partition: number,
+): Promise<string> {
+  const groupId = `sluice-${fx.id}`;
+  const intruder = fx.kafka.producer({
+    transactionalId: PartitionProducers.transactionalId(`sluice-${fx.id}`, topic, partition),
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: 5000,
+  });
+  await cleanup.connect(intruder, 'intruder producer');
+  try {
+    // InitProducerId bumps the epoch: the scrubber's producer for this partition is now a zombie.
+    const txn = await intruder.transaction();
+    await txn.send({
+      topic: fx.topics.outputs.clean[0]!,
+      messages: [{ partition: partition % fx.partitions, key: 'zombie', value: 'ZOMBIE-RECORD', headers: { 'sluice-source': 'zombie/0/0' } }],
+    });
+    // Any commit of the scrubber on this partition from now on needs a new InitProducerId (its
+    // producer is fenced), and that aborts our open transaction.
+    const fencedAt = await partitionCommitted(admin, groupId, topic, partition);
+    await waitFor(async () => (await partitionCommitted(admin, groupId, topic, partition)) > fencedAt, {
+      what: `the scrubber to commit on ${topic}/${partition} again`,
+      deadlineMs: 90_000,
+    });
+    return await txn.commit().then(
+      () => 'committed',
+      (err: Error) => `rejected (${err.name})`,
+    );
+  } finally {
+    await intruder.disconnect();
+  }
+}
+
+/**
+ * Makes topics unwritable (max.message.bytes below any record batch: MESSAGE_TOO_LARGE) until
+ * `failures` batches failed on it, then restores the old value. Returns the batches that failed.
+ */
+export async function unwritableUntilFailures(admin: Admin, fleet: ScrubberFleet, topics: string[], failures = 2): Promise<number> {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: 2 /* TOPIC */, name: topics[0]!, configNames: ['max.message.bytes'] }],
+  });
+  const original = described.resources[0]!.configEntries[0]!.configValue;
+  const before = fleet.count(FAILED);
+  await setTopicConfig(admin, topics, 'max.message.bytes', '64');
+  try {
+    await waitFor(() => fleet.count(FAILED) >= before + failures, { what: `${failures} batches to fail on unwritable ${topics.join(', ')}`, deadlineMs: 120_000 });
+  } finally {
+    await setTopicConfig(admin, topics, 'max.message.bytes', original);
+  }
+  return fleet.count(FAILED) - before;
+}
