@@ -58,6 +58,15 @@ export async function intrude(
 }
 
 /**
+ * Below any batch of Sluice output records (headers alone are ~150 bytes), above a transaction
+ * control batch (~80 bytes). Lower would also refuse the coordinator's commit/abort markers:
+ * Kafka 4.1.1 treats RecordTooLargeException on a marker as fatal (IllegalStateException in
+ * TransactionMarkerRequestCompletionHandler), and every transaction that touched the topic then
+ * stays in PrepareAbort (CONCURRENT_TRANSACTIONS forever, even after the config is restored).
+ */
+const UNWRITABLE_MAX_MESSAGE_BYTES = '150';
+
+/**
  * Makes topics unwritable (max.message.bytes below any record batch: MESSAGE_TOO_LARGE) until
  * `failures` batches failed on it, then restores the old value. Returns the batches that failed.
  */
@@ -68,7 +77,7 @@ export async function unwritableUntilFailures(admin: Admin, fleet: ScrubberFleet
   });
   const original = described.resources[0]!.configEntries[0]!.configValue;
   const before = fleet.count(FAILED);
-  await setTopicConfig(admin, topics, 'max.message.bytes', '64');
+  await setTopicConfig(admin, topics, 'max.message.bytes', UNWRITABLE_MAX_MESSAGE_BYTES);
   try {
     await waitFor(() => fleet.count(FAILED) >= before + failures, { what: `${failures} batches to fail on unwritable ${topics.join(', ')}`, deadlineMs: 120_000 });
   } finally {

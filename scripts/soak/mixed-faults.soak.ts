@@ -1,0 +1,172 @@
+// The soak run (scripts/soak/run.sh): the real scrubber under steady traffic for
+// SLUICE_SOAK_MINUTES while a seeded random sequence of faults hits it: SIGKILL, graceful
+// restart, a second instance joining and leaving, broker restart / crash / freeze, a fenced
+// producer, an unwritable output topic, records that crash or hang a scan worker. At the end,
+// the same invariants and figures as the integrity suite.
+import path from 'node:path';
+import { Cleanup, waitFor } from '../../test/support/kafka';
+import { PipelineFixture } from '../../test/support/pipeline-fixture';
+import { committedTotal } from '../../test/support/progress';
+import { REPO_ROOT } from '../../test/support/scrubber-process';
+import { TrafficSeeder, produceTracked } from '../../test/support/integrity/fast-seed';
+import { ScrubberFleet, waitCommitted } from '../../test/support/integrity/chaos';
+import { OwnBroker } from '../../test/support/integrity/own-broker';
+import { intrude, unwritableUntilFailures } from '../../test/support/integrity/faults';
+import { canaryToken, chatValue } from '../../test/support/integrity/records';
+import { expectIntegrity, verifyDeployment } from '../../test/support/integrity/verify';
+import { seededRng } from '../../services/scrubber/src/demo/synthetic-secrets';
+
+const MINUTES = Number(process.env.SLUICE_SOAK_MINUTES ?? 30);
+const RATE = Number(process.env.SLUICE_SOAK_RATE ?? 200);
+const SEED = Number(process.env.SLUICE_SOAK_SEED ?? 8);
+const FAULT_ENGINE = path.join(REPO_ROOT, 'services', 'scrubber', 'test', 'scan', 'pool', 'fixtures', 'fault-engine.cjs');
+const FAULTS = ['sigkill', 'sigterm', 'rebalance', 'broker-restart', 'broker-crash', 'broker-freeze', 'fence', 'unwritable', 'worker-fault'] as const;
+const WORKER_FAULTS = ['THROW', 'EXIT', 'OOM', 'HANG'];
+/** The size of a broker freeze (a fault parameter, not a synchronisation). */
+const FREEZE_MS = 8000;
+
+function say(start: number, line: string): void {
+  process.stdout.write(`soak +${((Date.now() - start) / 60_000).toFixed(1)}m ${line}\n`);
+}
+
+test(`soak: ${MINUTES} min of mixed faults`, async () => {
+  const cleanup = new Cleanup();
+  const start = Date.now();
+  try {
+    const broker = await OwnBroker.start(cleanup);
+    // Helpers that default to "the test broker" (ScrubberProcess) find ours.
+    process.env.KAFKA_BROKERS = broker.brokers.join(',');
+    const fx = new PipelineFixture(cleanup, 4, { brokers: broker.brokers });
+    await fx.createRawTopics();
+    const groupId = `sluice-${fx.id}`;
+    const config = fx.config({
+      kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
+      limits: { maxBatchRecords: 300 },
+      group: { id: groupId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, partitionsConsumedConcurrently: 2 },
+      scan: { workers: 1, engineModule: FAULT_ENGINE, taskTimeoutMs: 3000, workerMaxOldGenerationMb: 256 },
+    });
+    const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
+    const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];
+    const fleet = new ScrubberFleet(cleanup, config, fx.keys);
+    let a = await fleet.start();
+    const seeder = new TrafficSeeder(fx, { seed: SEED });
+    const end = start + MINUTES * 60_000;
+    const rng = seededRng(SEED);
+    const counts: Record<string, number> = {};
+    const errors: string[] = [];
+    let workerFaultRecords = 0;
+
+    // Steady traffic: RATE records a second (a load profile; the pause below is pacing).
+    const traffic = (async () => {
+      for (let round = 1; Date.now() < end; round++) {
+        const due = Date.now() + 1000;
+        await seeder.seed(RATE);
+        if (round % 20 === 0) {
+          const kind = WORKER_FAULTS[(round / 20) % WORKER_FAULTS.length]!;
+          const token = canaryToken();
+          await produceTracked(fx, fx.topics.rawChat, [
+            {
+              key: Buffer.from(`conv-soak-fault-${round}`),
+              value: chatValue(fx.registry, `SLUICE-FAULT-${kind} ${token}`),
+              expect: { verdict: 'quarantined', secrets: [token], why: `worker fault ${kind}` },
+            },
+          ]);
+          workerFaultRecords++;
+        }
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    })();
+
+    while (Date.now() < end - 60_000) {
+      // Between faults the stage must make progress: ten seconds' worth of traffic committed.
+      const c0 = await waitFor(async () => (await committedTotal(admin, groupId, inputs)) + 1, { what: 'committed offsets', deadlineMs: 120_000 });
+      await waitCommitted(admin, groupId, inputs, c0 + RATE * 10, 600_000);
+      const kind = FAULTS[Math.floor(rng() * FAULTS.length)]!;
+      const t0 = Date.now();
+      let detail = '';
+      try {
+        switch (kind) {
+          case 'sigkill':
+            await a.kill();
+            a = await fleet.start();
+            break;
+          case 'sigterm': {
+            const code = await a.stop();
+            if (code !== 0) errors.push(`graceful stop exited ${code}`);
+            a = await fleet.start();
+            break;
+          }
+          case 'rebalance': {
+            const b = await fleet.start();
+            await waitFor(() => ScrubberFleet.assigned(b).length > 0, { what: 'the second instance to own partitions', deadlineMs: 90_000 });
+            const c1 = await committedTotal(admin, groupId, inputs);
+            await waitCommitted(admin, groupId, inputs, c1 + RATE * 5, 300_000);
+            const code = await b.stop();
+            if (code !== 0) errors.push(`second instance exited ${code}`);
+            detail = `partitionsOfB=${ScrubberFleet.assigned(b).length}`;
+            break;
+          }
+          case 'broker-restart':
+            await broker.restart();
+            break;
+          case 'broker-crash':
+            await broker.crashAndRestart();
+            break;
+          case 'broker-freeze':
+            broker.pause();
+            try {
+              await new Promise((r) => setTimeout(r, FREEZE_MS));
+            } finally {
+              broker.resume();
+            }
+            break;
+          case 'fence': {
+            const topic = rng() < 0.5 ? fx.topics.rawChat : fx.topics.rawTelemetry;
+            const partition = Math.floor(rng() * fx.partitions);
+            detail = `${topic.split('.')[1]}/${partition}: intruder commit ${await intrude(fx, cleanup, admin, topic, partition)}`;
+            break;
+          }
+          case 'unwritable':
+            detail = `failed batches ${await unwritableUntilFailures(admin, fleet, [fx.topics.audit])}`;
+            break;
+          case 'worker-fault': {
+            const token = canaryToken();
+            await produceTracked(fx, fx.topics.rawChat, [
+              { key: Buffer.from(`conv-soak-hang-${t0}`), value: chatValue(fx.registry, `SLUICE-FAULT-HANG ${token}`), expect: { verdict: 'quarantined', secrets: [token], why: 'worker hang' } },
+            ]);
+            workerFaultRecords++;
+            break;
+          }
+        }
+        counts[kind] = (counts[kind] ?? 0) + 1;
+      } catch (err) {
+        errors.push(`${kind}: ${(err as Error).message.split('\n')[0]}`);
+      }
+      if (!a.running) {
+        errors.push(`scrubber exited after ${kind} (code ${a.exitCode}); restarted like an orchestrator would`);
+        a = await fleet.start();
+      }
+      say(start, `fault ${kind} (${Date.now() - t0} ms) ${detail} | produced ${fx.inputs.length}`);
+    }
+    await traffic;
+    say(start, `traffic stopped at ${fx.inputs.length} records; draining`);
+    await waitCommitted(admin, groupId, inputs, fx.inputs.length, 900_000);
+    const result = await verifyDeployment(fx, 'soak', {
+      deadlineMs: 900_000,
+      faults: {
+        minutes: Number(((Date.now() - start) / 60_000).toFixed(1)),
+        faults: counts,
+        workerFaultRecords,
+        scrubberProcesses: fleet.all.length,
+        abortedBatches: fleet.count(/^batch failed/),
+        faultErrors: errors,
+      },
+    });
+    expect(await a.stop()).toBe(0);
+    expect(errors).toEqual([]);
+    expectIntegrity(result);
+  } finally {
+    await cleanup.run();
+  }
+});
