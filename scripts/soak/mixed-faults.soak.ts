@@ -60,7 +60,7 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
     const traffic = (async () => {
       for (let round = 1; Date.now() < end; round++) {
         const due = Date.now() + 1000;
-        await seeder.seed(RATE);
+        await seeder.seed(RATE, { finishTyping: false });
         if (round % 20 === 0) {
           const kind = WORKER_FAULTS[(round / 20) % WORKER_FAULTS.length]!;
           const token = canaryToken();
@@ -150,6 +150,7 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
       say(start, `fault ${kind} (${Date.now() - t0} ms) ${detail} | produced ${fx.inputs.length}`);
     }
     await traffic;
+    await seeder.seed(0); // finish the lines still being typed
     say(start, `traffic stopped at ${fx.inputs.length} records; draining`);
     await waitCommitted(admin, groupId, inputs, fx.inputs.length, 900_000);
     const result = await verifyDeployment(fx, 'soak', {

@@ -120,14 +120,16 @@ export class TrafficSeeder {
    * PipelineFixture.seed does, so no typed secret is cut off by the end of a round); returns
    * how many records were produced.
    */
-  async seed(n: number): Promise<number> {
+  async seed(n: number, opts: { finishTyping?: boolean } = {}): Promise<number> {
     const chat: TrackedRecord[] = [];
     const tele: TrackedRecord[] = [];
     for (let i = 0; i < n; i++) {
       const r = (this.produced + i) % 5 < 3 ? this.gen.chat() : this.gen.telemetry();
       ((this.produced + i) % 5 < 3 ? chat : tele).push(r);
     }
-    tele.push(...this.gen.finishTyping());
+    // A steady stream (the soak) finishes lines only at its end: finishing every round would
+    // add up to a line per device and session each time.
+    if (opts.finishTyping !== false) tele.push(...this.gen.finishTyping());
     await produceTracked(this.fx, this.fx.topics.rawChat, chat);
     await produceTracked(this.fx, this.fx.topics.rawTelemetry, tele);
     this.produced += chat.length + tele.length;
