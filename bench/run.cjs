@@ -1,0 +1,326 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench`: throughput, latency, engine-alone, scaling, memory and a CPU profile of the
+// whole Sluice stage, side by side with a pass-through baseline, against the bench's own local
+// KRaft broker (started in a temp dir, stopped at the end). Needs `npm run build` (the npm
+// script does it). Results: bench/results/bench-<date>.json, latest.json, chart.svg, and the
+// README section (between <!-- bench:start --> and <!-- bench:end -->, or bench/README-section.md).
+//
+//   node bench/run.cjs [--quick|--full] [--only throughput,latency,engine,scaling,memory,profile]
+//   env overrides: BENCH_CHAT_RECORDS, BENCH_KEY_EVENTS, BENCH_DOCS, BENCH_DOC_KB, BENCH_WORKERS,
+//   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_MEMORY_SECONDS,
+//   BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
+//   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const C = require('./lib/common.cjs');
+const corpora = require('./lib/corpora.cjs');
+const children = require('./lib/children.cjs');
+const { drain } = require('./lib/drain.cjs');
+const { measureLatency } = require('./lib/latency.cjs');
+const { scaling } = require('./lib/scaling.cjs');
+const { memoryRun } = require('./lib/memory.cjs');
+const { engineAlone } = require('./lib/engine-alone.cjs');
+const { analyseDir } = require('./lib/cpuprofile.cjs');
+const report = require('./lib/report.cjs');
+
+const args = process.argv.slice(2);
+const PROFILES = {
+  quick: { chat: 120_000, keys: 120_000, docs: 500, latencySeconds: 20, scale: 160_000, memorySeconds: 60 },
+  standard: { chat: 300_000, keys: 300_000, docs: 1_000, latencySeconds: 30, scale: 400_000, memorySeconds: 600 },
+  full: { chat: 1_000_000, keys: 1_000_000, docs: 3_000, latencySeconds: 60, scale: 1_500_000, memorySeconds: 600 },
+};
+const profileName = args.includes('--quick') ? 'quick' : args.includes('--full') ? 'full' : process.env.BENCH_PROFILE || 'standard';
+const P = PROFILES[profileName];
+const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
+const S = {
+  profile: profileName,
+  chatRecords: num('BENCH_CHAT_RECORDS', P.chat),
+  keyEvents: num('BENCH_KEY_EVENTS', P.keys),
+  docs: num('BENCH_DOCS', P.docs),
+  docKb: num('BENCH_DOC_KB', 100),
+  workers: num('BENCH_WORKERS', 2),
+  partitions: num('BENCH_PARTITIONS', 6),
+  latencySeconds: num('BENCH_LATENCY_SECONDS', P.latencySeconds),
+  scaleRecords: num('BENCH_SCALE_RECORDS', P.scale),
+  memorySeconds: num('BENCH_MEMORY_SECONDS', P.memorySeconds),
+  repeat: num('BENCH_REPEAT', 2),
+};
+const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : process.env.BENCH_ONLY;
+const STAGES = new Set((onlyArg || 'throughput,latency,engine,scaling,memory,profile').split(','));
+const WORKER_COUNTS = [...new Set([1, S.workers])];
+
+async function main() {
+  const load = C.loadTracker();
+  load.sample();
+  const date = new Date().toISOString();
+  const results = {
+    date,
+    machine: C.machine(),
+    settings: {
+      ...S,
+      command: `npm run bench --${args.length ? ` ${args.join(' ')}` : ''}`,
+      howTo: HOW_TO,
+    },
+    corpora: {},
+  };
+  const ownDir = !process.env.BENCH_BROKER_DIR;
+  const brokerDir = process.env.BENCH_BROKER_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-broker-'));
+  C.log(`profile ${profileName}: ${JSON.stringify(S)}; broker dir ${brokerDir}`);
+  const st = await C.broker.start({ dir: brokerDir });
+  const brokers = String(st.brokers).split(',');
+  const kafka = C.kafkaClient(brokers, 'sluice-bench');
+  const admin = kafka.admin();
+  await admin.connect();
+  const run = C.suffix();
+  const topic = (name) => `raw.${name}.bench-${run}`;
+  const src = { chat: { name: 'chat', kind: 'chat' }, keystrokes: { name: 'telemetry', kind: 'telemetry' }, docs: { name: 'chat', kind: 'chat' } };
+  const sluiceChild = (corpus, workers, extra, opts) =>
+    children.scrubber(children.scrubberConfig({ brokers, sources: [{ ...src[corpus], topic: topic(corpus) }], workers, extra }), opts);
+  try {
+    // ---- corpora, seeded before anything is measured
+    const gen = { chat: () => corpora.chat(S.chatRecords), keystrokes: () => corpora.keystrokes(S.keyEvents), docs: () => corpora.docs(S.docs, S.docKb) };
+    const needed = new Set();
+    if (STAGES.has('throughput')) ['chat', 'keystrokes', 'docs'].forEach((c) => needed.add(c));
+    if (STAGES.has('profile') || STAGES.has('engine')) needed.add('chat');
+    const records = {};
+    for (const c of needed) {
+      records[c] = gen[c]();
+      results.corpora[c] = corpora.stats(records[c]);
+      await C.createTopics(admin, [topic(c)], S.partitions);
+      const t0 = Date.now();
+      results.corpora[c].bytes = await C.seed(kafka, topic(c), records[c], S.partitions);
+      C.log(`seeded ${c}: ${results.corpora[c].records} records, ${(results.corpora[c].bytes / 1e6).toFixed(1)} MB in ${Date.now() - t0} ms`);
+      load.sample();
+    }
+
+    // ---- 1. throughput
+    if (STAGES.has('throughput')) {
+      results.throughput = {};
+      for (const c of ['chat', 'keystrokes', 'docs']) {
+        C.log(`throughput: ${c}`);
+        const total = results.corpora[c].records;
+        const bytes = results.corpora[c].bytes;
+        const t = { sluice: {}, ratio: {}, variants: {} };
+        const d = (child) => drain({ admin, child, topic: topic(c), total, bytes, load });
+        // Best of S.repeat rounds, configurations interleaved within a round, so a burst of load
+        // from other processes on the shared machine does not hit one configuration only.
+        const best = (prev, x) => (!prev || x.recordsPerSec > prev.recordsPerSec ? { ...x, rounds: [...(prev?.rounds ?? []), x.recordsPerSec] } : { ...prev, rounds: [...prev.rounds, x.recordsPerSec] });
+        for (let round = 0; round < S.repeat; round++) {
+          t.passthrough = best(t.passthrough, await d(children.passthrough({ brokers, topic: topic(c) })));
+          for (const w of WORKER_COUNTS) t.sluice[w] = best(t.sluice[w], await d(sluiceChild(c, w)));
+          // What the chat hold-back (head-of-line until the next message of the conversation) costs.
+          const v = `${S.workers} workers, chat.holdMs 0`;
+          if (c === 'chat') t.variants[v] = best(t.variants[v], await d(sluiceChild(c, S.workers, { chat: { holdMs: 0 } })));
+        }
+        for (const w of WORKER_COUNTS) t.ratio[w] = Number((t.sluice[w].recordsPerSec / t.passthrough.recordsPerSec).toFixed(3));
+        results.throughput[c] = t;
+      }
+    }
+
+    // ---- 2. latency at half the measured max throughput
+    if (STAGES.has('latency')) {
+      results.latency = { sluice: {} };
+      const pool = corpora.chat(50_000, 21);
+      let i = 0;
+      const nextChat = () => pool[i++ % pool.length];
+      const rateFor = (w) => {
+        const x = results.throughput?.chat?.sluice?.[w]?.recordsPerSec;
+        return Math.max(100, Math.round(x ? x / 2 : num('BENCH_LATENCY_RATE', 1000)));
+      };
+      const latencyRun = async (label, child, outputs, rate, next = nextChat, corpusTopic, cooldownSeconds = 3) => {
+        C.log(`latency: ${label} @ ${rate}/s`);
+        return measureLatency({ kafka, topic: corpusTopic, partitions: S.partitions, child, outputTopics: outputs, next, rate, seconds: S.latencySeconds, cooldownSeconds, load });
+      };
+      const fresh = async (name) => {
+        const t = `raw.${name}.lat-${C.suffix()}`;
+        await C.createTopics(admin, [t], S.partitions);
+        return t;
+      };
+      const outputsOf = (child) => Object.values(child.config.sources[0].outputs);
+      for (const w of WORKER_COUNTS) {
+        const t = await fresh('chat');
+        const child = children.scrubber(children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: t }], workers: w, extra: { chat: { holdMs: 0 } } }));
+        results.latency.sluice[w] = await latencyRun(`Sluice ${w} workers, holdMs 0`, child, outputsOf(child), rateFor(w), nextChat, t);
+      }
+      {
+        const t = await fresh('chat');
+        const child = children.passthrough({ brokers, topic: t });
+        results.latency.passthrough = await latencyRun('pass-through', child, child.config.outputs, rateFor(S.workers), nextChat, t);
+      }
+      {
+        const t = await fresh('chat');
+        const child = children.scrubber(children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: t }], workers: S.workers }));
+        results.latency.chatHoldback = await latencyRun('Sluice, chat hold-back defaults', child, outputsOf(child), rateFor(S.workers), nextChat, t);
+      }
+      {
+        const t = await fresh('telemetry');
+        const keys = corpora.keystrokes(50_000, 22);
+        let k = 0;
+        const child = children.scrubber(children.scrubberConfig({ brokers, sources: [{ name: 'telemetry', kind: 'telemetry', topic: t }], workers: S.workers }));
+        const kmax = results.throughput?.keystrokes?.sluice?.[S.workers]?.recordsPerSec;
+        results.latency.keystrokeHoldback = await latencyRun('Sluice, keystroke hold-back defaults', child, outputsOf(child), Math.round(kmax ? kmax / 2 : 1000), () => keys[k++ % keys.length], t, 8);
+      }
+    }
+
+    // ---- 3. engine alone on the same chat corpus
+    if (STAGES.has('engine')) {
+      C.log('engine alone');
+      results.engine = engineAlone(corpora.chatTexts(records.chat.slice(0, 30_000)));
+      load.sample();
+    }
+
+    // ---- 5. scaling
+    if (STAGES.has('scaling')) {
+      C.log('scaling: 1 then 2 instances');
+      const t = `raw.chat.scale-${C.suffix()}`;
+      await C.createTopics(admin, [t], S.partitions);
+      const recs = corpora.chat(S.scaleRecords, 31);
+      await C.seed(kafka, t, recs, S.partitions);
+      const id = `bench-scale-${C.suffix()}`;
+      const base = children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: t }], workers: 1, id });
+      const makeChild = (name) => children.scrubber({ ...base, instanceId: `${id}-${name}` });
+      results.scaling = await scaling({ admin, topic: t, total: recs.length, partitions: S.partitions, makeChild, load });
+    }
+
+    // ---- 6. memory
+    if (STAGES.has('memory')) {
+      const chatRate = Math.round((results.throughput?.chat?.sluice?.[S.workers]?.recordsPerSec ?? 2000) * 0.3);
+      const keyRate = Math.round((results.throughput?.keystrokes?.sluice?.[S.workers]?.recordsPerSec ?? 2000) * 0.2);
+      C.log(`memory: ${S.memorySeconds} s at chat ${chatRate}/s + keystrokes ${keyRate}/s`);
+      const tc = `raw.chat.mem-${C.suffix()}`;
+      const tk = `raw.telemetry.mem-${C.suffix()}`;
+      await C.createTopics(admin, [tc, tk], S.partitions);
+      const child = children.scrubber(
+        children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: tc }, { name: 'telemetry', kind: 'telemetry', topic: tk }], workers: S.workers }),
+      );
+      results.memory = await memoryRun({
+        kafka,
+        child,
+        partitions: S.partitions,
+        seconds: S.memorySeconds,
+        load,
+        streams: [
+          { name: 'chat', topic: tc, rate: chatRate, records: corpora.chat(40_000, 41) },
+          { name: 'keystrokes', topic: tk, rate: keyRate, records: corpora.keystrokes(40_000, 42) },
+        ],
+      });
+    }
+
+    // ---- 7. profile of the hot path (main thread and the scan worker)
+    if (STAGES.has('profile')) {
+      C.log('profile: chat drain, 1 worker, --cpu-prof');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-prof-'));
+      const child = sluiceChild('chat', 1, {}, { nodeOptions: `--cpu-prof --cpu-prof-dir=${dir}` });
+      const res = await drain({ admin, child, topic: topic('chat'), total: results.corpora.chat.records, bytes: results.corpora.chat.bytes, untilFraction: 1, load });
+      await C.sleep(500);
+      results.profile = { drain: res, dir, threads: analyseDir(dir, 15), notes: PROFILE_NOTES };
+      for (const t of results.profile.threads) C.log(`  ${t.thread}: busy ${t.busyMs} ms; ${t.areas.slice(0, 5).map((a) => `${a.area} ${a.pct}%`).join(', ')}`);
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    if (ownDir) {
+      await C.broker.stop(brokerDir, { quiet: true });
+      fs.rmSync(brokerDir, { recursive: true, force: true });
+    }
+  }
+
+  results.load = load.summary();
+  results.targets = targets(results);
+  results.model = model(results);
+  write(results);
+}
+
+function targets(r) {
+  const w = String(S.workers);
+  const chat = r.throughput?.chat;
+  const lat = r.latency?.sluice ?? {};
+  const p99s = Object.values(lat).map((x) => x.p99Ms);
+  return [
+    {
+      target: `Sluice ≥ 70% of pass-through on chat (${w} workers; 1 worker in brackets)`,
+      reached: chat ? `${Math.round(chat.ratio[w] * 100)}% (${Math.round(chat.ratio['1'] * 100)}%)` : '–',
+      met: chat ? chat.ratio[w] >= 0.7 : null,
+    },
+    {
+      target: 'engine alone ≥ 100 MB/s per core, clean-text path of the chat corpus',
+      reached: r.engine ? `${r.engine.cleanPathMBpsPerCore} MB/s` : '–',
+      met: r.engine ? r.engine.cleanPathMBpsPerCore >= 100 : null,
+    },
+    {
+      target: 'p99 added latency < 250 ms at half max throughput (hold-back excluded)',
+      reached: p99s.length ? Object.entries(lat).map(([k, x]) => `${x.p99Ms} ms (${k} worker${k === '1' ? '' : 's'})`).join(', ') : '–',
+      met: p99s.length ? p99s.every((x) => x !== null && x < 250) : null,
+    },
+    {
+      target: 'RSS flat within 10% over the sustained run',
+      reached: r.memory ? `${r.memory.rssGrowthPct > 0 ? '+' : ''}${r.memory.rssGrowthPct}% end vs after warm-up, max +${r.memory.rssMaxOverBasePct}% over ${r.memory.seconds} s` : '–',
+      met: r.memory ? r.memory.flat : null,
+    },
+  ];
+}
+
+function model(r) {
+  const s = r.scaling;
+  const pt = r.throughput?.chat?.passthrough;
+  if (!s) return '';
+  const perCore = Math.round((s.oneInstance.recordsPerCpuSec + s.twoInstances.recordsPerCpuSec) / 2);
+  const perPartition = pt ? Math.round(pt.recordsPerSec / Math.min(4, S.partitions)) : null;
+  return [
+    '**Model for larger machines.** Sluice keeps no shared state between instances, so throughput is',
+    '',
+    '`records/s ≈ min( instances × cores per instance × R_core ,  P × R_partition ,  B_broker ÷ record size )`',
+    '',
+    `- \`R_core\`: records per CPU-second of one scrubber process (main thread + scan workers), measured here at ${s.oneInstance.recordsPerCpuSec.toLocaleString('en-US')} with one instance and ${s.twoInstances.recordsPerCpuSec.toLocaleString('en-US')} with two (chat corpus); it stays roughly flat as instances are added, so use ≈ ${perCore.toLocaleString('en-US')}. A process uses at most 1 + \`scan.workers\` cores, and its main thread (Kafka I/O, decode, routing, audit) is the first to saturate, so give each instance 2-4 cores and scale out with instances rather than workers.`,
+    `- \`P × R_partition\`: each input partition is one chain of transactions (one transactional producer, one transaction in flight); the pass-through baseline sustained ≈ ${perPartition ? perPartition.toLocaleString('en-US') : '?'} chat records/s per concurrently consumed partition here. More instances than partitions add nothing: give raw topics at least as many partitions as the cores you plan to use.`,
+    `- \`B_broker\`: Sluice writes every input once to an output plus an audit record and the transaction markers: plan broker write capacity for ≈ 2× the raw ingest in records and ≈ 1.3× in bytes.`,
+    '- Example: 8 instances × 4 cores on 32 partitions predict ≈ 32 × R_core records/s, if the brokers take ≈ 2× that in writes.',
+  ].join('\n');
+}
+
+const HOW_TO = [
+  '```sh',
+  'npm run bench -- --quick      # ~10 min: 120k chat, 120k keystrokes, 500 docs, 20 s latency runs, 60 s memory run',
+  'npm run bench                 # standard: 300k / 300k / 1,000 docs, 30 s latency runs, 10 min memory run (~25 min)',
+  'npm run bench -- --full       # full size: 1M chat, 1M keystrokes, 3,000 docs of 100 KB, 60 s latency runs, 10 min memory run',
+  'npm run bench -- --only throughput,engine      # stages: throughput,latency,engine,scaling,memory,profile',
+  'BENCH_MEMORY_SECONDS=300 BENCH_WORKERS=4 npm run bench   # any size/duration via env (see bench/run.cjs)',
+  '```',
+  '',
+  'The bench starts its own broker in a temp dir (BENCH_BROKER_DIR reuses one) so other test runs on the shared broker do not disturb it, and stops it at the end.',
+  'The pass-through baseline (`bench/passthrough.cjs`) is the scrubber pipeline\'s kafkajs path without decode, scan or audit: same consumer settings, one transactional producer per input partition with the same settings, chunks of 2,000 records, 512 KB produce slices, `sendOffsets` + commit per chunk.',
+].join('\n');
+
+const PROFILE_NOTES = '';
+
+function write(r) {
+  fs.mkdirSync(C.RESULTS, { recursive: true });
+  const day = r.date.slice(0, 10);
+  const json = JSON.stringify(r, null, 2) + '\n';
+  fs.writeFileSync(path.join(C.RESULTS, `bench-${day}.json`), json);
+  fs.writeFileSync(path.join(C.RESULTS, 'latest.json'), json);
+  fs.writeFileSync(path.join(C.RESULTS, 'chart.svg'), report.chartSvg(r) + '\n');
+  const md = report.markdown(r);
+  const readme = path.join(C.ROOT, 'README.md');
+  let where = 'bench/README-section.md';
+  const text = fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '';
+  const a = text.indexOf('<!-- bench:start -->');
+  const b = text.indexOf('<!-- bench:end -->');
+  if (a >= 0 && b > a) {
+    fs.writeFileSync(readme, `${text.slice(0, a)}<!-- bench:start -->\n${md}\n${text.slice(b)}`);
+    where = 'README.md';
+  } else {
+    fs.writeFileSync(path.join(C.ROOT, 'bench', 'README-section.md'), md.replace('](bench/results/chart.svg)', '](results/chart.svg)') + '\n');
+  }
+  process.stdout.write(`\n${md}\n\nwrote bench/results/bench-${day}.json, latest.json, chart.svg and ${where}\n`);
+}
+
+module.exports = { markdown: report.markdown };
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
+}
