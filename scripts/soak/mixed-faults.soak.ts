@@ -19,8 +19,27 @@ import { seededRng } from '../../services/scrubber/src/demo/synthetic-secrets';
 const MINUTES = Number(process.env.SLUICE_SOAK_MINUTES ?? 30);
 const RATE = Number(process.env.SLUICE_SOAK_RATE ?? 200);
 const SEED = Number(process.env.SLUICE_SOAK_SEED ?? 8);
-const FAULT_ENGINE = path.join(REPO_ROOT, 'services', 'scrubber', 'test', 'scan', 'pool', 'fixtures', 'fault-engine.cjs');
-const FAULTS = ['sigkill', 'sigterm', 'rebalance', 'broker-restart', 'broker-crash', 'broker-freeze', 'fence', 'unwritable', 'worker-fault'] as const;
+const FAULT_ENGINE = path.join(
+  REPO_ROOT,
+  'services',
+  'scrubber',
+  'test',
+  'scan',
+  'pool',
+  'fixtures',
+  'fault-engine.cjs',
+);
+const FAULTS = [
+  'sigkill',
+  'sigterm',
+  'rebalance',
+  'broker-restart',
+  'broker-crash',
+  'broker-freeze',
+  'fence',
+  'unwritable',
+  'worker-fault',
+] as const;
 const WORKER_FAULTS = ['THROW', 'EXIT', 'OOM', 'HANG'];
 /** The size of a broker freeze (a fault parameter, not a synchronisation). */
 const FREEZE_MS = 8000;
@@ -42,7 +61,12 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
     const config = fx.config({
       kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
       limits: { maxBatchRecords: 300 },
-      group: { id: groupId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, partitionsConsumedConcurrently: 2 },
+      group: {
+        id: groupId,
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 500,
+        partitionsConsumedConcurrently: 2,
+      },
       scan: { workers: 1, engineModule: FAULT_ENGINE, taskTimeoutMs: 3000, workerMaxOldGenerationMb: 256 },
     });
     const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
@@ -80,7 +104,10 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
 
     while (Date.now() < end - 60_000) {
       // Between faults the stage must make progress: ten seconds' worth of traffic committed.
-      const c0 = await waitFor(async () => (await committedTotal(admin, groupId, inputs)) + 1, { what: 'committed offsets', deadlineMs: 120_000 });
+      const c0 = await waitFor(async () => (await committedTotal(admin, groupId, inputs)) + 1, {
+        what: 'committed offsets',
+        deadlineMs: 120_000,
+      });
       await waitCommitted(admin, groupId, inputs, c0 + RATE * 10, 600_000);
       const kind = FAULTS[Math.floor(rng() * FAULTS.length)]!;
       const t0 = Date.now();
@@ -99,7 +126,10 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
           }
           case 'rebalance': {
             const b = await fleet.start();
-            await waitFor(() => ScrubberFleet.assigned(b).length > 0, { what: 'the second instance to own partitions', deadlineMs: 90_000 });
+            await waitFor(() => ScrubberFleet.assigned(b).length > 0, {
+              what: 'the second instance to own partitions',
+              deadlineMs: 90_000,
+            });
             const c1 = await committedTotal(admin, groupId, inputs);
             await waitCommitted(admin, groupId, inputs, c1 + RATE * 5, 300_000);
             const code = await b.stop();
@@ -133,7 +163,11 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
           case 'worker-fault': {
             const token = canaryToken();
             await produceTracked(fx, fx.topics.rawChat, [
-              { key: Buffer.from(`conv-soak-hang-${t0}`), value: chatValue(fx.registry, `SLUICE-FAULT-HANG ${token}`), expect: { verdict: 'quarantined', secrets: [token], why: 'worker hang' } },
+              {
+                key: Buffer.from(`conv-soak-hang-${t0}`),
+                value: chatValue(fx.registry, `SLUICE-FAULT-HANG ${token}`),
+                expect: { verdict: 'quarantined', secrets: [token], why: 'worker hang' },
+              },
             ]);
             workerFaultRecords++;
             break;
@@ -144,7 +178,9 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
         errors.push(`${kind}: ${(err as Error).message.split('\n')[0]}`);
       }
       if (!a.running) {
-        errors.push(`scrubber exited after ${kind} (code ${a.exitCode}); restarted like an orchestrator would`);
+        errors.push(
+          `scrubber exited after ${kind} (code ${a.exitCode}); restarted like an orchestrator would`,
+        );
         a = await fleet.start();
       }
       say(start, `fault ${kind} (${Date.now() - t0} ms) ${detail} | produced ${fx.inputs.length}`);

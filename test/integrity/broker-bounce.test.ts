@@ -33,7 +33,12 @@ describe('integrity: broker stop and restart under load', () => {
     const config = fx.config({
       kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
       limits: { maxBatchRecords: 300 },
-      group: { id: groupId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, partitionsConsumedConcurrently: 2 },
+      group: {
+        id: groupId,
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 500,
+        partitionsConsumedConcurrently: 2,
+      },
     });
     const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
     const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];

@@ -30,7 +30,12 @@ describe('integrity: kill, restart, rebalance', () => {
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({
       limits: { maxBatchRecords: 500 },
-      group: { id: groupId, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, partitionsConsumedConcurrently: 2 },
+      group: {
+        id: groupId,
+        sessionTimeoutMs: 3000,
+        heartbeatIntervalMs: 300,
+        partitionsConsumedConcurrently: 2,
+      },
     });
     const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
     const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];

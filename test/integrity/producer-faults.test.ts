@@ -36,12 +36,18 @@ describe('integrity: producer and transaction faults', () => {
     const config = fx.config({
       kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
       limits: { maxBatchRecords: 200 },
-      group: { id: groupId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, partitionsConsumedConcurrently: 2 },
+      group: {
+        id: groupId,
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 500,
+        partitionsConsumedConcurrently: 2,
+      },
     });
     const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
     const fleet = new ScrubberFleet(cleanup, config, fx.keys);
     const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];
-    const at = (fraction: number) => waitCommitted(admin, groupId, inputs, Math.ceil(total * fraction), 300_000);
+    const at = (fraction: number) =>
+      waitCommitted(admin, groupId, inputs, Math.ceil(total * fraction), 300_000);
     return { fx, groupId, admin, fleet, inputs, at };
   }
 
@@ -56,13 +62,19 @@ describe('integrity: producer and transaction faults', () => {
       [0.6, fx.topics.rawChat, 2],
     ] as const) {
       await at(fraction);
-      intrusions.push(`${topic.split('.')[1]}/${partition}:${await intrude(fx, cleanup, admin, topic, partition)}`);
+      intrusions.push(
+        `${topic.split('.')[1]}/${partition}:${await intrude(fx, cleanup, admin, topic, partition)}`,
+      );
     }
     await at(1);
     expect(p.running).toBe(true);
     const result = await verifyDeployment(fx, 'fenced-producer', {
       countAborted: true,
-      faults: { intrusions: intrusions.join(','), fencedBatches: fleet.count(/^batch failed/), scrubberProcesses: fleet.all.length },
+      faults: {
+        intrusions: intrusions.join(','),
+        fencedBatches: fleet.count(/^batch failed/),
+        scrubberProcesses: fleet.all.length,
+      },
     });
     expect(intrusions.every((i) => i.includes('rejected'))).toBe(true);
     // The zombie records at least, and whatever the fenced transactions had written.
@@ -85,13 +97,20 @@ describe('integrity: producer and transaction faults', () => {
       [0.6, 'audit', [fx.topics.audit]],
     ] as const) {
       const committedBefore = await at(fraction);
-      outages.push(`${name}@${committedBefore}:failed=${await unwritableUntilFailures(admin, fleet, [...topics])}`);
+      outages.push(
+        `${name}@${committedBefore}:failed=${await unwritableUntilFailures(admin, fleet, [...topics])}`,
+      );
     }
     await at(1);
     expect(p.running).toBe(true);
     const result = await verifyDeployment(fx, 'output-topic-unwritable', {
       countAborted: true,
-      faults: { outages: outages.join(','), abortedBatches: fleet.count(/^batch failed/), consumerCrashes: fleet.count(/^consumer crashed/), scrubberProcesses: fleet.all.length },
+      faults: {
+        outages: outages.join(','),
+        abortedBatches: fleet.count(/^batch failed/),
+        consumerCrashes: fleet.count(/^consumer crashed/),
+        scrubberProcesses: fleet.all.length,
+      },
     });
     expect(await p.stop()).toBe(0);
     expectIntegrity(result);
@@ -112,7 +131,12 @@ describe('integrity: producer and transaction faults', () => {
     expect(p.running).toBe(true);
     const result = await verifyDeployment(fx, 'broker-crash-mid-transaction', {
       countAborted: true,
-      faults: { crashesAtCommitted: crashes.join(','), abortedBatches: fleet.count(/^batch failed/), consumerCrashes: fleet.count(/^consumer crashed/), scrubberProcesses: fleet.all.length },
+      faults: {
+        crashesAtCommitted: crashes.join(','),
+        abortedBatches: fleet.count(/^batch failed/),
+        consumerCrashes: fleet.count(/^consumer crashed/),
+        scrubberProcesses: fleet.all.length,
+      },
     });
     expect(await p.stop()).toBe(0);
     expectIntegrity(result);

@@ -16,7 +16,16 @@ import { REPO_ROOT } from '../support/scrubber-process';
 
 jest.setTimeout(600_000);
 
-const FAULT_ENGINE = path.join(REPO_ROOT, 'services', 'scrubber', 'test', 'scan', 'pool', 'fixtures', 'fault-engine.cjs');
+const FAULT_ENGINE = path.join(
+  REPO_ROOT,
+  'services',
+  'scrubber',
+  'test',
+  'scan',
+  'pool',
+  'fixtures',
+  'fault-engine.cjs',
+);
 
 const FAULTS = [
   { kind: 'throw', where: 'value', reason: 'SLUICE_WORKER_CRASHED' },
@@ -37,7 +46,12 @@ describe('integrity: worker faults in the real scrubber', () => {
     const config = fx.config({
       limits: { maxBatchRecords: 200 },
       // Isolating a bad record costs three worker restarts: keep the member in the group meanwhile.
-      group: { id: groupId, sessionTimeoutMs: 30_000, heartbeatIntervalMs: 1000, partitionsConsumedConcurrently: 2 },
+      group: {
+        id: groupId,
+        sessionTimeoutMs: 30_000,
+        heartbeatIntervalMs: 1000,
+        partitionsConsumedConcurrently: 2,
+      },
       scan: { workers: 2, engineModule: FAULT_ENGINE, taskTimeoutMs: 3000, workerMaxOldGenerationMb: 256 },
     });
     const seeder = new TrafficSeeder(fx, { seed: 33 });
@@ -50,13 +64,22 @@ describe('integrity: worker faults in the real scrubber', () => {
       const marker = `SLUICE-FAULT-${f.kind.toUpperCase()}`;
       faulty.push({
         key: Buffer.from(`conv-fault-${f.kind}-${f.where}`),
-        value: chatValue(fx.registry, f.where === 'value' ? `please look at ${marker} ${token}` : `header carries it ${token}`),
+        value: chatValue(
+          fx.registry,
+          f.where === 'value' ? `please look at ${marker} ${token}` : `header carries it ${token}`,
+        ),
         headers: f.where === 'header' ? { 'x-note': `${marker} ${token}` } : {},
         expect: { verdict: 'quarantined', secrets: [token], why: `worker fault ${f.kind} in ${f.where}` },
       });
     }
     const coords = await produceTracked(fx, fx.topics.rawChat, faulty);
-    coords.forEach((c, i) => faultCoords.push({ coord: coordKey(c), kind: `${FAULTS[i]!.kind}/${FAULTS[i]!.where}`, reason: FAULTS[i]!.reason }));
+    coords.forEach((c, i) =>
+      faultCoords.push({
+        coord: coordKey(c),
+        kind: `${FAULTS[i]!.kind}/${FAULTS[i]!.where}`,
+        reason: FAULTS[i]!.reason,
+      }),
+    );
     await seeder.seed(1500);
 
     const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
@@ -75,7 +98,12 @@ describe('integrity: worker faults in the real scrubber', () => {
     expect(p.running).toBe(true);
 
     const result = await verifyDeployment(fx, 'worker-faults', {
-      faults: { faultRecords: faultCoords.length, kinds: FAULTS.map((f) => `${f.kind}/${f.where}`).join(','), workerRestarts: restarts, scrubberProcesses: fleet.all.length },
+      faults: {
+        faultRecords: faultCoords.length,
+        kinds: FAULTS.map((f) => `${f.kind}/${f.where}`).join(','),
+        workerRestarts: restarts,
+        scrubberProcesses: fleet.all.length,
+      },
     });
     const all = [...result.outputs.clean, ...result.outputs.redacted, ...result.outputs.quarantined];
     const got = faultCoords.map((f) => ({ kind: f.kind, ...outcomeOf(all, f.coord) }));

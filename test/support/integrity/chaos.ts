@@ -20,7 +20,12 @@ export async function waitCommitted(
       last = await committedTotal(admin, groupId, topics);
       return last >= target ? last : 0;
     },
-    { what: `${target} records committed by ${groupId}`, deadlineMs, intervalMs: 50, describe: () => `committed ${last}` },
+    {
+      what: `${target} records committed by ${groupId}`,
+      deadlineMs,
+      intervalMs: 50,
+      describe: () => `committed ${last}`,
+    },
   );
 }
 

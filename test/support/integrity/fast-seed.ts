@@ -3,7 +3,10 @@
 // from the produce response (a partition's messages in one request are appended in order from
 // its base offset). An idempotent producer keeps a retried request from writing twice.
 import { Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
-import { TrafficGenerator, type GeneratedRecord } from '../../../services/scrubber/src/demo/traffic-generator';
+import {
+  TrafficGenerator,
+  type GeneratedRecord,
+} from '../../../services/scrubber/src/demo/traffic-generator';
 import { coordKey, type Coordinates } from '../invariants';
 import type { PipelineFixture } from '../pipeline-fixture';
 
@@ -28,7 +31,14 @@ function partitionFor(topic: string, partitions: number, key: Buffer | null): nu
   if (key === null) return 0;
   const partitionMetadata: PartitionMetadata[] = [];
   for (let i = 0; i < partitions; i++) {
-    partitionMetadata.push({ partitionErrorCode: 0, partitionId: i, leader: 0, replicas: [0], isr: [0], offlineReplicas: [] });
+    partitionMetadata.push({
+      partitionErrorCode: 0,
+      partitionId: i,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      offlineReplicas: [],
+    });
   }
   return partitionerFn({ topic, partitionMetadata, message: { key, value: null } });
 }
@@ -40,7 +50,11 @@ function producerOf(fx: PipelineFixture): Promise<Producer> {
   let p = producers.get(fx);
   if (!p) {
     p = (async () => {
-      const producer = fx.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = fx.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await producer.connect();
       fx.cleanup.defer('disconnect seed producer', () => producer.disconnect());
       return producer;
@@ -61,17 +75,27 @@ function sizeOf(r: TrackedRecord): number {
  * their coordinates, expectations and raw values in the fixture. Returns the coordinates.
  * A record larger than one request goes alone.
  */
-export async function produceTracked(fx: PipelineFixture, topic: string, records: TrackedRecord[]): Promise<Coordinates[]> {
+export async function produceTracked(
+  fx: PipelineFixture,
+  topic: string,
+  records: TrackedRecord[],
+): Promise<Coordinates[]> {
   const producer = await producerOf(fx);
   const coords: Coordinates[] = [];
   let start = 0;
   while (start < records.length) {
     let end = start;
     let bytes = 0;
-    while (end < records.length && (end === start || bytes + sizeOf(records[end]!) <= REQUEST_BYTES)) bytes += sizeOf(records[end++]!);
+    while (end < records.length && (end === start || bytes + sizeOf(records[end]!) <= REQUEST_BYTES))
+      bytes += sizeOf(records[end++]!);
     const group = records.slice(start, end);
     const parts = group.map((r) => r.partition ?? partitionFor(topic, fx.partitions, r.key));
-    const messages: Message[] = group.map((r, i) => ({ key: r.key, value: r.value, headers: r.headers ?? {}, partition: parts[i]! }));
+    const messages: Message[] = group.map((r, i) => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers ?? {},
+      partition: parts[i]!,
+    }));
     const res = await producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 });
     const base = new Map<number, bigint>();
     for (const m of res) base.set(m.partition, BigInt(m.baseOffset!));
@@ -108,7 +132,10 @@ export class TrafficSeeder {
     private readonly fx: PipelineFixture,
     opts: SeedOptions = {},
   ) {
-    this.gen = new TrafficGenerator(fx.registry, { seed: opts.seed ?? 7, sensitiveRate: opts.sensitiveRate ?? 0.08 });
+    this.gen = new TrafficGenerator(fx.registry, {
+      seed: opts.seed ?? 7,
+      sensitiveRate: opts.sensitiveRate ?? 0.08,
+    });
   }
 
   get count(): number {

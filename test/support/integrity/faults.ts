@@ -8,7 +8,12 @@ import { setTopicConfig } from './topic-config';
 
 const FAILED = /^batch failed/;
 
-export async function partitionCommitted(admin: Admin, groupId: string, topic: string, partition: number): Promise<number> {
+export async function partitionCommitted(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<number> {
   const res = await admin.fetchOffsets({ groupId, topics: [topic] });
   return Number(res[0]?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
 }
@@ -39,7 +44,14 @@ export async function intrude(
     const txn = await intruder.transaction();
     await txn.send({
       topic: fx.topics.outputs.clean[0]!,
-      messages: [{ partition: partition % fx.partitions, key: 'zombie', value: 'ZOMBIE-RECORD', headers: { 'sluice-source': 'zombie/0/0' } }],
+      messages: [
+        {
+          partition: partition % fx.partitions,
+          key: 'zombie',
+          value: 'ZOMBIE-RECORD',
+          headers: { 'sluice-source': 'zombie/0/0' },
+        },
+      ],
     });
     // Any commit of the scrubber on this partition from now on needs a new InitProducerId (its
     // producer is fenced), and that aborts our open transaction.
@@ -70,7 +82,12 @@ const UNWRITABLE_MAX_MESSAGE_BYTES = '150';
  * Makes topics unwritable (max.message.bytes below any record batch: MESSAGE_TOO_LARGE) until
  * `failures` batches failed on it, then restores the old value. Returns the batches that failed.
  */
-export async function unwritableUntilFailures(admin: Admin, fleet: ScrubberFleet, topics: string[], failures = 2): Promise<number> {
+export async function unwritableUntilFailures(
+  admin: Admin,
+  fleet: ScrubberFleet,
+  topics: string[],
+  failures = 2,
+): Promise<number> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: [{ type: 2 /* TOPIC */, name: topics[0]!, configNames: ['max.message.bytes'] }],
@@ -79,7 +96,10 @@ export async function unwritableUntilFailures(admin: Admin, fleet: ScrubberFleet
   const before = fleet.count(FAILED);
   await setTopicConfig(admin, topics, 'max.message.bytes', UNWRITABLE_MAX_MESSAGE_BYTES);
   try {
-    await waitFor(() => fleet.count(FAILED) >= before + failures, { what: `${failures} batches to fail on unwritable ${topics.join(', ')}`, deadlineMs: 120_000 });
+    await waitFor(() => fleet.count(FAILED) >= before + failures, {
+      what: `${failures} batches to fail on unwritable ${topics.join(', ')}`,
+      deadlineMs: 120_000,
+    });
   } finally {
     await setTopicConfig(admin, topics, 'max.message.bytes', original);
   }

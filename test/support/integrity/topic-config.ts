@@ -2,7 +2,12 @@
 // (the non-incremental AlterConfigs API) replaces a topic's whole override set.
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 
-export async function setTopicConfig(admin: Admin, topics: string[], name: string, value: string): Promise<void> {
+export async function setTopicConfig(
+  admin: Admin,
+  topics: string[],
+  name: string,
+  value: string,
+): Promise<void> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((topic) => ({ type: ConfigResourceTypes.TOPIC, name: topic })),

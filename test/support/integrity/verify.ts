@@ -67,7 +67,11 @@ export interface VerifyOptions {
   faults?: Record<string, unknown>;
 }
 
-export async function verifyDeployment(fx: PipelineFixture, scenario: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyDeployment(
+  fx: PipelineFixture,
+  scenario: string,
+  opts: VerifyOptions = {},
+): Promise<VerifyResult> {
   const n = fx.inputs.length;
   const { outputs, audit } = await fx.readOutputs(n, opts.deadlineMs ?? 300_000);
   const index = indexOutputs(outputs);
