@@ -80,35 +80,64 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
     const errors: string[] = [];
     let workerFaultRecords = 0;
 
-    // Steady traffic: RATE records a second (a load profile; the pause below is pacing).
+    // Steady traffic: RATE records a second (a load profile; the pause below is pacing). Broker
+    // faults close the gate between rounds: the faults are aimed at Sluice, and a seed round cut by
+    // a broker crash would leave records whose coordinates we never learnt.
+    let gate: Promise<void> = Promise.resolve();
+    let round: Promise<void> = Promise.resolve();
+    let trafficError: Error | null = null;
     const traffic = (async () => {
-      for (let round = 1; Date.now() < end; round++) {
-        const due = Date.now() + 1000;
-        await seeder.seed(RATE, { finishTyping: false });
-        if (round % 20 === 0) {
-          const kind = WORKER_FAULTS[(round / 20) % WORKER_FAULTS.length]!;
-          const token = canaryToken();
-          await produceTracked(fx, fx.topics.rawChat, [
-            {
-              key: Buffer.from(`conv-soak-fault-${round}`),
-              value: chatValue(fx.registry, `SLUICE-FAULT-${kind} ${token}`),
-              expect: { verdict: 'quarantined', secrets: [token], why: `worker fault ${kind}` },
-            },
-          ]);
-          workerFaultRecords++;
+      try {
+        for (let n = 1; Date.now() < end; n++) {
+          await gate;
+          const due = Date.now() + 1000;
+          round = (async () => {
+            await seeder.seed(RATE, { finishTyping: false });
+            if (n % 20 === 0) {
+              const kind = WORKER_FAULTS[(n / 20) % WORKER_FAULTS.length]!;
+              const token = canaryToken();
+              await produceTracked(fx, fx.topics.rawChat, [
+                {
+                  key: Buffer.from(`conv-soak-fault-${n}`),
+                  value: chatValue(fx.registry, `SLUICE-FAULT-${kind} ${token}`),
+                  expect: { verdict: 'quarantined', secrets: [token], why: `worker fault ${kind}` },
+                },
+              ]);
+              workerFaultRecords++;
+            }
+          })();
+          await round;
+          const wait = due - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
-        const wait = due - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      } catch (err) {
+        trafficError = err as Error;
+        say(start, `traffic failed: ${trafficError.message}`);
       }
     })();
+    /** Runs a broker fault with the traffic held between rounds. */
+    const withTrafficHeld = async (fault: () => Promise<void>): Promise<void> => {
+      let open!: () => void;
+      gate = new Promise<void>((r) => (open = r));
+      try {
+        await round.catch(() => undefined);
+        await fault();
+      } finally {
+        open();
+      }
+    };
 
-    while (Date.now() < end - 60_000) {
+    while (Date.now() < end - 60_000 && trafficError === null) {
       // Between faults the stage must make progress: ten seconds' worth of traffic committed.
       const c0 = await waitFor(async () => (await committedTotal(admin, groupId, inputs)) + 1, {
         what: 'committed offsets',
         deadlineMs: 120_000,
       });
-      await waitCommitted(admin, groupId, inputs, c0 + RATE * 10, 600_000);
+      await waitFor(
+        async () => trafficError !== null || (await committedTotal(admin, groupId, inputs)) >= c0 + RATE * 10,
+        { what: `ten seconds of traffic committed after ${c0}`, deadlineMs: 600_000, intervalMs: 200 },
+      );
+      if (trafficError !== null) break;
       const kind = FAULTS[Math.floor(rng() * FAULTS.length)]!;
       const t0 = Date.now();
       let detail = '';
@@ -138,18 +167,20 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
             break;
           }
           case 'broker-restart':
-            await broker.restart();
+            await withTrafficHeld(() => broker.restart());
             break;
           case 'broker-crash':
-            await broker.crashAndRestart();
+            await withTrafficHeld(() => broker.crashAndRestart());
             break;
           case 'broker-freeze':
-            broker.pause();
-            try {
-              await new Promise((r) => setTimeout(r, FREEZE_MS));
-            } finally {
-              broker.resume();
-            }
+            await withTrafficHeld(async () => {
+              broker.pause();
+              try {
+                await new Promise((r) => setTimeout(r, FREEZE_MS));
+              } finally {
+                broker.resume();
+              }
+            });
             break;
           case 'fence': {
             const topic = rng() < 0.5 ? fx.topics.rawChat : fx.topics.rawTelemetry;
@@ -186,6 +217,7 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
       say(start, `fault ${kind} (${Date.now() - t0} ms) ${detail} | produced ${fx.inputs.length}`);
     }
     await traffic;
+    if (trafficError) throw trafficError;
     await seeder.seed(0); // finish the lines still being typed
     say(start, `traffic stopped at ${fx.inputs.length} records; draining`);
     await waitCommitted(admin, groupId, inputs, fx.inputs.length, 900_000);
