@@ -12,9 +12,12 @@ export class ContextWords {
   private readonly ac: AhoCorasick;
   /** Per rule index: ids of its ASCII context words (null: the rule has no required context). */
   private readonly ruleWords: (Int32Array | null)[];
-  /** Per rule index: its non-ASCII context words. */
-  private readonly ruleOther: (readonly string[] | null)[];
+  /** Per rule index: ids of its non-ASCII context words (into `others`). */
+  private readonly ruleOther: (Int32Array | null)[];
+  private readonly others: string[] = [];
   private readonly present: Uint8Array;
+  /** Per non-ASCII word for the current text: -1 not looked up yet, 0 absent, 1 present. */
+  private readonly otherPresent: Int8Array;
   private scanned = false;
 
   constructor(rules: readonly CompiledRule[]) {
@@ -28,10 +31,12 @@ export class ContextWords {
         continue;
       }
       const mine: number[] = [];
-      const other: string[] = [];
+      const other: number[] = [];
       for (const w of r.context.words) {
         if (!/^[\x20-\x7e]+$/.test(w)) {
-          other.push(w);
+          let k = this.others.indexOf(w);
+          if (k < 0) k = this.others.push(w) - 1;
+          other.push(k);
           continue;
         }
         let id = ids.get(w);
@@ -39,10 +44,11 @@ export class ContextWords {
         mine.push(id);
       }
       this.ruleWords[r.index] = Int32Array.from(mine);
-      this.ruleOther[r.index] = other;
+      this.ruleOther[r.index] = Int32Array.from(other);
     }
     this.ac = new AhoCorasick([...ids.keys()]);
     this.present = new Uint8Array(ids.size);
+    this.otherPresent = new Int8Array(this.others.length);
   }
 
   /** Call before each new text. */
@@ -59,13 +65,20 @@ export class ContextWords {
     if (mine === null || mine === undefined) return true;
     if (!this.scanned) this.scan(text);
     for (let i = 0; i < mine.length; i++) if (this.present[mine[i]!] === 1) return true;
+    // Each non-ASCII word is searched once per text, not once per rule and hit (that was
+    // quadratic on a 1 MB text full of digit runs).
     const other = this.ruleOther[rule.index]!;
-    for (const w of other) if (lower.includes(w)) return true;
+    for (let i = 0; i < other.length; i++) {
+      const k = other[i]!;
+      if (this.otherPresent[k] === -1) this.otherPresent[k] = lower.includes(this.others[k]!) ? 1 : 0;
+      if (this.otherPresent[k] === 1) return true;
+    }
     return false;
   }
 
   private scan(text: string): void {
     this.scanned = true;
+    this.otherPresent.fill(-1);
     const present = this.present;
     present.fill(0);
     const { next, column, stride, outStart, outList } = this.ac;

@@ -454,8 +454,12 @@ function hasContextWord(
 
 /** True when `lit` occurs in [s - 1, e) of `text` (a digit run and the char before it). */
 function runHas(text: string, s: number, e: number, lit: string): boolean {
-  const at = text.indexOf(lit, Math.max(0, s - 1));
-  return at >= 0 && at + lit.length <= e;
+  // Bounded to the run: indexOf on the whole text would read to its end for every hit.
+  const first = lit.charCodeAt(0);
+  for (let i = Math.max(0, s - 1); i + lit.length <= e; i++) {
+    if (text.charCodeAt(i) === first && text.startsWith(lit, i)) return true;
+  }
+  return false;
 }
 
 /** Validators, entropy, allowlist and context words, on the normalised text. */
