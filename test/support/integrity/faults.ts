@@ -18,6 +18,25 @@ export async function partitionCommitted(
   return Number(res[0]?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
 }
 
+/** The partition of `topic` with the most records not yet committed by the group (where commits will still come). */
+export async function laggiestPartition(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [committed, high] = await Promise.all([
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+    admin.fetchTopicOffsets(topic),
+  ]);
+  let best = 0;
+  let bestLag = -1;
+  for (const h of high) {
+    const c = Math.max(
+      0,
+      Number(committed[0]?.partitions.find((p) => p.partition === h.partition)?.offset ?? 0),
+    );
+    const lag = Number(h.high) - c;
+    if (lag > bestLag) [best, bestLag] = [h.partition, lag];
+  }
+  return best;
+}
+
 /**
  * An intruder initialises the partition's transactional id (fencing the scrubber's producer),
  * leaves a transaction open with a zombie record in the clean topic, waits until the scrubber
