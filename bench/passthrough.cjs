@@ -78,7 +78,7 @@ async function processChunk(partition, chunk, resolveOffset) {
       value: m.value,
       headers: { ...m.headers, 'sluice-source': Buffer.from(`${cfg.topic}/${partition}/${m.offset}`) },
     }));
-    for (let start = 0; start < outputs.length; ) {
+    for (let start = 0; start < outputs.length;) {
       let end = start;
       let bytes = 0;
       while (end < outputs.length) {
@@ -87,11 +87,17 @@ async function processChunk(partition, chunk, resolveOffset) {
         bytes += b;
         end++;
       }
-      await txn.sendBatch({ topicMessages: [{ topic: cfg.outputTopic, messages: outputs.slice(start, end) }], acks: -1 });
+      await txn.sendBatch({
+        topicMessages: [{ topic: cfg.outputTopic, messages: outputs.slice(start, end) }],
+        acks: -1,
+      });
       start = end;
     }
     const next = (BigInt(todo[todo.length - 1].offset) + 1n).toString();
-    await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic: cfg.topic, partitions: [{ partition, offset: next }] }] });
+    await txn.sendOffsets({
+      consumerGroupId: cfg.groupId,
+      topics: [{ topic: cfg.topic, partitions: [{ partition, offset: next }] }],
+    });
     await txn.commit();
     committed.set(partition, BigInt(next));
     resolveOffset(chunk[chunk.length - 1].offset);
@@ -116,7 +122,13 @@ async function main() {
     const meta = await admin.fetchTopicMetadata({ topics: [cfg.topic] });
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: cfg.outputTopic, numPartitions: meta.topics[0].partitions.length, configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }] }],
+      topics: [
+        {
+          topic: cfg.outputTopic,
+          numPartitions: meta.topics[0].partitions.length,
+          configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }],
+        },
+      ],
     });
   }
   // As ScrubberPipeline.start() with the config defaults.
@@ -144,7 +156,10 @@ async function main() {
         const chunk = batch.messages.slice(start, start + max);
         const prev = locks.get(batch.partition) ?? Promise.resolve();
         const run = prev.then(() => processChunk(batch.partition, chunk, resolveOffset));
-        locks.set(batch.partition, run.catch(() => undefined));
+        locks.set(
+          batch.partition,
+          run.catch(() => undefined),
+        );
         await run;
         await heartbeat();
       }

@@ -8,7 +8,7 @@
 //
 //   node bench/run.cjs [--quick|--full] [--only throughput,latency,engine,scaling,memory,profile]
 //   env overrides: BENCH_CHAT_RECORDS, BENCH_KEY_EVENTS, BENCH_DOCS, BENCH_DOC_KB, BENCH_WORKERS,
-//   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_MEMORY_SECONDS,
+//   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_SCALE_WINDOW_SECONDS, BENCH_MEMORY_SECONDS,
 //   BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
 //   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
 const fs = require('node:fs');
@@ -27,11 +27,39 @@ const report = require('./lib/report.cjs');
 
 const args = process.argv.slice(2);
 const PROFILES = {
-  quick: { chat: 120_000, keys: 120_000, docs: 500, latencySeconds: 20, scale: 160_000, memorySeconds: 60 },
-  standard: { chat: 300_000, keys: 300_000, docs: 1_000, latencySeconds: 30, scale: 400_000, memorySeconds: 600 },
-  full: { chat: 1_000_000, keys: 1_000_000, docs: 3_000, latencySeconds: 60, scale: 1_500_000, memorySeconds: 600 },
+  quick: {
+    chat: 120_000,
+    keys: 120_000,
+    docs: 500,
+    latencySeconds: 20,
+    scale: 450_000,
+    scaleWindow: 15,
+    memorySeconds: 60,
+  },
+  standard: {
+    chat: 300_000,
+    keys: 300_000,
+    docs: 1_000,
+    latencySeconds: 30,
+    scale: 700_000,
+    scaleWindow: 20,
+    memorySeconds: 600,
+  },
+  full: {
+    chat: 1_000_000,
+    keys: 1_000_000,
+    docs: 3_000,
+    latencySeconds: 60,
+    scale: 1_500_000,
+    scaleWindow: 30,
+    memorySeconds: 600,
+  },
 };
-const profileName = args.includes('--quick') ? 'quick' : args.includes('--full') ? 'full' : process.env.BENCH_PROFILE || 'standard';
+const profileName = args.includes('--quick')
+  ? 'quick'
+  : args.includes('--full')
+    ? 'full'
+    : process.env.BENCH_PROFILE || 'standard';
 const P = PROFILES[profileName];
 const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
 const S = {
@@ -44,6 +72,7 @@ const S = {
   partitions: num('BENCH_PARTITIONS', 6),
   latencySeconds: num('BENCH_LATENCY_SECONDS', P.latencySeconds),
   scaleRecords: num('BENCH_SCALE_RECORDS', P.scale),
+  scaleWindowSeconds: num('BENCH_SCALE_WINDOW_SECONDS', P.scaleWindow),
   memorySeconds: num('BENCH_MEMORY_SECONDS', P.memorySeconds),
   repeat: num('BENCH_REPEAT', 2),
 };
@@ -66,7 +95,8 @@ async function main() {
     corpora: {},
   };
   const ownDir = !process.env.BENCH_BROKER_DIR;
-  const brokerDir = process.env.BENCH_BROKER_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-broker-'));
+  const brokerDir =
+    process.env.BENCH_BROKER_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-broker-'));
   C.log(`profile ${profileName}: ${JSON.stringify(S)}; broker dir ${brokerDir}`);
   const st = await C.broker.start({ dir: brokerDir });
   const brokers = String(st.brokers).split(',');
@@ -75,12 +105,28 @@ async function main() {
   await admin.connect();
   const run = C.suffix();
   const topic = (name) => `raw.${name}.bench-${run}`;
-  const src = { chat: { name: 'chat', kind: 'chat' }, keystrokes: { name: 'telemetry', kind: 'telemetry' }, docs: { name: 'chat', kind: 'chat' } };
+  const src = {
+    chat: { name: 'chat', kind: 'chat' },
+    keystrokes: { name: 'telemetry', kind: 'telemetry' },
+    docs: { name: 'chat', kind: 'chat' },
+  };
   const sluiceChild = (corpus, workers, extra, opts) =>
-    children.scrubber(children.scrubberConfig({ brokers, sources: [{ ...src[corpus], topic: topic(corpus) }], workers, extra }), opts);
+    children.scrubber(
+      children.scrubberConfig({
+        brokers,
+        sources: [{ ...src[corpus], topic: topic(corpus) }],
+        workers,
+        extra,
+      }),
+      opts,
+    );
   try {
     // ---- corpora, seeded before anything is measured
-    const gen = { chat: () => corpora.chat(S.chatRecords), keystrokes: () => corpora.keystrokes(S.keyEvents), docs: () => corpora.docs(S.docs, S.docKb) };
+    const gen = {
+      chat: () => corpora.chat(S.chatRecords),
+      keystrokes: () => corpora.keystrokes(S.keyEvents),
+      docs: () => corpora.docs(S.docs, S.docKb),
+    };
     const needed = new Set();
     if (STAGES.has('throughput')) ['chat', 'keystrokes', 'docs'].forEach((c) => needed.add(c));
     if (STAGES.has('profile') || STAGES.has('engine')) needed.add('chat');
@@ -91,7 +137,9 @@ async function main() {
       await C.createTopics(admin, [topic(c)], S.partitions);
       const t0 = Date.now();
       results.corpora[c].bytes = await C.seed(kafka, topic(c), records[c], S.partitions);
-      C.log(`seeded ${c}: ${results.corpora[c].records} records, ${(results.corpora[c].bytes / 1e6).toFixed(1)} MB in ${Date.now() - t0} ms`);
+      C.log(
+        `seeded ${c}: ${results.corpora[c].records} records, ${(results.corpora[c].bytes / 1e6).toFixed(1)} MB in ${Date.now() - t0} ms`,
+      );
       load.sample();
     }
 
@@ -106,15 +154,20 @@ async function main() {
         const d = (child) => drain({ admin, child, topic: topic(c), total, bytes, load });
         // Best of S.repeat rounds, configurations interleaved within a round, so a burst of load
         // from other processes on the shared machine does not hit one configuration only.
-        const best = (prev, x) => (!prev || x.recordsPerSec > prev.recordsPerSec ? { ...x, rounds: [...(prev?.rounds ?? []), x.recordsPerSec] } : { ...prev, rounds: [...prev.rounds, x.recordsPerSec] });
+        const best = (prev, x) =>
+          !prev || x.recordsPerSec > prev.recordsPerSec
+            ? { ...x, rounds: [...(prev?.rounds ?? []), x.recordsPerSec] }
+            : { ...prev, rounds: [...prev.rounds, x.recordsPerSec] };
         for (let round = 0; round < S.repeat; round++) {
           t.passthrough = best(t.passthrough, await d(children.passthrough({ brokers, topic: topic(c) })));
           for (const w of WORKER_COUNTS) t.sluice[w] = best(t.sluice[w], await d(sluiceChild(c, w)));
           // What the chat hold-back (head-of-line until the next message of the conversation) costs.
           const v = `${S.workers} workers, chat.holdMs 0`;
-          if (c === 'chat') t.variants[v] = best(t.variants[v], await d(sluiceChild(c, S.workers, { chat: { holdMs: 0 } })));
+          if (c === 'chat')
+            t.variants[v] = best(t.variants[v], await d(sluiceChild(c, S.workers, { chat: { holdMs: 0 } })));
         }
-        for (const w of WORKER_COUNTS) t.ratio[w] = Number((t.sluice[w].recordsPerSec / t.passthrough.recordsPerSec).toFixed(3));
+        for (const w of WORKER_COUNTS)
+          t.ratio[w] = Number((t.sluice[w].recordsPerSec / t.passthrough.recordsPerSec).toFixed(3));
         results.throughput[c] = t;
       }
     }
@@ -129,9 +182,28 @@ async function main() {
         const x = results.throughput?.chat?.sluice?.[w]?.recordsPerSec;
         return Math.max(100, Math.round(x ? x / 2 : num('BENCH_LATENCY_RATE', 1000)));
       };
-      const latencyRun = async (label, child, outputs, rate, next = nextChat, corpusTopic, cooldownSeconds = 3) => {
+      const latencyRun = async (
+        label,
+        child,
+        outputs,
+        rate,
+        next = nextChat,
+        corpusTopic,
+        cooldownSeconds = 3,
+      ) => {
         C.log(`latency: ${label} @ ${rate}/s`);
-        return measureLatency({ kafka, topic: corpusTopic, partitions: S.partitions, child, outputTopics: outputs, next, rate, seconds: S.latencySeconds, cooldownSeconds, load });
+        return measureLatency({
+          kafka,
+          topic: corpusTopic,
+          partitions: S.partitions,
+          child,
+          outputTopics: outputs,
+          next,
+          rate,
+          seconds: S.latencySeconds,
+          cooldownSeconds,
+          load,
+        });
       };
       const fresh = async (name) => {
         const t = `raw.${name}.lat-${C.suffix()}`;
@@ -141,26 +213,74 @@ async function main() {
       const outputsOf = (child) => Object.values(child.config.sources[0].outputs);
       for (const w of WORKER_COUNTS) {
         const t = await fresh('chat');
-        const child = children.scrubber(children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: t }], workers: w, extra: { chat: { holdMs: 0 } } }));
-        results.latency.sluice[w] = await latencyRun(`Sluice ${w} workers, holdMs 0`, child, outputsOf(child), rateFor(w), nextChat, t);
+        const child = children.scrubber(
+          children.scrubberConfig({
+            brokers,
+            sources: [{ name: 'chat', kind: 'chat', topic: t }],
+            workers: w,
+            extra: { chat: { holdMs: 0 } },
+          }),
+        );
+        results.latency.sluice[w] = await latencyRun(
+          `Sluice ${w} workers, holdMs 0`,
+          child,
+          outputsOf(child),
+          rateFor(w),
+          nextChat,
+          t,
+        );
       }
       {
         const t = await fresh('chat');
         const child = children.passthrough({ brokers, topic: t });
-        results.latency.passthrough = await latencyRun('pass-through', child, child.config.outputs, rateFor(S.workers), nextChat, t);
+        results.latency.passthrough = await latencyRun(
+          'pass-through',
+          child,
+          child.config.outputs,
+          rateFor(S.workers),
+          nextChat,
+          t,
+        );
       }
       {
         const t = await fresh('chat');
-        const child = children.scrubber(children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: t }], workers: S.workers }));
-        results.latency.chatHoldback = await latencyRun('Sluice, chat hold-back defaults', child, outputsOf(child), rateFor(S.workers), nextChat, t);
+        const child = children.scrubber(
+          children.scrubberConfig({
+            brokers,
+            sources: [{ name: 'chat', kind: 'chat', topic: t }],
+            workers: S.workers,
+          }),
+        );
+        results.latency.chatHoldback = await latencyRun(
+          'Sluice, chat hold-back defaults',
+          child,
+          outputsOf(child),
+          rateFor(S.workers),
+          nextChat,
+          t,
+        );
       }
       {
         const t = await fresh('telemetry');
         const keys = corpora.keystrokes(50_000, 22);
         let k = 0;
-        const child = children.scrubber(children.scrubberConfig({ brokers, sources: [{ name: 'telemetry', kind: 'telemetry', topic: t }], workers: S.workers }));
+        const child = children.scrubber(
+          children.scrubberConfig({
+            brokers,
+            sources: [{ name: 'telemetry', kind: 'telemetry', topic: t }],
+            workers: S.workers,
+          }),
+        );
         const kmax = results.throughput?.keystrokes?.sluice?.[S.workers]?.recordsPerSec;
-        results.latency.keystrokeHoldback = await latencyRun('Sluice, keystroke hold-back defaults', child, outputsOf(child), Math.round(kmax ? kmax / 2 : 1000), () => keys[k++ % keys.length], t, 8);
+        results.latency.keystrokeHoldback = await latencyRun(
+          'Sluice, keystroke hold-back defaults',
+          child,
+          outputsOf(child),
+          Math.round(kmax ? kmax / 2 : 1000),
+          () => keys[k++ % keys.length],
+          t,
+          8,
+        );
       }
     }
 
@@ -179,21 +299,42 @@ async function main() {
       const recs = corpora.chat(S.scaleRecords, 31);
       await C.seed(kafka, t, recs, S.partitions);
       const id = `bench-scale-${C.suffix()}`;
-      const base = children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: t }], workers: 1, id });
+      const base = children.scrubberConfig({
+        brokers,
+        sources: [{ name: 'chat', kind: 'chat', topic: t }],
+        workers: 1,
+        id,
+      });
       const makeChild = (name) => children.scrubber({ ...base, instanceId: `${id}-${name}` });
-      results.scaling = await scaling({ admin, topic: t, total: recs.length, partitions: S.partitions, makeChild, load });
+      results.scaling = await scaling({
+        partitions: S.partitions,
+        makeChild,
+        windowSeconds: S.scaleWindowSeconds,
+        load,
+      });
     }
 
     // ---- 6. memory
     if (STAGES.has('memory')) {
-      const chatRate = Math.round((results.throughput?.chat?.sluice?.[S.workers]?.recordsPerSec ?? 2000) * 0.3);
-      const keyRate = Math.round((results.throughput?.keystrokes?.sluice?.[S.workers]?.recordsPerSec ?? 2000) * 0.2);
+      const chatRate = Math.round(
+        (results.throughput?.chat?.sluice?.[S.workers]?.recordsPerSec ?? 2000) * 0.3,
+      );
+      const keyRate = Math.round(
+        (results.throughput?.keystrokes?.sluice?.[S.workers]?.recordsPerSec ?? 2000) * 0.2,
+      );
       C.log(`memory: ${S.memorySeconds} s at chat ${chatRate}/s + keystrokes ${keyRate}/s`);
       const tc = `raw.chat.mem-${C.suffix()}`;
       const tk = `raw.telemetry.mem-${C.suffix()}`;
       await C.createTopics(admin, [tc, tk], S.partitions);
       const child = children.scrubber(
-        children.scrubberConfig({ brokers, sources: [{ name: 'chat', kind: 'chat', topic: tc }, { name: 'telemetry', kind: 'telemetry', topic: tk }], workers: S.workers }),
+        children.scrubberConfig({
+          brokers,
+          sources: [
+            { name: 'chat', kind: 'chat', topic: tc },
+            { name: 'telemetry', kind: 'telemetry', topic: tk },
+          ],
+          workers: S.workers,
+        }),
       );
       results.memory = await memoryRun({
         kafka,
@@ -213,10 +354,25 @@ async function main() {
       C.log('profile: chat drain, 1 worker, --cpu-prof');
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-prof-'));
       const child = sluiceChild('chat', 1, {}, { nodeOptions: `--cpu-prof --cpu-prof-dir=${dir}` });
-      const res = await drain({ admin, child, topic: topic('chat'), total: results.corpora.chat.records, bytes: results.corpora.chat.bytes, untilFraction: 1, load });
+      const res = await drain({
+        admin,
+        child,
+        topic: topic('chat'),
+        total: results.corpora.chat.records,
+        bytes: results.corpora.chat.bytes,
+        untilFraction: 1,
+        load,
+      });
       await C.sleep(500);
-      results.profile = { drain: res, dir, threads: analyseDir(dir, 15), notes: PROFILE_NOTES };
-      for (const t of results.profile.threads) C.log(`  ${t.thread}: busy ${t.busyMs} ms; ${t.areas.slice(0, 5).map((a) => `${a.area} ${a.pct}%`).join(', ')}`);
+      const threads = analyseDir(dir, 30);
+      results.profile = { drain: res, dir, threads, notes: profileNotes(threads, results) };
+      for (const t of results.profile.threads)
+        C.log(
+          `  ${t.thread}: busy ${t.busyMs} ms; ${t.areas
+            .slice(0, 5)
+            .map((a) => `${a.area} ${a.pct}%`)
+            .join(', ')}`,
+        );
     }
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -250,12 +406,18 @@ function targets(r) {
     },
     {
       target: 'p99 added latency < 250 ms at half max throughput (hold-back excluded)',
-      reached: p99s.length ? Object.entries(lat).map(([k, x]) => `${x.p99Ms} ms (${k} worker${k === '1' ? '' : 's'})`).join(', ') : '–',
+      reached: p99s.length
+        ? Object.entries(lat)
+            .map(([k, x]) => `${x.p99Ms} ms (${k} worker${k === '1' ? '' : 's'})`)
+            .join(', ')
+        : '–',
       met: p99s.length ? p99s.every((x) => x !== null && x < 250) : null,
     },
     {
       target: 'RSS flat within 10% over the sustained run',
-      reached: r.memory ? `${r.memory.rssGrowthPct > 0 ? '+' : ''}${r.memory.rssGrowthPct}% end vs after warm-up, max +${r.memory.rssMaxOverBasePct}% over ${r.memory.seconds} s` : '–',
+      reached: r.memory
+        ? `${r.memory.rssGrowthPct > 0 ? '+' : ''}${r.memory.rssGrowthPct}% end vs after warm-up, max +${r.memory.rssMaxOverBasePct}% over ${r.memory.seconds} s`
+        : '–',
       met: r.memory ? r.memory.flat : null,
     },
   ];
@@ -281,18 +443,37 @@ function model(r) {
 
 const HOW_TO = [
   '```sh',
-  'npm run bench -- --quick      # ~10 min: 120k chat, 120k keystrokes, 500 docs, 20 s latency runs, 60 s memory run',
-  'npm run bench                 # standard: 300k / 300k / 1,000 docs, 30 s latency runs, 10 min memory run (~25 min)',
-  'npm run bench -- --full       # full size: 1M chat, 1M keystrokes, 3,000 docs of 100 KB, 60 s latency runs, 10 min memory run',
+  'npm run bench -- --quick      # ~12 min: 120k chat, 120k keystrokes, 500 docs, 20 s latency runs, 450k-record scaling topic (15 s windows), 60 s memory run',
+  'npm run bench                 # standard: 300k / 300k / 1,000 docs, 30 s latency runs, 700k scaling (20 s windows), 10 min memory run (~30 min)',
+  'npm run bench -- --full       # full size: 1M chat, 1M keystrokes, 3,000 docs of 100 KB, 60 s latency runs, 1.5M scaling (30 s windows), 10 min memory run',
   'npm run bench -- --only throughput,engine      # stages: throughput,latency,engine,scaling,memory,profile',
   'BENCH_MEMORY_SECONDS=300 BENCH_WORKERS=4 npm run bench   # any size/duration via env (see bench/run.cjs)',
   '```',
   '',
   'The bench starts its own broker in a temp dir (BENCH_BROKER_DIR reuses one) so other test runs on the shared broker do not disturb it, and stops it at the end.',
-  'The pass-through baseline (`bench/passthrough.cjs`) is the scrubber pipeline\'s kafkajs path without decode, scan or audit: same consumer settings, one transactional producer per input partition with the same settings, chunks of 2,000 records, 512 KB produce slices, `sendOffsets` + commit per chunk.',
+  "The pass-through baseline (`bench/passthrough.cjs`) is the scrubber pipeline's kafkajs path without decode, scan or audit: same consumer settings, one transactional producer per input partition with the same settings, chunks of 2,000 records, 512 KB produce slices, `sendOffsets` + commit per chunk.",
 ].join('\n');
 
-const PROFILE_NOTES = '';
+/** What the profile says, with this run's shares filled in (the reading was done on 2026-11-29). */
+function profileNotes(threads, r) {
+  const main = threads.find((t) => t.thread === 'main');
+  const workers = threads.filter((t) => t.thread !== 'main');
+  if (!main) return '';
+  const share = (t) => Math.round((100 * t.busyMs) / (t.busyMs + t.idleMs));
+  const area = (t, name) => t.areas.find((a) => a.area === name)?.pct ?? 0;
+  const fnPct = (t, re) => t.topFunctions.filter((f) => re.test(f.fn)).reduce((a, f) => a + f.pct, 0);
+  const chat = r.throughput?.chat;
+  const cpuRatio = chat
+    ? (chat.sluice['1'].cpuUsPerRecord / chat.passthrough.cpuUsPerRecord).toFixed(1)
+    : '?';
+  return [
+    '**Reading the profile.**',
+    `- The scan worker is not the bottleneck: it is busy ${workers.map(share).join('/')}% of its lifetime while the main thread is busy ${share(main)}%; with 2 workers chat throughput does not rise (table above). The engine itself is fast (engine alone ≥ 100 MB/s per core on clean text); in the worker most time is RE2 confirmation (\`execAll\`) and the prefilter scan, plus the structured clone of results (\`postMessage\`).`,
+    `- Sluice spends ${cpuRatio}× the CPU per chat record of the pass-through, and on this loaded machine throughput follows CPU per record on the main thread. Main-thread self time: kafkajs ${area(main, 'kafkajs')}% (encoding two produced records per input — the output with its three sluice-* headers and the Avro audit record — and fetch decoding), of which kafkajs' \`groupMessagesPerPartition\` alone is ${fnPct(main, /groupMessagesPerPartition/).toFixed(1)}% (it rebuilds the per-partition array with a spread for every message: O(n²) per partition per request; it costs the baseline too, Sluice pays it twice per chunk); garbage collection ${area(main, 'gc')}%; Node core ${area(main, 'node-core')}% (Buffer allocation for the encoders, \`postMessage\` to the workers ≈ ${fnPct(main, /^postMessage/).toFixed(1)}%); Sluice's own code (route ${area(main, 'scrubber/route')}%, pipeline ${area(main, 'scrubber/kafka')}%, hold-back ${area(main, 'scrubber/rebuild')}%, Avro ${area(main, 'avsc')}%, audit ${area(main, 'scrubber/audit')}%) is a small share.`,
+    "- Nothing was changed in services/scrubber/src: none of the top costs is a small, local fix. The largest levers, in order: (1) halve produced records on the clean path — audit clean chat records as offset ranges (as `keystrokes.auditRanges` already does for key events); (2) decode, text extraction and the key HMAC in the workers, with the raw record bytes transferred (not structured-cloned texts) — the main thread would keep only Kafka I/O and routing; (3) fix the quadratic `groupMessagesPerPartition` in kafkajs (a one-line `push` instead of a spread; upstream or patch-package); (4) fewer allocations per record in `BatchProcessor.analyse/finish` (GC). The smallest item seen in Sluice code, a per-record `createHmac` for the key fingerprint in `BatchProcessor.analyse` (≈ 2% of the main thread), is below this machine's run-to-run noise.",
+    '- Latency: every transaction is a chain of sequential round trips — worker scan, chat seam scan, output slices, audit slices, AddOffsetsToTxn + TxnOffsetCommit, EndTxn — against 3-4 for the pass-through, and each waits for a CPU on a machine with a load average far above its 2 cores. 2 workers add threads competing for the same 2 cores, which is why p99 is worse with 2 workers here.',
+  ].join('\n');
+}
 
 function write(r) {
   fs.mkdirSync(C.RESULTS, { recursive: true });
@@ -311,14 +492,27 @@ function write(r) {
     fs.writeFileSync(readme, `${text.slice(0, a)}<!-- bench:start -->\n${md}\n${text.slice(b)}`);
     where = 'README.md';
   } else {
-    fs.writeFileSync(path.join(C.ROOT, 'bench', 'README-section.md'), md.replace('](bench/results/chart.svg)', '](results/chart.svg)') + '\n');
+    fs.writeFileSync(
+      path.join(C.ROOT, 'bench', 'README-section.md'),
+      md.replace('](bench/results/chart.svg)', '](results/chart.svg)') + '\n',
+    );
   }
-  process.stdout.write(`\n${md}\n\nwrote bench/results/bench-${day}.json, latest.json, chart.svg and ${where}\n`);
+  process.stdout.write(
+    `\n${md}\n\nwrote bench/results/bench-${day}.json, latest.json, chart.svg and ${where}\n`,
+  );
 }
 
-module.exports = { markdown: report.markdown };
+module.exports = { markdown: report.markdown, profileNotes };
 
-if (require.main === module) {
+if (require.main === module && args.includes('--render')) {
+  // Re-renders the tables, chart, notes and README section from bench/results/latest.json.
+  const r = JSON.parse(fs.readFileSync(path.join(C.RESULTS, 'latest.json'), 'utf8'));
+  if (r.profile?.threads) r.profile.notes = profileNotes(r.profile.threads, r);
+  r.settings.howTo = HOW_TO;
+  r.targets = targets(r);
+  r.model = model(r);
+  write(r);
+} else if (require.main === module) {
   main().catch((err) => {
     process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
     process.exit(1);

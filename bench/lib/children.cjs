@@ -34,7 +34,11 @@ function scrubberConfig({ brokers, sources, workers, id = `bench-${suffix()}`, e
       name: s.name,
       topic: s.topic,
       kind: s.kind,
-      outputs: { clean: `clean.${s.name}.${id}`, redacted: `redacted.${s.name}.${id}`, quarantine: `quarantine.${s.name}.${id}` },
+      outputs: {
+        clean: `clean.${s.name}.${id}`,
+        redacted: `redacted.${s.name}.${id}`,
+        quarantine: `quarantine.${s.name}.${id}`,
+      },
     })),
     auditTopic: `sluice.audit.${id}`,
     scan: { workers },
@@ -74,7 +78,9 @@ class Child {
     while (!started && !this.exited && Date.now() < until) await sleep(50);
     if (!started) {
       const tail = fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-5).join('\n');
-      throw new Error(`${this.label} did not start (${JSON.stringify(this.exited)}); ${this.logFile}:\n${tail}`);
+      throw new Error(
+        `${this.label} did not start (${JSON.stringify(this.exited)}); ${this.logFile}:\n${tail}`,
+      );
     }
     this.startedAt = Date.now();
     return this;
@@ -86,7 +92,7 @@ class Child {
 
   async metrics() {
     if (!this.httpPort) return '';
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`);
+    const res = await globalThis.fetch(`http://127.0.0.1:${this.httpPort}/metrics`);
     return res.text();
   }
 
@@ -132,7 +138,12 @@ function childEnv({ brokers, nodeOptions }) {
 }
 
 function scrubber(config, { nodeOptions } = {}) {
-  const c = new Child('scrubber', [], childEnv({ brokers: config.kafka.brokers, nodeOptions }), `scrubber ${config.instanceId}`);
+  const c = new Child(
+    'scrubber',
+    [],
+    childEnv({ brokers: config.kafka.brokers, nodeOptions }),
+    `scrubber ${config.instanceId}`,
+  );
   const file = path.join(c.dir, 'config.yaml');
   fs.writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
   c.args = [CLI, 'run', '--config', file];

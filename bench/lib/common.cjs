@@ -62,7 +62,10 @@ function partitionFor(key, partitions) {
  * requests capped at ~900 KB). Returns the bytes produced (key + value).
  */
 async function seed(kafka, topic, records, partitions) {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   let bytes = 0;
   try {
@@ -81,7 +84,12 @@ async function seed(kafka, topic, records, partitions) {
     for (const r of records) {
       const b = r.key.length + r.value.length;
       bytes += b;
-      batch.push({ key: r.key, value: r.value, headers: r.headers, partition: partitionFor(r.key, partitions) });
+      batch.push({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        partition: partitionFor(r.key, partitions),
+      });
       batchBytes += b;
       if (batch.length >= 2000 || batchBytes >= 900 * 1024) await flush();
     }

@@ -75,7 +75,12 @@ function docs(n, kb = 100, seed = 13) {
       attachments: [],
       metadata: {},
     });
-    out.push({ key: Buffer.from(conversationId), value, headers: { 'content-type': 'application/vnd.sluice.chat+avro' }, expect: { verdict } });
+    out.push({
+      key: Buffer.from(conversationId),
+      value,
+      headers: { 'content-type': 'application/vnd.sluice.chat+avro' },
+      expect: { verdict },
+    });
   }
   return out;
 }
@@ -92,7 +97,12 @@ function stats(records) {
     bytes += r.key.length + r.value.length;
     verdicts[r.expect.verdict] = (verdicts[r.expect.verdict] ?? 0) + 1;
   }
-  return { records: records.length, bytes, avgBytes: Math.round(bytes / Math.max(1, records.length)), expectedVerdicts: verdicts };
+  return {
+    records: records.length,
+    bytes,
+    avgBytes: Math.round(bytes / Math.max(1, records.length)),
+    expectedVerdicts: verdicts,
+  };
 }
 
 module.exports = { registry, chat, keystrokes, docs, chatTexts, stats, TrafficGenerator };

@@ -29,7 +29,8 @@ function analyse(file, top = 15) {
   const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
   const dt = new Map();
   // timeDeltas[i] is the time before samples[i]; attribute it to the sampled node.
-  for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  for (let i = 0; i < prof.samples.length; i++)
+    dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
   const byFn = new Map();
   const byArea = new Map();
   let total = 0;
@@ -66,7 +67,10 @@ function analyse(file, top = 15) {
 
 /** The profiles of one process: thread 0 is the main thread, the others are workers. */
 function analyseDir(dir, top) {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
   return files.map((f) => {
     const tid = Number(f.split('.').at(-3));
     return { thread: tid === 0 ? 'main' : `worker ${tid}`, ...analyse(path.join(dir, f), top) };

@@ -6,7 +6,17 @@
 const { sleep, committedTotal, log } = require('./common.cjs');
 const { metricSum } = require('./children.cjs');
 
-async function drain({ admin, child, topic, total, bytes, untilFraction = 0.95, deadlineMs = 15 * 60_000, load, onSample }) {
+async function drain({
+  admin,
+  child,
+  topic,
+  total,
+  bytes,
+  untilFraction = 0.95,
+  deadlineMs = 15 * 60_000,
+  load,
+  onSample,
+}) {
   await child.start();
   const groupId = child.config.group.id;
   const target = Math.ceil(total * untilFraction);
@@ -26,10 +36,16 @@ async function drain({ admin, child, topic, total, bytes, untilFraction = 0.95, 
         last = s;
         break;
       }
-      if (child.exited) throw new Error(`${child.label} exited during the drain: ${JSON.stringify(child.exited)} (log ${child.logFile})`);
+      if (child.exited)
+        throw new Error(
+          `${child.label} exited during the drain: ${JSON.stringify(child.exited)} (log ${child.logFile})`,
+        );
       await sleep(200);
     }
-    if (!last) throw new Error(`${child.label}: drain did not reach ${target} of ${total} in ${deadlineMs} ms (${samples.at(-1)?.committed})`);
+    if (!last)
+      throw new Error(
+        `${child.label}: drain did not reach ${target} of ${total} in ${deadlineMs} ms (${samples.at(-1)?.committed})`,
+      );
     const peak = child.sample();
     let m = '';
     try {
@@ -53,12 +69,17 @@ async function drain({ admin, child, topic, total, bytes, untilFraction = 0.95, 
       startupToFirstCommitMs: first.t - child.startedAt,
     };
     if (m) {
-      res.transactions = { commit: metricSum(m, 'sluice_transactions_total', 'outcome="commit"'), abort: metricSum(m, 'sluice_transactions_total', 'outcome="abort"') };
+      res.transactions = {
+        commit: metricSum(m, 'sluice_transactions_total', 'outcome="commit"'),
+        abort: metricSum(m, 'sluice_transactions_total', 'outcome="abort"'),
+      };
       res.scanSecondsSum = Number(metricSum(m, 'sluice_scan_duration_seconds_sum').toFixed(2));
       res.batchSecondsSum = Number(metricSum(m, 'sluice_batch_duration_seconds_sum').toFixed(2));
       res.batchCount = metricSum(m, 'sluice_batch_duration_seconds_count');
     }
-    log(`  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec, peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}` : ''}`);
+    log(
+      `  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec, peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}` : ''}`,
+    );
     return res;
   } finally {
     await child.stop();

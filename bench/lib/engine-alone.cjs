@@ -36,19 +36,30 @@ function engineAlone(texts, { seconds = 3 } = {}) {
     cleanPathMBpsPerCore: measure(clean, (t) => engine.scanText(t), seconds),
     wholeCorpusMBpsPerCore: measure(texts, (t) => engine.scanText(t), seconds),
   };
-  log(`  engine alone (1 thread): clean path ${res.cleanPathMBpsPerCore} MB/s, whole corpus ${res.wholeCorpusMBpsPerCore} MB/s`);
+  log(
+    `  engine alone (1 thread): clean path ${res.cleanPathMBpsPerCore} MB/s, whole corpus ${res.wholeCorpusMBpsPerCore} MB/s`,
+  );
   const file = path.join(RESULTS, 'engine.json');
-  if (process.env.BENCH_ENGINE_RERUN === '1' && fs.existsSync(path.join(ROOT, 'bench', 'engine', 'run.cjs'))) {
+  if (
+    process.env.BENCH_ENGINE_RERUN === '1' &&
+    fs.existsSync(path.join(ROOT, 'bench', 'engine', 'run.cjs'))
+  ) {
     log('  re-running bench/engine/run.cjs --quick');
-    execFileSync(process.execPath, [path.join(ROOT, 'bench', 'engine', 'run.cjs'), '--quick'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [path.join(ROOT, 'bench', 'engine', 'run.cjs'), '--quick'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   if (fs.existsSync(file)) {
     const e = JSON.parse(fs.readFileSync(file, 'utf8'));
     res.engineBench = {
       source: 'bench/results/engine.json (bench/engine/run.cjs)',
       generatedAt: e.generatedAt,
-      singleThreadCleanMBps: Object.fromEntries(Object.entries(e.singleThread ?? {}).map(([k, v]) => [k, Number(v.cleanMBps.toFixed(1))])),
-      singleThreadCorpusMBps: Object.fromEntries(Object.entries(e.singleThread ?? {}).map(([k, v]) => [k, Number(v.corpusMBps.toFixed(1))])),
+      singleThreadCleanMBps: Object.fromEntries(
+        Object.entries(e.singleThread ?? {}).map(([k, v]) => [k, Number(v.cleanMBps.toFixed(1))]),
+      ),
+      singleThreadCorpusMBps: Object.fromEntries(
+        Object.entries(e.singleThread ?? {}).map(([k, v]) => [k, Number(v.corpusMBps.toFixed(1))]),
+      ),
       poolMBps: Object.fromEntries(Object.entries(e.pool ?? {}).map(([k, v]) => [k, Number(v.toFixed(1))])),
     };
   }

@@ -7,13 +7,34 @@
 const { Partitioners } = require('kafkajs');
 const { sleep, log, suffix, partitionFor, percentile } = require('./common.cjs');
 
-async function measureLatency({ kafka, topic, partitions, child, outputTopics, next, rate, seconds, warmupSeconds = 3, cooldownSeconds = 3, load }) {
+async function measureLatency({
+  kafka,
+  topic,
+  partitions,
+  child,
+  outputTopics,
+  next,
+  rate,
+  seconds,
+  warmupSeconds = 3,
+  cooldownSeconds = 3,
+  load,
+}) {
   await child.start();
   const sent = new Map();
   const lat = [];
   let received = 0;
-  const consumer = kafka.consumer({ groupId: `bench-lat-${suffix()}`, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `bench-lat-${suffix()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+  });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   const tick = 10;
   try {
     await consumer.connect();
@@ -47,7 +68,13 @@ async function measureLatency({ kafka, topic, partitions, child, outputTopics, n
         const msgs = [];
         for (let i = 0; i < due; i++) {
           const r = next();
-          msgs.push({ key: r.key, value: r.value, headers: r.headers, partition: partitionFor(r.key, partitions), timestamp: String(Date.now()) });
+          msgs.push({
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+            partition: partitionFor(r.key, partitions),
+            timestamp: String(Date.now()),
+          });
         }
         const at = Date.now();
         produced += due;
@@ -83,7 +110,9 @@ async function measureLatency({ kafka, topic, partitions, child, outputTopics, n
       producerSlowSends: behind,
       peakRssMb: Math.round(child.sample()?.peakRssMb ?? 0),
     };
-    log(`  ${child.label} @ ${rate}/s: p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms (${res.measured}/${expected} measured, ${received} outputs read)`);
+    log(
+      `  ${child.label} @ ${rate}/s: p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms (${res.measured}/${expected} measured, ${received} outputs read)`,
+    );
     return res;
   } finally {
     await producer.disconnect().catch(() => undefined);

@@ -15,7 +15,10 @@ function median(xs) {
 
 async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEveryMs = 5000, load }) {
   await child.start();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   const samples = [];
   const t0 = Date.now();
@@ -34,7 +37,12 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
         for (let k = 0; k < due; k++) {
           const r = s.records[pos[i]];
           pos[i] = (pos[i] + 1) % s.records.length;
-          messages.push({ key: r.key, value: r.value, headers: r.headers, partition: partitionFor(r.key, partitions) });
+          messages.push({
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+            partition: partitionFor(r.key, partitions),
+          });
         }
         produced[i] += due;
         sends.push(producer.send({ topic: s.topic, messages, acks: -1 }));
@@ -59,7 +67,8 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
           cpuSec: Number((p?.cpuSec ?? 0).toFixed(1)),
         });
         load?.sample();
-        if (child.exited) throw new Error(`${child.label} exited during the memory run (log ${child.logFile})`);
+        if (child.exited)
+          throw new Error(`${child.label} exited during the memory run (log ${child.logFile})`);
       }
       await sleep(20);
     }
@@ -82,12 +91,17 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
     rssGrowthPct: Number((((final - base) / base) * 100).toFixed(1)),
     rssMaxOverBasePct: Number((((maxAfter - base) / base) * 100).toFixed(1)),
     heapUsedMb: { afterWarmup: heapBase, final: heapFinal },
-    heldKeystrokes: { max: Math.max(...samples.map((s) => s.heldKeystrokes)), final: samples.at(-1)?.heldKeystrokes },
+    heldKeystrokes: {
+      max: Math.max(...samples.map((s) => s.heldKeystrokes)),
+      final: samples.at(-1)?.heldKeystrokes,
+    },
     lagFinal: samples.at(-1)?.lag,
     flat: final <= base * 1.1 && maxAfter <= base * 1.1,
     samples,
   };
-  log(`  memory: RSS ${base} -> ${final} MB (${res.rssGrowthPct}%, max +${res.rssMaxOverBasePct}%), heap ${heapBase} -> ${heapFinal} MB, held max ${res.heldKeystrokes.max}, flat: ${res.flat}`);
+  log(
+    `  memory: RSS ${base} -> ${final} MB (${res.rssGrowthPct}%, max +${res.rssMaxOverBasePct}%), heap ${heapBase} -> ${heapFinal} MB, held max ${res.heldKeystrokes.max}, flat: ${res.flat}`,
+  );
   return res;
 }
 

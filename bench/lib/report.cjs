@@ -1,26 +1,45 @@
 'use strict';
 // Markdown tables and the SVG chart from a results object (bench/results/latest.json).
-const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const fmt = (x, d = 0) =>
+  x === null || x === undefined || Number.isNaN(x)
+    ? '–'
+    : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
 
 function throughputTable(r) {
-  const rows = ['| corpus | process | records/s | MB/s | CPU µs / record | CPU cores used | peak RSS MB | vs pass-through |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const rows = [
+    '| corpus | process | records/s | MB/s | CPU µs / record | CPU cores used | peak RSS MB | vs pass-through |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const [corpus, t] of Object.entries(r.throughput ?? {})) {
     const unit = corpus === 'keystrokes' ? ' (events)' : '';
-    const line = (name, x, ratio) => rows.push(`| ${corpus}${unit} | ${name} | ${fmt(x.recordsPerSec)} | ${fmt(x.mbPerSec, 2)} | ${fmt(x.cpuUsPerRecord, 1)} | ${fmt(x.cpuCores, 2)} | ${fmt(x.peakRssMb)} | ${ratio} |`);
+    const line = (name, x, ratio) =>
+      rows.push(
+        `| ${corpus}${unit} | ${name} | ${fmt(x.recordsPerSec)} | ${fmt(x.mbPerSec, 2)} | ${fmt(x.cpuUsPerRecord, 1)} | ${fmt(x.cpuCores, 2)} | ${fmt(x.peakRssMb)} | ${ratio} |`,
+      );
     if (t.passthrough) line('pass-through (no scan)', t.passthrough, '100%');
-    for (const [w, x] of Object.entries(t.sluice ?? {})) line(`Sluice, ${w} worker${w === '1' ? '' : 's'}`, x, pct(t.ratio?.[w]));
-    for (const [label, x] of Object.entries(t.variants ?? {})) line(`Sluice, ${label}`, x, pct(t.passthrough ? x.recordsPerSec / t.passthrough.recordsPerSec : null));
+    for (const [w, x] of Object.entries(t.sluice ?? {}))
+      line(`Sluice, ${w} worker${w === '1' ? '' : 's'}`, x, pct(t.ratio?.[w]));
+    for (const [label, x] of Object.entries(t.variants ?? {}))
+      line(`Sluice, ${label}`, x, pct(t.passthrough ? x.recordsPerSec / t.passthrough.recordsPerSec : null));
   }
   return rows.join('\n');
 }
 
 function latencyTable(r) {
-  const rows = ['| run | input rate (records/s) | p50 ms | p90 ms | p99 ms | max ms | measured |', '|---|---:|---:|---:|---:|---:|---:|'];
+  const rows = [
+    '| run | input rate (records/s) | p50 ms | p90 ms | p99 ms | max ms | measured |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
   const L = r.latency ?? {};
-  const line = (name, x) => x && rows.push(`| ${name} | ${fmt(x.rate)} | ${fmt(x.p50Ms)} | ${fmt(x.p90Ms)} | ${fmt(x.p99Ms)} | ${fmt(x.maxMs)} | ${fmt(x.measured)} |`);
+  const line = (name, x) =>
+    x &&
+    rows.push(
+      `| ${name} | ${fmt(x.rate)} | ${fmt(x.p50Ms)} | ${fmt(x.p90Ms)} | ${fmt(x.p99Ms)} | ${fmt(x.maxMs)} | ${fmt(x.measured)} |`,
+    );
   line('chat, pass-through', L.passthrough);
-  for (const [w, x] of Object.entries(L.sluice ?? {})) line(`chat, Sluice ${w} worker${w === '1' ? '' : 's'}, chat.holdMs 0`, x);
+  for (const [w, x] of Object.entries(L.sluice ?? {}))
+    line(`chat, Sluice ${w} worker${w === '1' ? '' : 's'}, chat.holdMs 0`, x);
   line('chat, Sluice, default chat.holdMs (1 s) — hold-back included', L.chatHoldback);
   line('keystrokes, Sluice, default keystroke hold-back — included', L.keystrokeHoldback);
   return rows.join('\n');
@@ -30,11 +49,19 @@ function engineTable(r) {
   const e = r.engine;
   if (!e) return '';
   const rows = ['| engine alone, 1 thread (no Kafka) | MB/s per core |', '|---|---:|'];
-  rows.push(`| bench chat corpus (${fmt(e.cleanTexts)} clean texts, ${e.avgTextBytes} B avg), clean-text path | ${fmt(e.cleanPathMBpsPerCore, 1)} |`);
+  rows.push(
+    `| bench chat corpus (${fmt(e.cleanTexts)} clean texts, ${e.avgTextBytes} B avg), clean-text path | ${fmt(e.cleanPathMBpsPerCore, 1)} |`,
+  );
   rows.push(`| bench chat corpus, all texts (1% with findings) | ${fmt(e.wholeCorpusMBpsPerCore, 1)} |`);
   if (e.engineBench) {
-    for (const [k, v] of Object.entries(e.engineBench.singleThreadCleanMBps)) rows.push(`| bench/engine corpus, clean path, ${k} (engine.json ${e.engineBench.generatedAt.slice(0, 16)}) | ${fmt(v, 1)} |`);
-    for (const [k, v] of Object.entries(e.engineBench.poolMBps)) rows.push(`| bench/engine corpus, worker pool ${k} workers, whole corpus (MB/s total) | ${fmt(v, 1)} |`);
+    for (const [k, v] of Object.entries(e.engineBench.singleThreadCleanMBps))
+      rows.push(
+        `| bench/engine corpus, clean path, ${k} (engine.json ${e.engineBench.generatedAt.slice(0, 16)}) | ${fmt(v, 1)} |`,
+      );
+    for (const [k, v] of Object.entries(e.engineBench.poolMBps))
+      rows.push(
+        `| bench/engine corpus, worker pool ${k} workers, whole corpus (MB/s total) | ${fmt(v, 1)} |`,
+      );
   }
   return rows.join('\n');
 }
@@ -42,13 +69,21 @@ function engineTable(r) {
 function scalingTable(r) {
   const s = r.scaling;
   if (!s) return '';
+  const per = (x) =>
+    Object.entries(x.perInstance)
+      .map(([n, v]) => `${n}: ${v.partitions}`)
+      .join(', ');
+  const recs = (x) =>
+    Object.entries(x.perInstance)
+      .map(([n, v]) => `${n}: ${fmt(v.records)} (${fmt(v.cpuSec, 1)} CPU-s)`)
+      .join(', ');
   return [
-    `| instances (1 worker each), ${s.partitions} partitions | records/s | records per CPU-second | partitions per instance | records per instance |`,
+    `| instances (1 worker each), ${s.partitions} partitions, ${s.windowSeconds} s window | records/s | records per CPU-second | partitions per instance | records per instance |`,
     '|---|---:|---:|---|---|',
-    `| 1 | ${fmt(s.oneInstance.recordsPerSec)} | ${fmt(s.oneInstance.recordsPerCpuSec)} | a: ${s.oneInstance.partitions.a} | – |`,
-    `| 2 | ${fmt(s.twoInstances.recordsPerSec)} | ${fmt(s.twoInstances.recordsPerCpuSec)} | a: ${s.twoInstances.partitions.a}, b: ${s.twoInstances.partitions.b} | a: ${fmt(s.twoInstances.recordsPerInstance.a)}, b: ${fmt(s.twoInstances.recordsPerInstance.b)} |`,
+    `| 1 | ${fmt(s.oneInstance.recordsPerSec)} | ${fmt(s.oneInstance.recordsPerCpuSec)} | ${per(s.oneInstance)} | ${recs(s.oneInstance)} |`,
+    `| 2 | ${fmt(s.twoInstances.recordsPerSec)} | ${fmt(s.twoInstances.recordsPerCpuSec)} | ${per(s.twoInstances)} | ${recs(s.twoInstances)} |`,
     '',
-    `Rebalance: B took ${fmt(s.rebalance.bStartupMs)} ms to start (rules compiled, consumer running); A gave up partitions ${fmt(s.rebalance.aRevokedAfterBStartedMs)} ms later and the assignment had settled (both own partitions, all ${s.partitions} assigned) ${fmt(s.rebalance.assignmentSettledAfterBStartedMs)} ms after B started; B committed its first transaction ${fmt(s.rebalance.bFirstCommitAfterBStartedMs)} ms after it started.`,
+    `Rebalance: B took ${fmt(s.rebalance.bStartupMs)} ms from spawn to consuming (rules compiled in its worker, group joined); A gave up partitions ${fmt(s.rebalance.aRevokedAfterBStartedMs)} ms after that, the assignment settled (both own partitions, all ${s.partitions} assigned) after ${fmt(s.rebalance.assignmentSettledAfterBStartedMs)} ms, and B committed its first transaction after ${fmt(s.rebalance.bFirstCommitAfterBStartedMs)} ms (${fmt(s.rebalance.bFirstCommitAfterSpawnMs)} ms after spawn).`,
   ].join('\n');
 }
 
@@ -58,7 +93,9 @@ function memoryTable(r) {
   return [
     '| sustained run | value |',
     '|---|---:|',
-    `| duration, input rates | ${m.seconds} s; ${Object.entries(m.rates).map(([k, v]) => `${k} ${v}/s`).join(', ')} |`,
+    `| duration, input rates | ${m.seconds} s; ${Object.entries(m.rates)
+      .map(([k, v]) => `${k} ${v}/s`)
+      .join(', ')} |`,
     `| RSS after warm-up (median 20-40%) → end (median last 20%) | ${m.rssMb.afterWarmup} → ${m.rssMb.final} MB (${m.rssGrowthPct > 0 ? '+' : ''}${m.rssGrowthPct}%) |`,
     `| highest RSS after warm-up | ${m.rssMb.maxAfterWarmup} MB (+${m.rssMaxOverBasePct}%) |`,
     `| heap used after warm-up → end | ${m.heapUsedMb.afterWarmup} → ${m.heapUsedMb.final} MB |`,
@@ -70,18 +107,34 @@ function memoryTable(r) {
 
 function profileTable(p, label) {
   if (!p) return '';
-  const rows = [`**${label}**`, '', '| thread | busy ms (share of its lifetime) | top areas (self time) | top functions (self time) |', '|---|---:|---|---|'];
+  const rows = [
+    `**${label}**`,
+    '',
+    '| thread | busy ms (share of its lifetime) | top areas (self time) | top functions (self time) |',
+    '|---|---:|---|---|',
+  ];
   for (const t of p) {
-    const areas = t.areas.slice(0, 6).map((a) => `${a.area} ${a.pct}%`).join('<br>');
-    const fns = t.topFunctions.slice(0, 8).map((f) => `${f.fn.replace(/\|/g, '\\|')} ${f.pct}%`).join('<br>');
-    rows.push(`| ${t.thread} | ${fmt(t.busyMs)} (${Math.round((100 * t.busyMs) / (t.busyMs + t.idleMs))}%) | ${areas} | ${fns} |`);
+    const areas = t.areas
+      .slice(0, 6)
+      .map((a) => `${a.area} ${a.pct}%`)
+      .join('<br>');
+    const fns = t.topFunctions
+      .slice(0, 8)
+      .map((f) => `${f.fn.replace(/\|/g, '\\|')} ${f.pct}%`)
+      .join('<br>');
+    rows.push(
+      `| ${t.thread} | ${fmt(t.busyMs)} (${Math.round((100 * t.busyMs) / (t.busyMs + t.idleMs))}%) | ${areas} | ${fns} |`,
+    );
   }
   return rows.join('\n');
 }
 
 function targetsTable(r) {
   const rows = ['| target (issue 7) | reached | met |', '|---|---|---|'];
-  for (const t of r.targets ?? []) rows.push(`| ${t.target} | ${t.reached} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  for (const t of r.targets ?? [])
+    rows.push(
+      `| ${t.target} | ${t.reached} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`,
+    );
   return rows.join('\n');
 }
 
@@ -95,28 +148,44 @@ function chartSvg(r) {
     const py = 50;
     const ph = 220;
     const workers = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
-    const xAt = (w) => px + (workers.length === 1 ? pw / 2 : ((workers.indexOf(w) + 0.5) / workers.length) * pw);
+    const xAt = (w) =>
+      px + (workers.length === 1 ? pw / 2 : ((workers.indexOf(w) + 0.5) / workers.length) * pw);
     const yAt = (v) => py + ph - (Math.min(v, yMax) / yMax) * ph;
-    const out = [`<text x="${px + pw / 2}" y="28" text-anchor="middle" font-size="15" font-weight="bold">${title}</text>`];
+    const out = [
+      `<text x="${px + pw / 2}" y="28" text-anchor="middle" font-size="15" font-weight="bold">${title}</text>`,
+    ];
     out.push(`<rect x="${px}" y="${py}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
     for (let i = 0; i <= 4; i++) {
       const v = (yMax * i) / 4;
       out.push(`<line x1="${px}" x2="${px + pw}" y1="${yAt(v)}" y2="${yAt(v)}" stroke="#eee"/>`);
-      out.push(`<text x="${px - 6}" y="${yAt(v) + 4}" text-anchor="end" font-size="11">${Math.round(v)}</text>`);
+      out.push(
+        `<text x="${px - 6}" y="${yAt(v) + 4}" text-anchor="end" font-size="11">${Math.round(v)}</text>`,
+      );
     }
-    for (const w of workers) out.push(`<text x="${xAt(w)}" y="${py + ph + 18}" text-anchor="middle" font-size="12">${w}</text>`);
-    out.push(`<text x="${px + pw / 2}" y="${py + ph + 36}" text-anchor="middle" font-size="12">scan workers</text>`);
-    out.push(`<text transform="translate(${x0 + 16},${py + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`);
+    for (const w of workers)
+      out.push(`<text x="${xAt(w)}" y="${py + ph + 18}" text-anchor="middle" font-size="12">${w}</text>`);
+    out.push(
+      `<text x="${px + pw / 2}" y="${py + ph + 36}" text-anchor="middle" font-size="12">scan workers</text>`,
+    );
+    out.push(
+      `<text transform="translate(${x0 + 16},${py + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`,
+    );
     if (target !== null) {
-      out.push(`<line x1="${px}" x2="${px + pw}" y1="${yAt(target)}" y2="${yAt(target)}" stroke="#c00" stroke-dasharray="5,4"/>`);
-      out.push(`<text x="${px + pw - 4}" y="${yAt(target) - 5}" text-anchor="end" font-size="11" fill="#c00">${targetLabel}</text>`);
+      out.push(
+        `<line x1="${px}" x2="${px + pw}" y1="${yAt(target)}" y2="${yAt(target)}" stroke="#c00" stroke-dasharray="5,4"/>`,
+      );
+      out.push(
+        `<text x="${px + pw - 4}" y="${yAt(target) - 5}" text-anchor="end" font-size="11" fill="#c00">${targetLabel}</text>`,
+      );
     }
     series.forEach((s, i) => {
       const pts = s.points.map(([w, v]) => `${xAt(w)},${yAt(v)}`).join(' ');
       out.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
       for (const [w, v] of s.points) {
         out.push(`<circle cx="${xAt(w)}" cy="${yAt(v)}" r="4" fill="${s.color}"/>`);
-        out.push(`<text x="${xAt(w) + 7}" y="${yAt(v) - 6}" font-size="11" fill="${s.color}">${Math.round(v)}</text>`);
+        out.push(
+          `<text x="${xAt(w) + 7}" y="${yAt(v) - 6}" font-size="11" fill="${s.color}">${Math.round(v)}</text>`,
+        );
       }
       out.push(`<rect x="${px + 8}" y="${py + 8 + i * 16}" width="10" height="10" fill="${s.color}"/>`);
       out.push(`<text x="${px + 22}" y="${py + 17 + i * 16}" font-size="11">${s.name}</text>`);
@@ -131,8 +200,16 @@ function chartSvg(r) {
   }));
   const lat = r.latency?.sluice ?? {};
   const lSeries = [
-    { name: 'chat p50 (hold-back off)', color: colors.p50, points: Object.entries(lat).map(([w, v]) => [Number(w), v.p50Ms ?? 0]) },
-    { name: 'chat p99 (hold-back off)', color: colors.p99, points: Object.entries(lat).map(([w, v]) => [Number(w), v.p99Ms ?? 0]) },
+    {
+      name: 'chat p50 (hold-back off)',
+      color: colors.p50,
+      points: Object.entries(lat).map(([w, v]) => [Number(w), v.p50Ms ?? 0]),
+    },
+    {
+      name: 'chat p99 (hold-back off)',
+      color: colors.p99,
+      points: Object.entries(lat).map(([w, v]) => [Number(w), v.p99Ms ?? 0]),
+    },
   ];
   const tMax = Math.max(100, ...tSeries.flatMap((s) => s.points.map((p) => p[1]))) * 1.1;
   const lMax = Math.max(300, ...lSeries.flatMap((s) => s.points.map((p) => p[1]))) * 1.1;
@@ -140,7 +217,15 @@ function chartSvg(r) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     panel(0, 'Throughput, % of pass-through', '% of pass-through records/s', tSeries, tMax, 70, 'target 70%'),
-    panel(430, 'Added latency at half max throughput', 'ms, produce → committed output', lSeries, lMax, 250, 'target p99 250 ms'),
+    panel(
+      430,
+      'Added latency at half max throughput',
+      'ms, produce → committed output',
+      lSeries,
+      lMax,
+      250,
+      'target p99 250 ms',
+    ),
     `<text x="10" y="${H - 8}" font-size="10" fill="#666">Sluice bench ${r.date} · ${r.machine.cpus} · load avg ${r.load ? `${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)}` : '?'} · shared machine: compare ratios, not absolutes</text>`,
     '</svg>',
   ].join('\n');

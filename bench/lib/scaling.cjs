@@ -1,10 +1,10 @@
 'use strict';
 // Scaling: one, then two scrubber instances in one consumer group over a pre-seeded topic.
-// Phase 1: instance A alone. Then B starts; the rebalance is done when both own partitions
-// (sluice_assigned_partitions on each) and B has committed a transaction. Phase 2: both drain
-// the rest. Records per CPU-second (both processes' CPU) in each phase; partition balance and
-// records per instance from their /metrics.
-const { sleep, committedTotal, log } = require('./common.cjs');
+// Rates come from each instance's own counters (sluice_records_total on /metrics) and CPU
+// (/proc) over fixed windows, not from committed offsets (commits are lumpy: one transaction
+// carries thousands of records). Phase 1: A alone, after a warm-up. Then B starts; the
+// rebalance is done when both own partitions and B has committed; phase 2: both, same length.
+const { sleep, log } = require('./common.cjs');
 const { metricSum } = require('./children.cjs');
 
 async function state(child) {
@@ -20,85 +20,91 @@ async function state(child) {
   }
 }
 
-async function scaling({ admin, topic, total, partitions, makeChild, phase1Fraction = 0.3, load }) {
+async function snapshot(children) {
+  const out = [];
+  for (const c of children) out.push({ ...(await state(c)), cpu: c.sample()?.cpuSec ?? 0 });
+  return { t: Date.now(), per: out };
+}
+
+function windowStats(from, to, names) {
+  const seconds = (to.t - from.t) / 1000;
+  let records = 0;
+  let cpu = 0;
+  const perInstance = {};
+  names.forEach((n, i) => {
+    const r = to.per[i].records - from.per[i].records;
+    const c = to.per[i].cpu - from.per[i].cpu;
+    records += r;
+    cpu += c;
+    perInstance[n] = { records: r, cpuSec: Number(c.toFixed(1)), partitions: to.per[i].assigned };
+  });
+  return {
+    seconds: Number(seconds.toFixed(1)),
+    records,
+    recordsPerSec: Math.round(records / seconds),
+    recordsPerCpuSec: Math.round(records / cpu),
+    perInstance,
+  };
+}
+
+async function scaling({ partitions, makeChild, warmupSeconds = 5, windowSeconds = 15, load }) {
   const a = makeChild('a');
   const b = makeChild('b');
-  const groupId = a.config.group.id;
-  const cpu = (c) => c.sample()?.cpuSec ?? 0;
   try {
     await a.start();
-    let first = null;
-    for (;;) {
-      const c = await committedTotal(admin, groupId, topic);
-      load?.sample();
-      if (!first && c > 0) first = { t: Date.now(), c, cpu: cpu(a), rec: (await state(a)).records };
-      if (c >= total * phase1Fraction) break;
-      await sleep(200);
-    }
-    const p1End = { t: Date.now(), c: await committedTotal(admin, groupId, topic), cpu: cpu(a), rec: (await state(a)).records };
-    const aAlone = await state(a);
+    // Warm-up: first commit, then warmupSeconds (JIT, connections, producers per partition).
+    while ((await state(a)).commits === 0) await sleep(100);
+    await sleep(warmupSeconds * 1000);
+    const p1From = await snapshot([a]);
+    await sleep(windowSeconds * 1000);
+    load?.sample();
+    const p1To = await snapshot([a]);
+    const one = windowStats(p1From, p1To, ['a']);
     const tSpawn = Date.now();
     await b.start();
     const tBStarted = Date.now();
-    let rebalancedAt = null;
-    let aFirstReassigned = null;
+    const aBefore = p1To.per[0].assigned;
+    let aRevoked = null;
+    let settled = null;
     let bFirstCommit = null;
-    let stB;
-    let stA;
-    while (!rebalancedAt) {
-      [stA, stB] = await Promise.all([state(a), state(b)]);
-      if (!aFirstReassigned && stA.assigned < aAlone.assigned) aFirstReassigned = Date.now();
-      if (!bFirstCommit && stB.commits > 0) bFirstCommit = Date.now();
-      if (stB.assigned > 0 && stA.assigned > 0 && stA.assigned + stB.assigned === partitions) rebalancedAt = Date.now();
-      if (Date.now() - tSpawn > 120_000) throw new Error('rebalance did not finish in 120 s');
+    while (!settled || !bFirstCommit) {
+      const [sa, sb] = [await state(a), await state(b)];
+      const now = Date.now();
+      if (!aRevoked && sa.assigned < aBefore) aRevoked = now;
+      if (!settled && sa.assigned > 0 && sb.assigned > 0 && sa.assigned + sb.assigned === partitions)
+        settled = now;
+      if (!bFirstCommit && sb.commits > 0) bFirstCommit = now;
+      if (now - tSpawn > 180_000) throw new Error('rebalance did not finish in 180 s');
       load?.sample();
       await sleep(100);
     }
-    // B's first commit (it may come after the assignment settled).
-    while (!bFirstCommit && Date.now() - rebalancedAt < 30_000) {
-      if ((await state(b)).commits > 0) bFirstCommit = Date.now();
-      else await sleep(100);
+    await sleep(2000); // both past their first transactions
+    const p2From = await snapshot([a, b]);
+    await sleep(windowSeconds * 1000);
+    load?.sample();
+    const p2To = await snapshot([a, b]);
+    const two = windowStats(p2From, p2To, ['a', 'b']);
+    if (p2To.per[0].records === p2From.per[0].records || p2To.per[1].records === p2From.per[1].records) {
+      log(
+        '  scaling: an instance processed nothing in the 2-instance window: seed more records (BENCH_SCALE_RECORDS)',
+      );
     }
-    const p2Start = { t: Date.now(), c: await committedTotal(admin, groupId, topic), cpuA: cpu(a), cpuB: cpu(b), recA: stA.records, recB: stB.records };
-    for (;;) {
-      const c = await committedTotal(admin, groupId, topic);
-      load?.sample();
-      if (c >= total * 0.95) break;
-      await sleep(200);
-    }
-    const [endA, endB] = await Promise.all([state(a), state(b)]);
-    const p2End = { t: Date.now(), c: await committedTotal(admin, groupId, topic), cpuA: cpu(a), cpuB: cpu(b) };
-    const p1Records = p1End.c - first.c;
-    const p1Cpu = p1End.cpu - first.cpu;
-    const p2Records = p2End.c - p2Start.c;
-    const p2Cpu = p2End.cpuA - p2Start.cpuA + (p2End.cpuB - p2Start.cpuB);
     const res = {
       partitions,
-      oneInstance: {
-        records: p1Records,
-        seconds: Number(((p1End.t - first.t) / 1000).toFixed(1)),
-        recordsPerSec: Math.round(p1Records / ((p1End.t - first.t) / 1000)),
-        recordsPerCpuSec: Math.round(p1Records / p1Cpu),
-        partitions: { a: aAlone.assigned },
-      },
-      twoInstances: {
-        records: p2Records,
-        seconds: Number(((p2End.t - p2Start.t) / 1000).toFixed(1)),
-        recordsPerSec: Math.round(p2Records / ((p2End.t - p2Start.t) / 1000)),
-        recordsPerCpuSec: Math.round(p2Records / p2Cpu),
-        partitions: { a: endA.assigned, b: endB.assigned },
-        recordsPerInstance: { a: endA.records - p2Start.recA, b: endB.records - p2Start.recB },
-        cpuSecPerInstance: { a: Number((p2End.cpuA - p2Start.cpuA).toFixed(1)), b: Number((p2End.cpuB - p2Start.cpuB).toFixed(1)) },
-      },
+      windowSeconds,
+      oneInstance: one,
+      twoInstances: two,
       rebalance: {
         bStartupMs: tBStarted - tSpawn,
-        aRevokedAfterBStartedMs: aFirstReassigned ? aFirstReassigned - tBStarted : null,
-        assignmentSettledAfterBStartedMs: rebalancedAt - tBStarted,
-        bFirstCommitAfterBStartedMs: bFirstCommit ? bFirstCommit - tBStarted : null,
-        bFirstCommitAfterSpawnMs: bFirstCommit ? bFirstCommit - tSpawn : null,
+        aRevokedAfterBStartedMs: aRevoked ? aRevoked - tBStarted : null,
+        assignmentSettledAfterBStartedMs: settled - tBStarted,
+        bFirstCommitAfterBStartedMs: bFirstCommit - tBStarted,
+        bFirstCommitAfterSpawnMs: bFirstCommit - tSpawn,
       },
     };
-    log(`  scaling: 1 instance ${res.oneInstance.recordsPerCpuSec} rec/CPU-s, 2 instances ${res.twoInstances.recordsPerCpuSec} rec/CPU-s; partitions ${JSON.stringify(res.twoInstances.partitions)}; B committing ${res.rebalance.bFirstCommitAfterBStartedMs} ms after it started`);
+    log(
+      `  scaling: 1 instance ${one.recordsPerSec} rec/s, ${one.recordsPerCpuSec} rec/CPU-s; 2 instances ${two.recordsPerSec} rec/s, ${two.recordsPerCpuSec} rec/CPU-s; ${JSON.stringify(two.perInstance)}; B committing ${res.rebalance.bFirstCommitAfterBStartedMs} ms after it started`,
+    );
     return res;
   } finally {
     await Promise.all([a.stop(), b.stop()]);
