@@ -9,7 +9,7 @@ import { PipelineFixture } from '../../test/support/pipeline-fixture';
 import { committedTotal } from '../../test/support/progress';
 import { REPO_ROOT } from '../../test/support/scrubber-process';
 import { TrafficSeeder, produceTracked } from '../../test/support/integrity/fast-seed';
-import { ScrubberFleet, waitCommitted } from '../../test/support/integrity/chaos';
+import { ScrubberFleet, createRawTopics, waitCommitted } from '../../test/support/integrity/chaos';
 import { OwnBroker } from '../../test/support/integrity/own-broker';
 import { intrude, unwritableUntilFailures } from '../../test/support/integrity/faults';
 import { canaryToken, chatValue } from '../../test/support/integrity/records';
@@ -56,7 +56,7 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
     // Helpers that default to "the test broker" (ScrubberProcess) find ours.
     process.env.KAFKA_BROKERS = broker.brokers.join(',');
     const fx = new PipelineFixture(cleanup, 4, { brokers: broker.brokers });
-    await fx.createRawTopics();
+    await createRawTopics(fx);
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({
       kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },

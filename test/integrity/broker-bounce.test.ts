@@ -5,7 +5,7 @@
 import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { TrafficSeeder } from '../support/integrity/fast-seed';
-import { ScrubberFleet, waitCommitted } from '../support/integrity/chaos';
+import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
 import { OwnBroker } from '../support/integrity/own-broker';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
 
@@ -27,7 +27,7 @@ describe('integrity: broker stop and restart under load', () => {
 
   test(`${N} records: broker restarted twice and frozen once; the scrubber rides it out`, async () => {
     const fx = new PipelineFixture(cleanup, 3, { brokers: broker.brokers });
-    await fx.createRawTopics();
+    await createRawTopics(fx);
     const total = await new TrafficSeeder(fx, { seed: 2 }).seed(N);
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({

@@ -9,7 +9,7 @@ import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { coordKey } from '../support/invariants';
 import { TrafficSeeder, produceTracked, type TrackedRecord } from '../support/integrity/fast-seed';
-import { ScrubberFleet, waitCommitted } from '../support/integrity/chaos';
+import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
 import { canaryToken, chatValue, outcomeOf } from '../support/integrity/records';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
 import { awsAccessKeyId, emailAddress, seededRng } from '../../services/scrubber/src/demo/synthetic-secrets';
@@ -169,7 +169,7 @@ describe('integrity: poison and hostile input', () => {
 
   test('truncated Avro, wrong schema id, 50 MB, nested, enormous, invalid UTF-8, ReDoS, 10,000 findings', async () => {
     const fx = new PipelineFixture(cleanup, 2);
-    await fx.createRawTopics();
+    await createRawTopics(fx);
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({
       group: {

@@ -5,7 +5,7 @@
 import { Cleanup, waitFor } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { TrafficSeeder } from '../support/integrity/fast-seed';
-import { ScrubberFleet, waitCommitted } from '../support/integrity/chaos';
+import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
 
 jest.setTimeout(900_000);
@@ -18,7 +18,7 @@ describe('integrity: kill, restart, rebalance', () => {
 
   test(`${N} records: 3 SIGKILLs, 3 graceful restarts, a second instance joins and leaves`, async () => {
     const fx = new PipelineFixture(cleanup, 4);
-    await fx.createRawTopics();
+    await createRawTopics(fx);
     const t0 = Date.now();
     const produced = await new TrafficSeeder(fx, { seed: 100 }).seed(N);
     const seedMs = Date.now() - t0;

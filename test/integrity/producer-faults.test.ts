@@ -11,7 +11,7 @@
 import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { TrafficSeeder } from '../support/integrity/fast-seed';
-import { ScrubberFleet, waitCommitted } from '../support/integrity/chaos';
+import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
 import { OwnBroker } from '../support/integrity/own-broker';
 import { intrude, laggiestPartition, unwritableUntilFailures } from '../support/integrity/faults';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
@@ -30,7 +30,7 @@ describe('integrity: producer and transaction faults', () => {
 
   async function deployment(n: number, seed: number) {
     const fx = new PipelineFixture(cleanup, 3, { brokers: broker.brokers });
-    await fx.createRawTopics();
+    await createRawTopics(fx);
     const total = await new TrafficSeeder(fx, { seed }).seed(n);
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({

@@ -9,7 +9,7 @@ import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { coordKey } from '../support/invariants';
 import { TrafficSeeder, produceTracked, type TrackedRecord } from '../support/integrity/fast-seed';
-import { ScrubberFleet, waitCommitted } from '../support/integrity/chaos';
+import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
 import { canaryToken, chatValue, outcomeOf } from '../support/integrity/records';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
 import { REPO_ROOT } from '../support/scrubber-process';
@@ -41,7 +41,7 @@ describe('integrity: worker faults in the real scrubber', () => {
 
   test('throw / process.exit / heap limit / hang: the record is quarantined with a reason, the stage keeps running', async () => {
     const fx = new PipelineFixture(cleanup, 2);
-    await fx.createRawTopics();
+    await createRawTopics(fx);
     const groupId = `sluice-${fx.id}`;
     const config = fx.config({
       limits: { maxBatchRecords: 200 },

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { waitFor, type Cleanup } from '../kafka';
 import { committedTotal } from '../progress';
+import type { PipelineFixture } from '../pipeline-fixture';
 import { ScrubberProcess, type KeyMaterial } from '../scrubber-process';
 
 /** Waits until the group has committed at least `target` input records; returns the count. */
@@ -78,5 +79,41 @@ export class ScrubberFleet {
       }
     }
     return last;
+  }
+}
+
+/**
+ * fx.createRawTopics(), tolerating a KRaft race on a loaded machine: right after CreateTopics,
+ * kafkajs' waitForLeaders can get UNKNOWN_TOPIC_OR_PARTITION from the metadata request, which it
+ * does not retry. The topics exist then; wait for their leaders ourselves and register the
+ * deletions the fixture would have registered.
+ */
+export async function createRawTopics(fx: PipelineFixture): Promise<void> {
+  try {
+    await fx.createRawTopics();
+  } catch (err) {
+    if (!/does not host this topic-partition/.test((err as Error).message)) throw err;
+    const admin = await fx.cleanup.connect(fx.kafka.admin(), 'admin (raw topics)');
+    const raw = [fx.topics.rawChat, fx.topics.rawTelemetry];
+    const outputs = [
+      ...fx.topics.outputs.clean,
+      ...fx.topics.outputs.redacted,
+      ...fx.topics.outputs.quarantined,
+      fx.topics.audit,
+    ];
+    fx.cleanup.defer('delete topics', async () => {
+      const existing = new Set(await admin.listTopics());
+      const mine = [...raw, ...outputs].filter((t) => existing.has(t));
+      if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10000 });
+    });
+    await waitFor(
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: raw });
+        return md.topics.every(
+          (t) => t.partitions.length === fx.partitions && t.partitions.every((p) => p.leader >= 0),
+        );
+      },
+      { what: `leaders for ${raw.join(', ')}`, deadlineMs: 30_000 },
+    );
   }
 }
