@@ -287,7 +287,13 @@ async function main() {
     // ---- 3. engine alone on the same chat corpus
     if (STAGES.has('engine')) {
       C.log('engine alone');
-      results.engine = engineAlone(corpora.chatTexts(records.chat.slice(0, 30_000)));
+      try {
+        results.engine = engineAlone(corpora.chatTexts(records.chat.slice(0, 30_000)));
+      } catch (err) {
+        // One stage's failure must not lose the figures of the others.
+        C.log(`engine stage failed: ${err.stack ?? err}`);
+        results.errors = [...(results.errors ?? []), `engine: ${err.message}`];
+      }
       load.sample();
     }
 
@@ -401,7 +407,9 @@ function targets(r) {
     },
     {
       target: 'engine alone ≥ 100 MB/s per core, clean-text path of the chat corpus',
-      reached: r.engine ? `${r.engine.cleanPathMBpsPerCore} MB/s` : '–',
+      reached: r.engine
+        ? `${r.engine.cleanPathMBpsPerCore} MB per CPU-second (${r.engine.cleanPathMBpsWall} MB/s wall clock)`
+        : '–',
       met: r.engine ? r.engine.cleanPathMBpsPerCore >= 100 : null,
     },
     {

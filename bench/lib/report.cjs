@@ -48,20 +48,31 @@ function latencyTable(r) {
 function engineTable(r) {
   const e = r.engine;
   if (!e) return '';
-  const rows = ['| engine alone, 1 thread (no Kafka) | MB/s per core |', '|---|---:|'];
+  const f = (v) =>
+    typeof v === 'number' ? fmt(v, 1) : v ? `${fmt(v.cpu, 1)} per CPU-s (${fmt(v.wall, 1)} wall)` : '–';
+  const rows = [
+    '| engine alone, 1 thread (no Kafka) | MB per CPU-second (= per core) | MB/s wall clock |',
+    '|---|---:|---:|',
+  ];
   rows.push(
-    `| bench chat corpus (${fmt(e.cleanTexts)} clean texts, ${e.avgTextBytes} B avg), clean-text path | ${fmt(e.cleanPathMBpsPerCore, 1)} |`,
+    `| bench chat corpus (${fmt(e.cleanTexts)} clean texts, ${e.avgTextBytes} B avg), clean-text path | ${fmt(e.cleanPathMBpsPerCore, 1)} | ${fmt(e.cleanPathMBpsWall, 1)} |`,
   );
-  rows.push(`| bench chat corpus, all texts (1% with findings) | ${fmt(e.wholeCorpusMBpsPerCore, 1)} |`);
-  if (e.engineBench) {
-    for (const [k, v] of Object.entries(e.engineBench.singleThreadCleanMBps))
-      rows.push(
-        `| bench/engine corpus, clean path, ${k} (engine.json ${e.engineBench.generatedAt.slice(0, 16)}) | ${fmt(v, 1)} |`,
-      );
-    for (const [k, v] of Object.entries(e.engineBench.poolMBps))
-      rows.push(
-        `| bench/engine corpus, worker pool ${k} workers, whole corpus (MB/s total) | ${fmt(v, 1)} |`,
-      );
+  rows.push(
+    `| bench chat corpus, all texts (1% with findings) | ${fmt(e.wholeCorpusMBpsPerCore, 1)} | ${fmt(e.wholeCorpusMBpsWall, 1)} |`,
+  );
+  const b = e.engineBench;
+  if (b && !b.error) {
+    rows.push(
+      '',
+      `From \`bench/engine\` (its own chat-like corpus; \`bench/results/engine.json\` of ${b.generatedAt}):`,
+      '',
+      '| bench/engine | MB/s |',
+      '|---|---:|',
+    );
+    for (const [k, v] of Object.entries(b.singleThreadCleanMBps))
+      rows.push(`| 1 thread, clean path, ${k} | ${f(v)} |`);
+    for (const [k, v] of Object.entries(b.poolMBps))
+      rows.push(`| worker pool ${k} workers, whole corpus | ${f(v)} |`);
   }
   return rows.join('\n');
 }
