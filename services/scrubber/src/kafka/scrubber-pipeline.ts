@@ -140,7 +140,10 @@ export class ScrubberPipeline {
       // transactions get the same guarantee.
       readUncommitted: false,
       allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 300, restartOnFailure: async () => this._status === 'running' },
+      // kafkajs gives up on a group-coordinator lookup after its retries and calls that
+      // non-retriable (no restart: the process exits). 5 retries from 300 ms last ~10 s, shorter
+      // than a broker restart; 10 capped at 10 s ride out about a minute (soak, issue 8).
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => this._status === 'running' },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
