@@ -86,7 +86,10 @@ function scalingTable(r) {
       .join(', ');
   const recs = (x) =>
     Object.entries(x.perInstance)
-      .map(([n, v]) => `${n}: ${fmt(v.records)} (${fmt(v.cpuSec, 1)} CPU-s)`)
+      .map(
+        ([n, v]) =>
+          `${n}: ${fmt(v.records)} in ${fmt(v.cpuSec, 1)} CPU-s = ${fmt(v.records / v.cpuSec)}/CPU-s`,
+      )
       .join(', ');
   return [
     `| instances (1 worker each), ${s.partitions} partitions, ${s.windowSeconds} s window | records/s | records per CPU-second | partitions per instance | records per instance |`,
@@ -116,11 +119,9 @@ function memoryTable(r) {
   ].join('\n');
 }
 
-function profileTable(p, label) {
+function profileTable(p) {
   if (!p) return '';
   const rows = [
-    `**${label}**`,
-    '',
     '| thread | busy ms (share of its lifetime) | top areas (self time) | top functions (self time) |',
     '|---|---:|---|---|',
   ];
@@ -283,7 +284,7 @@ function markdown(r) {
     '',
     '### Profile (node --cpu-prof on the scrubber child, chat drain, 1 worker)',
     '',
-    profileTable(r.profile?.threads, 'profile'),
+    profileTable(r.profile?.threads),
     '',
     r.profile?.notes ?? '',
     '',
