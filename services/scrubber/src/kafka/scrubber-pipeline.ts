@@ -50,6 +50,9 @@ export interface PipelineDeps {
   scanner?: RecordScanner;
 }
 
+/** How often a topic's high watermarks are asked for, to confirm held partitions are caught up. */
+const HWM_CHECK_MS = 500;
+
 export type PipelineStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 /** Errors after which this producer must never be used again (another owner took the partition). */
@@ -88,6 +91,7 @@ export class ScrubberPipeline {
   private lagTimer: NodeJS.Timeout | null = null;
   private holdTimer: NodeJS.Timeout | null = null;
   private holdTicking = false;
+  private readonly hwmCheckedAt = new Map<string, number>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.producers = new PartitionProducers(deps.kafka, {
@@ -213,6 +217,9 @@ export class ScrubberPipeline {
     if (!st) this.partitions.set(key, (st = newState()));
     const state = st;
     state.busy = true;
+    // When the fetch that produced this batch happened (near enough): the high watermark it
+    // reported was true then, and only then.
+    const fetchedAt = Date.now();
     try {
       const max = this.deps.config.limits.maxBatchRecords;
       const msgs = batch.messages;
@@ -223,6 +230,7 @@ export class ScrubberPipeline {
         await heartbeat();
       }
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
+      if (state.holdback && state.generation === this.generation) state.holdback.markCaughtUp(BigInt(batch.highWatermark), fetchedAt);
       this.lastBatchAt = Date.now();
     } finally {
       st.busy = false;
@@ -350,6 +358,36 @@ export class ScrubberPipeline {
     });
   }
 
+  /**
+   * A partition with held records and no new batches may be fully read (the typist stopped) or
+   * unread (broker down, rebalance, starved fetch). Ask the broker for its high watermark, at
+   * most every HWM_CHECK_MS per topic: only a confirmed caught-up partition lets wall-clock time
+   * settle held runs.
+   */
+  private async confirmCaughtUp(): Promise<void> {
+    const admin = this.admin;
+    if (!admin) return;
+    const topics = new Set<string>();
+    for (const [key, st] of this.partitions) {
+      if (st.holdback && st.holdback.queuedCount > 0 && !st.busy) topics.add(key.slice(0, key.lastIndexOf(':')));
+    }
+    const now = Date.now();
+    for (const topic of topics) {
+      if (now - (this.hwmCheckedAt.get(topic) ?? 0) < HWM_CHECK_MS) continue;
+      this.hwmCheckedAt.set(topic, now);
+      try {
+        const asked = Date.now();
+        for (const p of await admin.fetchTopicOffsets(topic)) {
+          const st = this.partitions.get(`${topic}:${p.partition}`);
+          if (st?.holdback && st.generation === this.generation) st.holdback.markCaughtUp(BigInt(p.high), asked);
+        }
+      } catch (err) {
+        // Unreachable broker: nothing is confirmed, held runs stay held (event time still works).
+        this.deps.logger.debug({ topic, err: describeError(err).message }, 'high watermark check failed');
+      }
+    }
+  }
+
   private recordHeld(topic: string, partition: number, st: PartitionState): void {
     if (!(st.holdback instanceof KeystrokeHoldback) || !this.assigned.has(`${topic}:${partition}`)) return;
     const labels = { topic, partition: String(partition) };
@@ -363,6 +401,7 @@ export class ScrubberPipeline {
    */
   private async releaseTick(): Promise<void> {
     if (this._status !== 'running') return;
+    await this.confirmCaughtUp();
     for (const [key, st] of this.partitions) {
       if (!st.holdback || st.holdback.queuedCount === 0 || st.busy || st.generation !== this.generation) continue;
       const i = key.lastIndexOf(':');

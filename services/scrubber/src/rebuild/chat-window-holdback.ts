@@ -51,7 +51,8 @@ export class ChatWindowHoldback implements PartitionHoldback {
   private readonly last = new Map<string, Previous>();
   private nextOffset: bigint | null = null;
   private watermark = 0;
-  private lastArrival = 0;
+  /** Last wall-clock time the partition was confirmed fully read (see KeystrokeHoldback). */
+  private caughtUpAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: ChatWindowOptions) {
@@ -82,7 +83,6 @@ export class ChatWindowHoldback implements PartitionHoldback {
       const ts = Number(a.p.msg.timestamp);
       const eventTs = Number.isFinite(ts) ? ts : now;
       if (eventTs > this.watermark) this.watermark = eventTs;
-      this.lastArrival = now;
       const v = a.p.decoded?.value as { conversationId?: unknown } | undefined;
       const conv = !a.p.early && v && typeof v.conversationId === 'string' ? v.conversationId : null;
       const leaf = a.p.texts.findIndex((t) => t.path === 'value.text');
@@ -120,13 +120,15 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   async tick(): Promise<void> {
-    const now = this.now();
-    const quiet = now - this.lastArrival >= this.opts.holdMs;
     for (const e of this.queue) {
       if (e.settled) continue;
-      const waited = Math.max(this.watermark - e.eventTs, quiet ? now - e.arrivedAt : 0);
+      const waited = Math.max(this.watermark - e.eventTs, this.caughtUpAt - e.arrivedAt);
       if (waited >= this.opts.holdMs) e.settled = true;
     }
+  }
+
+  markCaughtUp(highWatermark: bigint, at: number = this.now()): void {
+    if (this.nextOffset !== null && highWatermark <= this.nextOffset) this.caughtUpAt = Math.max(this.caughtUpAt, at);
   }
 
   releasable(): AnalysedRecord[] {

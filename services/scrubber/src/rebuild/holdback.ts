@@ -8,6 +8,8 @@ import type { AnalysedRecord } from '../route/batch-processor';
 export interface PartitionHoldback {
   /** Adds newly consumed records in offset order; re-delivered ones are ignored. */
   ingest(records: readonly AnalysedRecord[]): Promise<void>;
+  /** The partition's high watermark was just read: at our next offset = fully read now. */
+  markCaughtUp(highWatermark: bigint, at?: number): void;
   /** Settles what time has settled (idle gaps, maximum hold). */
   tick(): Promise<void>;
   /** The settled head of the queue (not removed until commitReleased). */

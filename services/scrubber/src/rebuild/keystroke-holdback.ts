@@ -15,7 +15,7 @@ import type { PartitionHoldback } from './holdback';
  * record is exactly once across crashes: a new owner re-reads the held events and rebuilds them.
  *
  * Settled = a boundary (Enter, Tab, Escape, focus change), an idle gap (event time while records
- * flow, wall clock once the partition is quiet), the run growing past the
+ * flow, wall clock only once the partition is confirmed fully read), the run growing past the
  * longest secret a rule matches, or the maximum hold time. An idle gap does not settle a run that
  * still looks like the start of a secret; at the maximum hold time such a run fails closed: the
  * keys of its unfinished token are masked (to redacted), never passed to clean.
@@ -99,8 +99,13 @@ export class KeystrokeHoldback implements PartitionHoldback {
   private readonly now: () => number;
   /** Newest record timestamp seen on the partition (event-time watermark). */
   private watermark = 0;
-  /** Wall-clock time the last record arrived. */
-  private lastArrival = 0;
+  /**
+   * Wall-clock time at which the partition was last confirmed fully read (its high watermark
+   * was at our next offset). Only a confirmed caught-up partition lets the wall clock settle a
+   * run: a partition that merely looks quiet may be unread (broker down, rebalance, a fetch
+   * starved behind others) while the rest of a typed secret sits in it.
+   */
+  private caughtUpAt = 0;
 
   constructor(private readonly opts: KeystrokeHoldbackOptions) {
     this.now = opts.now ?? Date.now;
@@ -137,7 +142,6 @@ export class KeystrokeHoldback implements PartitionHoldback {
       const ts = Number(a.p.msg.timestamp);
       const eventTs = Number.isFinite(ts) ? ts : now;
       if (eventTs > this.watermark) this.watermark = eventTs;
-      this.lastArrival = now;
       const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, info: null, run: null };
       this.queue.push(e);
       // Records already decided (undecodable, password field, too large) never join a run.
@@ -214,20 +218,27 @@ export class KeystrokeHoldback implements PartitionHoldback {
 
   /** Settles runs that went idle (unless they look unfinished) or reached the maximum hold time. */
   async tick(): Promise<void> {
-    const now = this.now();
     const idle: Run[] = [];
     const expired: Run[] = [];
     // Time is event time while records flow (a backlog replays fast, and its gaps are the
-    // typist's, not ours); when the partition has gone quiet, the wall clock moves it on.
-    const quiet = now - this.lastArrival >= this.opts.idleGapMs;
+    // typist's, not ours). Wall-clock time counts only up to the last moment the partition was
+    // confirmed fully read: then nothing typed after the run existed yet.
     for (const run of this.runs.values()) {
-      const heldFor = Math.max(this.watermark - run.firstEventTs, quiet ? now - run.firstArrival : 0);
-      const idleFor = Math.max(this.watermark - run.lastEventTs, quiet ? now - run.lastArrival : 0);
+      const heldFor = Math.max(this.watermark - run.firstEventTs, this.caughtUpAt - run.firstArrival);
+      const idleFor = Math.max(this.watermark - run.lastEventTs, this.caughtUpAt - run.lastArrival);
       if (heldFor >= this.opts.maxHoldMs) expired.push(run);
       else if (idleFor >= this.opts.idleGapMs && !unfinishedToken(run.rebuilder.text)) idle.push(run);
     }
     if (idle.length > 0) await this.settle(idle, false);
     if (expired.length > 0) await this.settle(expired, true);
+  }
+
+  /**
+   * The partition's high watermark as just read from the broker: when it is at our next offset,
+   * every record produced so far has been ingested, and wall-clock idleness becomes meaningful.
+   */
+  markCaughtUp(highWatermark: bigint, at: number = this.now()): void {
+    if (this.nextOffset !== null && highWatermark <= this.nextOffset) this.caughtUpAt = Math.max(this.caughtUpAt, at);
   }
 
   /** The head of the queue whose decisions are final, in offset order (not removed yet). */

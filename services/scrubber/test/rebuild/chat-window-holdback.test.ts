@@ -37,6 +37,7 @@ describe('ChatWindowHoldback', () => {
     await h.ingest(await processor.analyse([msg('c1', `${key.slice(12)} thanks`)]));
     expect(verdicts(h)).toEqual(['quarantined']); // the first is settled; the second now waits
     clock += 2000;
+    h.markCaughtUp(BigInt(offset));
     await h.tick();
     expect(verdicts(h)).toEqual(['quarantined', 'quarantined']);
   });
@@ -45,6 +46,7 @@ describe('ChatWindowHoldback', () => {
     const h = hold();
     await h.ingest(await processor.analyse([msg('c2', 'the prod db password is'), msg('c2', 'Xk9#pL2vQ8zzW')]));
     clock += 2000;
+    h.markCaughtUp(BigInt(offset));
     await h.tick();
     expect(verdicts(h)).toEqual(['clean', 'quarantined']); // a password is a credential
   });
@@ -54,6 +56,7 @@ describe('ChatWindowHoldback', () => {
     const h = hold();
     await h.ingest(await processor.analyse([msg('a', `key ${key.slice(0, 10)}`), msg('b', `${key.slice(10)} ok`)]));
     clock += 2000;
+    h.markCaughtUp(BigInt(offset));
     await h.tick();
     expect(verdicts(h)).toEqual(['clean', 'clean']);
   });

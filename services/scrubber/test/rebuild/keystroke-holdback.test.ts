@@ -89,13 +89,16 @@ describe('KeystrokeHoldback', () => {
     const hb = holdback();
     const t0 = clock;
     await hb.ingest(await processor.analyse([...typed('hello world', { session: 'a' }), ...typed('tok AKIA2QX', { session: 'b' })]));
-    clock = t0 + 2_500; // the partition went quiet: wall clock moves runs on
+    clock = t0 + 2_500;
+    // Only a partition confirmed fully read lets the wall clock move runs on.
+    hb.markCaughtUp(BigInt(offset));
     await hb.tick();
     // Session a settled, but b ("AKIA2QX" looks like the start of a key) keeps the head blocked
     // only if it came first; here a's events come first and are releasable.
     expect(verdicts(hb.releasable()).slice(0, 11).every((x) => x === 'clean')).toBe(true);
     expect(hb.heldCount).toBe(11);
     clock = t0 + 31_000;
+    hb.markCaughtUp(BigInt(offset));
     await hb.tick();
     const out = hb.releasable();
     expect(out).toHaveLength(22);
@@ -103,6 +106,18 @@ describe('KeystrokeHoldback', () => {
     expect(v.slice(0, 4)).toEqual(['clean', 'clean', 'clean', 'clean']); // "tok "
     expect(v.slice(4).every((x) => x === 'redacted')).toBe(true); // "AKIA2QX" masked, never clean
     expect(processor.decideRecord(out[15]!).findings[0]!.ruleId).toBe('keystroke-unsettled');
+  });
+
+  test('a partition that looks quiet but is not confirmed read keeps its runs held', async () => {
+    const hb = holdback();
+    await hb.ingest(await processor.analyse(typed('export KEY=AKIA')));
+    clock += 60_000; // broker down, rebalance, a starved fetch: no batches, no confirmation
+    await hb.tick();
+    expect(hb.releasable()).toHaveLength(0);
+    hb.markCaughtUp(BigInt(offset + 5)); // records exist beyond what we ingested: not caught up
+    await hb.tick();
+    expect(hb.releasable()).toHaveLength(0);
+    expect(hb.heldCount).toBe(15);
   });
 
   test('event time decides idleness while records flow (a replayed backlog is not split)', async () => {
