@@ -93,10 +93,11 @@ export class Scrubber {
           fingerprintKey: config.fingerprintKey,
           maxRecordBytes: config.limits.maxRecordBytes,
           rulesetVersion,
+          auditCleanRanges: config.audit.cleanRanges,
         }),
       );
     }
-    const audit = new AuditWriter(registry, config.fingerprintKey, config.instanceId, rulesetVersion, config.keystrokes.auditRanges);
+    const audit = new AuditWriter(registry, config.fingerprintKey, config.instanceId, rulesetVersion, config.audit.cleanRanges !== 'none');
     this.pipeline = new ScrubberPipeline({ config, kafka, logger, metrics: this.metrics, processors, audit, scanner });
     this.metrics.bindReadiness(() => this.pipeline?.ready ?? false);
     this.metrics.initSources(config.sources.map((s) => s.name));

@@ -18,8 +18,8 @@ export class AuditWriter {
     private readonly fingerprintKey: Buffer,
     private readonly instanceId: string,
     private readonly rulesetVersion: () => string,
-    /** Audit runs of clean key events as one record per offset range (keystrokes.auditRanges). */
-    private readonly rangeKeystrokes = false,
+    /** Audit runs of range-auditable clean records as one record per offset range (audit.cleanRanges). */
+    private readonly rangeClean = false,
   ) {}
 
   build(
@@ -37,18 +37,18 @@ export class AuditWriter {
     for (let i = 0; i < processed.outcomes.length; i++) {
       const o = processed.outcomes[i]!;
       const msg = processed.outputs[o.outputIndex]!;
-      // A run of clean key events that went, in order, to consecutive offsets of one output
+      // A run of clean records that went, in order, to consecutive offsets of one output
       // partition is audited once, as a source offset range: auditing must not double the
-      // message rate of keystroke telemetry. Every other record keeps its own decision.
+      // message rate. Every redacted or quarantined record keeps its own decision.
       let rangeEnd: string | null = null;
-      if (this.rangeKeystrokes && o.cleanKeystroke && outputOffsets[o.outputIndex] !== null) {
+      if (this.rangeClean && o.rangeAuditable && outputOffsets[o.outputIndex] !== null) {
         let j = i;
         while (j + 1 < processed.outcomes.length) {
           const n = processed.outcomes[j + 1]!;
           const prev = processed.outcomes[j]!;
           const a = outputOffsets[prev.outputIndex];
           const b = outputOffsets[n.outputIndex];
-          if (!n.cleanKeystroke || n.outputTopic !== o.outputTopic || a === null || b === null || BigInt(b) !== BigInt(a) + 1n) break;
+          if (!n.rangeAuditable || n.outputTopic !== o.outputTopic || a === null || b === null || BigInt(b) !== BigInt(a) + 1n) break;
           if (BigInt(n.offset) !== BigInt(prev.offset) + 1n) break;
           j++;
         }

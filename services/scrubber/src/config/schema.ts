@@ -187,10 +187,18 @@ export const configSchema = z.strictObject({
       maxHeldEvents: z.number().int().positive().default(10_000),
       /** How often idle runs are checked and released. */
       tickMs: z.number().int().positive().default(250),
-      /** Audit consecutive clean key events as one offset-range record instead of one each. */
-      auditRanges: z.boolean().default(true),
     })
-    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 10_000, tickMs: 250, auditRanges: true }),
+    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 10_000, tickMs: 250 }),
+  audit: z
+    .strictObject({
+      /**
+       * Consecutive clean records may share one offset-range audit record (`offsetRangeEnd`):
+       * `all` clean records, only `keystrokes`, or `none`. Redacted and quarantined records
+       * always get their own decision.
+       */
+      cleanRanges: z.enum(['none', 'keystrokes', 'all']).default('all'),
+    })
+    .default({ cleanRanges: 'all' }),
   chat: z
     .strictObject({
       /** Scan the seam between consecutive messages of a conversation (split secrets, context). */

@@ -38,8 +38,8 @@ export interface RecordOutcome {
   timestampMs: number;
   /** Keyed HMAC of the input key (null for a null key), for audit and quarantine. */
   keyFingerprint: string | null;
-  /** A clean key event: may be audited as part of an offset range (audit volume). */
-  cleanKeystroke: boolean;
+  /** A clean record that may be audited as part of an offset range (audit.cleanRanges). */
+  rangeAuditable: boolean;
 }
 
 export interface ProcessedBatch {
@@ -65,6 +65,8 @@ export interface BatchProcessorOptions {
   fingerprintKey: Buffer;
   maxRecordBytes: number;
   rulesetVersion: () => string;
+  /** Which clean records may share one offset-range audit record. Default `keystrokes`. */
+  auditCleanRanges?: 'none' | 'keystrokes' | 'all';
 }
 
 /** A record after decoding: what rebuilders and the output builder need. */
@@ -226,12 +228,18 @@ export class BatchProcessor {
         bytesIn: p.size,
         timestampMs: Number(p.msg.timestamp),
         keyFingerprint: p.keyFingerprint,
-        cleanKeystroke: decision.verdict === 'clean' && this.opts.source.kind === 'telemetry' && isKeyEvent(p),
+        rangeAuditable: decision.verdict === 'clean' && this.rangeAuditable(p),
       });
       outputs.push(out);
       for (const e of extra) outputs.push(e);
     }
     return { outputs, outcomes, scanNanos };
+  }
+
+  private rangeAuditable(p: Pending): boolean {
+    const mode = this.opts.auditCleanRanges ?? 'keystrokes';
+    if (mode === 'all') return true;
+    return mode === 'keystrokes' && this.opts.source.kind === 'telemetry' && isKeyEvent(p);
   }
 
   private sluiceHeaders(topic: string, partition: number, p: Pending, d: RecordDecision): HeaderList {
