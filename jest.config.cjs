@@ -1,6 +1,11 @@
 // Three tiers (STYLE.md habit 5): unit (no broker), integration + e2e (real broker),
 // integrity (kill/restart/rebalance; slower, run by `npm run test:integrity`).
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] };
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+  ],
+};
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 const withBroker = {
   ...common,

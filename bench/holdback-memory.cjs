@@ -21,9 +21,27 @@ const registry = SchemaRegistry.load();
 // The real engine, in-thread (the pipeline uses the worker pool; the held state is the same).
 const { ScanEngine } = require(`${D}/scan/engine`);
 const engine = ScanEngine.create({ fingerprintKey: key });
-const scanner = { rulesetVersion: engine.rulesetVersion, scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)), close: async () => {} };
-const source = { name: 'telemetry', topic: 't', format: 'avro', kind: 'telemetry', outputs: { clean: 'c', redacted: 'r', quarantine: 'q' } };
-const processor = new BatchProcessor({ source, codec: new AvroValueCodec(registry, source), scanner, envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'i'), fingerprintKey: key, maxRecordBytes: 1e6, rulesetVersion: () => 'x' });
+const scanner = {
+  rulesetVersion: engine.rulesetVersion,
+  scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
+  close: async () => {},
+};
+const source = {
+  name: 'telemetry',
+  topic: 't',
+  format: 'avro',
+  kind: 'telemetry',
+  outputs: { clean: 'c', redacted: 'r', quarantine: 'q' },
+};
+const processor = new BatchProcessor({
+  source,
+  codec: new AvroValueCodec(registry, source),
+  scanner,
+  envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'i'),
+  fingerprintKey: key,
+  maxRecordBytes: 1e6,
+  rulesetVersion: () => 'x',
+});
 
 function heapMb() {
   global.gc?.();
@@ -31,7 +49,15 @@ function heapMb() {
 }
 
 async function run(maxHeldEvents) {
-  const hb = new KeystrokeHoldback({ source: 'telemetry', scanner, fingerprintKey: key, idleGapMs: 3600_000, maxHoldMs: 7200_000, maxRunChars: 4096, maxHeldEvents });
+  const hb = new KeystrokeHoldback({
+    source: 'telemetry',
+    scanner,
+    fingerprintKey: key,
+    idleGapMs: 3600_000,
+    maxHoldMs: 7200_000,
+    maxRunChars: 4096,
+    maxHeldEvents,
+  });
   const before = heapMb();
   let offset = 0;
   const batch = 5000;
@@ -39,8 +65,24 @@ async function run(maxHeldEvents) {
     const msgs = [];
     for (let j = s; j < Math.min(sessions, s + batch / keysPer); j++) {
       for (let k = 0; k < keysPer; k++) {
-        const value = encodeAvro(registry, 1, { eventId: randomUUID(), device: `d${j}`, session: 's', seq: k, timestampMs: 0, app: null, window: null, field: { id: 'f', kind: 'TEXT', sensitive: false }, body: { 'io.sluice.KeyEvent': { key: 'abc'[k % 3], code: null, modifiers: [], repeat: false } } });
-        msgs.push({ offset: String(offset++), timestamp: String(Date.now()), key: Buffer.from(`d${j}/s`), value, headers: {} });
+        const value = encodeAvro(registry, 1, {
+          eventId: randomUUID(),
+          device: `d${j}`,
+          session: 's',
+          seq: k,
+          timestampMs: 0,
+          app: null,
+          window: null,
+          field: { id: 'f', kind: 'TEXT', sensitive: false },
+          body: { 'io.sluice.KeyEvent': { key: 'abc'[k % 3], code: null, modifiers: [], repeat: false } },
+        });
+        msgs.push({
+          offset: String(offset++),
+          timestamp: String(Date.now()),
+          key: Buffer.from(`d${j}/s`),
+          value,
+          headers: {},
+        });
       }
     }
     await hb.ingest(await processor.analyse(msgs));
@@ -48,7 +90,18 @@ async function run(maxHeldEvents) {
     hb.commitReleased(hb.releasable().length);
   }
   const after = heapMb();
-  return { maxHeldEvents, sessions, keysPerSession: keysPer, events: offset, held: hb.heldCount, openRuns: hb.openRuns, heapMbBefore: +before.toFixed(1), heapMbAfter: +after.toFixed(1), bytesPerHeldEvent: hb.heldCount ? Math.round(((after - before) * 1048576) / hb.heldCount) : null, rssMb: +(process.memoryUsage().rss / 1048576).toFixed(0) };
+  return {
+    maxHeldEvents,
+    sessions,
+    keysPerSession: keysPer,
+    events: offset,
+    held: hb.heldCount,
+    openRuns: hb.openRuns,
+    heapMbBefore: +before.toFixed(1),
+    heapMbAfter: +after.toFixed(1),
+    bytesPerHeldEvent: hb.heldCount ? Math.round(((after - before) * 1048576) / hb.heldCount) : null,
+    rssMb: +(process.memoryUsage().rss / 1048576).toFixed(0),
+  };
 }
 
 (async () => {
@@ -58,5 +111,8 @@ async function run(maxHeldEvents) {
   console.log(JSON.stringify(out, null, 2));
   const fs = require('node:fs');
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'holdback-memory.json'), JSON.stringify(out, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(__dirname, 'results', 'holdback-memory.json'),
+    JSON.stringify(out, null, 2) + '\n',
+  );
 })();

@@ -12,9 +12,10 @@ bash scripts/setup.sh
 . scripts/node-env.sh
 started=$(date +%s)
 
-echo "== static gates: tsc (strict, tests included), eslint"
+echo "== static gates: tsc (strict, tests included), eslint, prettier"
 npx tsc -p test --noEmit
 npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check . | tail -20; echo "prettier: run 'npm run format'"; exit 1; }
 if command -v promtool >/dev/null 2>&1; then
   echo "== promtool: alert and recording rules"
   bash scripts/prometheus/check.sh

@@ -400,12 +400,12 @@ async function waitUntilReady(config, { timeoutMs = 60000, isDead } = {}) {
           const txn = await producer.transaction();
           try {
             await txn.send({ topic: READY_TOPIC, messages: [{ value: 'ready' }] });
-          // Also exercises the group coordinator: the first group request creates
-          // __consumer_offsets, which would otherwise slow down (and flake) the first test.
-          await txn.sendOffsets({
-            consumerGroupId: READY_TOPIC,
-            topics: [{ topic: READY_TOPIC, partitions: [{ partition: 0, offset: '1' }] }],
-          });
+            // Also exercises the group coordinator: the first group request creates
+            // __consumer_offsets, which would otherwise slow down (and flake) the first test.
+            await txn.sendOffsets({
+              consumerGroupId: READY_TOPIC,
+              topics: [{ topic: READY_TOPIC, partitions: [{ partition: 0, offset: '1' }] }],
+            });
             await txn.commit();
           } catch (err) {
             await txn.abort().catch(() => undefined);

@@ -26,13 +26,16 @@ function flatten(v: unknown, out: string[], skip: ReadonlySet<string> = new Set(
   else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
   else if (v instanceof Date) out.push(v.toISOString());
   else if (Array.isArray(v)) for (const x of v) flatten(x, out, skip, key);
-  else if (typeof v === 'object') for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, out, skip, k);
+  else if (typeof v === 'object')
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, out, skip, k);
 }
 
 function messageTexts(m: ConsumedMessage): string[] {
   const out: string[] = [];
   if (m.key) out.push(m.key.toString('latin1'));
-  for (const v of Object.values(m.headers)) for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) out.push(Buffer.isBuffer(one) ? one.toString('latin1') : String(one));
+  for (const v of Object.values(m.headers))
+    for (const one of Array.isArray(v) ? v : [v])
+      if (one !== undefined) out.push(Buffer.isBuffer(one) ? one.toString('latin1') : String(one));
   return out;
 }
 
@@ -46,7 +49,14 @@ describe('leak hygiene end to end', () => {
     await fx.seed(N, { seed: 23, sensitiveRate: 0.25 });
     // Undecodable records that carry secrets: quarantined as SLUICE_DECODE_FAILED.
     const embedded = [`AWS ${AWS_ID}`, `tok=${GHP}`, `cc ${CARD}`];
-    await produce(fx.kafka, fx.topics.rawChat, embedded.map((s, i) => ({ key: `bad-${i}`, value: Buffer.concat([Buffer.from([0xff, 0x00, 0x13]), Buffer.from(s)]) })));
+    await produce(
+      fx.kafka,
+      fx.topics.rawChat,
+      embedded.map((s, i) => ({
+        key: `bad-${i}`,
+        value: Buffer.concat([Buffer.from([0xff, 0x00, 0x13]), Buffer.from(s)]),
+      })),
+    );
     const total = N + embedded.length;
     const secrets = [...new Set([...fx.secrets(), AWS_ID, GHP, CARD])].filter((s) => s.length >= 6);
     expect(secrets.length).toBeGreaterThan(20);
@@ -56,7 +66,8 @@ describe('leak hygiene end to end', () => {
       const admin = fx.kafka.admin();
       await admin.connect();
       try {
-        if ((await admin.listTopics()).includes(dataKeyTopic)) await admin.deleteTopics({ topics: [dataKeyTopic], timeout: 10000 });
+        if ((await admin.listTopics()).includes(dataKeyTopic))
+          await admin.deleteTopics({ topics: [dataKeyTopic], timeout: 10000 });
       } finally {
         await admin.disconnect();
       }
@@ -87,14 +98,19 @@ describe('leak hygiene end to end', () => {
     expect(await scrubber.stop()).toBe(0);
     expect(expandAudit(fx.registry, audit).byCoord.size).toBe(total);
 
-    const quarantine = await consumeAll(fx.kafka, { topics: fx.topics.outputs.quarantined, idleMs: 2000, deadlineMs: 60_000 });
+    const quarantine = await consumeAll(fx.kafka, {
+      topics: fx.topics.outputs.quarantined,
+      idleMs: 2000,
+      deadlineMs: 60_000,
+    });
     const dataKeys = await consumeAll(fx.kafka, { topics: [dataKeyTopic], idleMs: 2000, deadlineMs: 60_000 });
     expect(quarantine.length).toBeGreaterThan(embedded.length);
     expect(dataKeys.length).toBe(quarantine.length);
 
     const hits: string[] = [];
     const check = (where: string, texts: string[]) => {
-      for (const text of texts) for (const s of secrets) if (text.includes(s)) hits.push(`${where}: a secret of length ${s.length}`);
+      for (const text of texts)
+        for (const s of secrets) if (text.includes(s)) hits.push(`${where}: a secret of length ${s.length}`);
     };
     // The detector itself must fire on a known leak, or a pass would prove nothing.
     check('self-test', [`x${secrets[0]!}x`]);
@@ -103,7 +119,12 @@ describe('leak hygiene end to end', () => {
     const logLines = readFileSync(scrubber.logFile, 'utf8').split('\n');
     expect(logLines.length).toBeGreaterThan(10);
     logLines.forEach((l, i) => check(`log line ${i + 1}`, [l]));
-    scrapes.forEach((s, i) => check(`metrics scrape ${i}`, s.split('\n').filter((l) => !l.startsWith('#'))));
+    scrapes.forEach((s, i) =>
+      check(
+        `metrics scrape ${i}`,
+        s.split('\n').filter((l) => !l.startsWith('#')),
+      ),
+    );
     for (const m of audit) {
       const texts = [m.value!.toString('latin1'), ...messageTexts(m)];
       flatten(decodeAvro(fx.registry, m.value!).value, texts);
@@ -114,7 +135,8 @@ describe('leak hygiene end to end', () => {
       flatten(decodeAvro(fx.registry, m.value!).value, texts, new Set(['ciphertext']));
       check(`quarantine ${m.topic}/${m.partition}/${m.offset}`, texts);
     }
-    for (const m of dataKeys) check(`data key ${m.offset}`, [m.value!.toString('latin1'), ...messageTexts(m)]);
+    for (const m of dataKeys)
+      check(`data key ${m.offset}`, [m.value!.toString('latin1'), ...messageTexts(m)]);
     process.stdout.write(
       `leak-hygiene: secrets=${secrets.length} logLines=${logLines.length} scrapes=${scrapes.length} audit=${audit.length} quarantine=${quarantine.length} dataKeys=${dataKeys.length} hits=${hits.length}\n`,
     );

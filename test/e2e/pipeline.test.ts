@@ -50,13 +50,16 @@ describe('pipeline end to end', () => {
     const audited = expandAudit(fx.registry, audit);
     expect(audited.duplicates).toEqual([]);
     expect(audited.byCoord.size).toBe(total);
-    expect(checkOrderPerPartition([...outputs.clean, ...outputs.redacted, ...outputs.quarantined])).toEqual([]);
+    expect(checkOrderPerPartition([...outputs.clean, ...outputs.redacted, ...outputs.quarantined])).toEqual(
+      [],
+    );
 
     // The right output for its content.
     const wrong: string[] = [];
     for (const [coord, list] of index.bySource) {
       const want = fx.expectations.get(coord)!;
-      if (list[0]!.verdict !== want.verdict) wrong.push(`${coord}: want ${want.verdict} (${want.why}) got ${list[0]!.verdict}`);
+      if (list[0]!.verdict !== want.verdict)
+        wrong.push(`${coord}: want ${want.verdict} (${want.why}) got ${list[0]!.verdict}`);
     }
     // Say which rules decided the wrong ones (rule ids only: audit records carry no values).
     for (let i = 0; i < wrong.length; i++) {
@@ -85,17 +88,33 @@ describe('pipeline end to end', () => {
     for (const m of sample) {
       const env = decodeAvro(fx.registry, m.value!).value as {
         source: { topic: string; partition: number; offset: number };
-        payload: { 'io.sluice.EncryptedPayload'?: { keyId: string; alg: string; ephemeralPublicKey: Buffer; iv: Buffer; tag: Buffer; ciphertext: Buffer } };
+        payload: {
+          'io.sluice.EncryptedPayload'?: {
+            keyId: string;
+            alg: string;
+            ephemeralPublicKey: Buffer;
+            iv: Buffer;
+            tag: Buffer;
+            ciphertext: Buffer;
+          };
+        };
       };
       const enc = env.payload['io.sluice.EncryptedPayload']!;
       const plain = decryptPayload(
         privateKey,
         enc,
-        payloadAad(SchemaIds.quarantinedRecord, env.source.topic, env.source.partition, String(env.source.offset)),
+        payloadAad(
+          SchemaIds.quarantinedRecord,
+          env.source.topic,
+          env.source.partition,
+          String(env.source.offset),
+        ),
       );
       const original = decodeAvro(fx.registry, plain).value as { value: Buffer | null };
       expect(headerString(m, 'sluice-verdict')).toBe('quarantined');
-      expect(original.value).toEqual(fx.rawValues.get(`${env.source.topic}/${env.source.partition}/${env.source.offset}`));
+      expect(original.value).toEqual(
+        fx.rawValues.get(`${env.source.topic}/${env.source.partition}/${env.source.offset}`),
+      );
     }
   });
 });

@@ -9,7 +9,13 @@ import { ScrubberProcess } from '../support/scrubber-process';
 import { checkExactlyOnce, indexOutputs, summarise } from '../support/invariants';
 import { encodeAvro } from '../../services/scrubber/src/codec/record-codec';
 import type { GeneratedRecord } from '../../services/scrubber/src/demo/traffic-generator';
-import { awsAccessKeyId, cardNumber, emailAddress, githubToken, seededRng } from '../../services/scrubber/src/demo/synthetic-secrets';
+import {
+  awsAccessKeyId,
+  cardNumber,
+  emailAddress,
+  githubToken,
+  seededRng,
+} from '../../services/scrubber/src/demo/synthetic-secrets';
 
 jest.setTimeout(300_000);
 
@@ -24,7 +30,13 @@ interface Line {
   pieces: Array<[string, Expect]>;
 }
 
-function keyEvent(fx: PipelineFixture, line: Line, key: string, expect: Expect, seq: number): GeneratedRecord {
+function keyEvent(
+  fx: PipelineFixture,
+  line: Line,
+  key: string,
+  expect: Expect,
+  seq: number,
+): GeneratedRecord {
   const value = encodeAvro(fx.registry, 1, {
     eventId: randomUUID(),
     device: line.device,
@@ -40,19 +52,65 @@ function keyEvent(fx: PipelineFixture, line: Line, key: string, expect: Expect, 
 }
 
 /** Events of every line, split in two phases: the second starts in the middle of each secret. */
-function typedSessions(fx: PipelineFixture): { phase1: GeneratedRecord[]; phase2: GeneratedRecord[]; secretEvents: number } {
+function typedSessions(fx: PipelineFixture): {
+  phase1: GeneratedRecord[];
+  phase2: GeneratedRecord[];
+  secretEvents: number;
+} {
   const rng = seededRng(99);
   const q = (why: string): Expect => ({ verdict: 'quarantined', secrets: [], why });
   const r = (why: string): Expect => ({ verdict: 'redacted', secrets: [], why });
   const term = { id: 'terminal', kind: 'TERMINAL', sensitive: false };
   const lines: Line[] = [];
   for (let i = 0; i < 3; i++) {
-    lines.push({ device: `laptop-${i}`, session: 'a', field: term, pieces: [['aws configure set aws_access_key_id ', CLEAN], [awsAccessKeyId(rng), q('typed aws key')]] });
-    lines.push({ device: `laptop-${i}`, session: 'b', field: term, pieces: [['export GITHUB_TOKEN=', CLEAN], [githubToken(rng), q('typed github token')]] });
-    lines.push({ device: `laptop-${i}`, session: 'c', field: { id: 'checkout-card', kind: 'NUMBER', sensitive: false }, pieces: [['card ', CLEAN], [cardNumber(rng).replace(/ /g, ''), r('typed card')]] });
-    lines.push({ device: `laptop-${i}`, session: 'd', field: { id: 'to', kind: 'EMAIL', sensitive: false }, pieces: [['mail ', CLEAN], [emailAddress(rng), r('typed email')]] });
-    lines.push({ device: `laptop-${i}`, session: 'e', field: { id: 'login-pw', kind: 'PASSWORD', sensitive: true }, pieces: [['correct horse battery staple', q('password field')]] });
-    lines.push({ device: `laptop-${i}`, session: 'f', field: term, pieces: [['git status && npm test', CLEAN]] });
+    lines.push({
+      device: `laptop-${i}`,
+      session: 'a',
+      field: term,
+      pieces: [
+        ['aws configure set aws_access_key_id ', CLEAN],
+        [awsAccessKeyId(rng), q('typed aws key')],
+      ],
+    });
+    lines.push({
+      device: `laptop-${i}`,
+      session: 'b',
+      field: term,
+      pieces: [
+        ['export GITHUB_TOKEN=', CLEAN],
+        [githubToken(rng), q('typed github token')],
+      ],
+    });
+    lines.push({
+      device: `laptop-${i}`,
+      session: 'c',
+      field: { id: 'checkout-card', kind: 'NUMBER', sensitive: false },
+      pieces: [
+        ['card ', CLEAN],
+        [cardNumber(rng).replace(/ /g, ''), r('typed card')],
+      ],
+    });
+    lines.push({
+      device: `laptop-${i}`,
+      session: 'd',
+      field: { id: 'to', kind: 'EMAIL', sensitive: false },
+      pieces: [
+        ['mail ', CLEAN],
+        [emailAddress(rng), r('typed email')],
+      ],
+    });
+    lines.push({
+      device: `laptop-${i}`,
+      session: 'e',
+      field: { id: 'login-pw', kind: 'PASSWORD', sensitive: true },
+      pieces: [['correct horse battery staple', q('password field')]],
+    });
+    lines.push({
+      device: `laptop-${i}`,
+      session: 'f',
+      field: term,
+      pieces: [['git status && npm test', CLEAN]],
+    });
   }
   // Interleave the lines key by key, as several people typing at once would.
   const streams = lines.map((line) => {
@@ -87,7 +145,8 @@ function typedSessions(fx: PipelineFixture): { phase1: GeneratedRecord[]; phase2
 async function heldEvents(p: ScrubberProcess): Promise<number> {
   const text = await p.metrics();
   let n = 0;
-  for (const line of text.split('\n')) if (line.startsWith('sluice_keystroke_held_events{')) n += Number(line.split(' ').pop());
+  for (const line of text.split('\n'))
+    if (line.startsWith('sluice_keystroke_held_events{')) n += Number(line.split(' ').pop());
   return n;
 }
 
@@ -95,7 +154,8 @@ function verdictErrors(fx: PipelineFixture, index: ReturnType<typeof indexOutput
   const wrong: string[] = [];
   for (const [coord, list] of index.bySource) {
     const want = fx.expectations.get(coord);
-    if (want && list[0]!.verdict !== want.verdict) wrong.push(`${coord}: want ${want.verdict} (${want.why}) got ${list[0]!.verdict}`);
+    if (want && list[0]!.verdict !== want.verdict)
+      wrong.push(`${coord}: want ${want.verdict} (${want.why}) got ${list[0]!.verdict}`);
   }
   return wrong;
 }
@@ -108,7 +168,12 @@ describe('keystroke reassembly', () => {
     fx.config({
       // Held secrets stay held across the kill: only Enter (a boundary) settles these runs.
       keystrokes: { idleGapMs: 120_000, maxHoldMs: 240_000 },
-      group: { id: `sluice-${fx.id}`, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, partitionsConsumedConcurrently: 3 },
+      group: {
+        id: `sluice-${fx.id}`,
+        sessionTimeoutMs: 3000,
+        heartbeatIntervalMs: 300,
+        partitionsConsumedConcurrently: 3,
+      },
     });
 
   test('SIGKILL while secrets are held: no key of a secret reaches clean, nothing lost or duplicated', async () => {
@@ -121,7 +186,10 @@ describe('keystroke reassembly', () => {
     cleanup.defer('kill first', () => first.kill());
     await first.start();
     // Every line is unfinished: its events are held, none released yet.
-    await waitFor(async () => (await heldEvents(first)) >= phase1.length * 0.9, { what: 'phase-1 keys held', deadlineMs: 60_000 });
+    await waitFor(async () => (await heldEvents(first)) >= phase1.length * 0.9, {
+      what: 'phase-1 keys held',
+      deadlineMs: 60_000,
+    });
     await first.kill();
 
     await fx.produceGenerated(fx.topics.rawTelemetry, phase2);
@@ -151,14 +219,20 @@ describe('keystroke reassembly', () => {
     const a = new ScrubberProcess({ config: holdConfig(fx), keys: fx.keys });
     cleanup.defer('kill a', () => a.kill());
     await a.start();
-    await waitFor(async () => (await heldEvents(a)) >= phase1.length * 0.9, { what: 'phase-1 keys held by a', deadlineMs: 60_000 });
+    await waitFor(async () => (await heldEvents(a)) >= phase1.length * 0.9, {
+      what: 'phase-1 keys held by a',
+      deadlineMs: 60_000,
+    });
 
     const b = new ScrubberProcess({ config: holdConfig(fx), keys: fx.keys });
     cleanup.defer('kill b', () => b.kill());
     await b.start();
     // After the rebalance some partitions moved to b, which rebuilds their held text from the
     // committed offsets; a keeps the rest.
-    await waitFor(async () => (await heldEvents(b)) > 0, { what: 'b to rebuild held keys of its partitions', deadlineMs: 60_000 });
+    await waitFor(async () => (await heldEvents(b)) > 0, {
+      what: 'b to rebuild held keys of its partitions',
+      deadlineMs: 60_000,
+    });
     await fx.produceGenerated(fx.topics.rawTelemetry, phase2);
     const total = fx.inputs.length;
     const { outputs, audit } = await fx.readOutputs(total, 120_000);

@@ -18,12 +18,22 @@ import { SchemaRegistry } from '../../services/scrubber/src/codec/schema-registr
 import { decodeAvro } from '../../services/scrubber/src/codec/record-codec';
 import { TrafficGenerator, type GeneratedRecord } from '../../services/scrubber/src/demo/traffic-generator';
 import { readTopics } from '../../services/scrubber/src/security/topic-reader';
-import { QuarantineReview, type QuarantineEnvelope } from '../../services/scrubber/src/quarantine/quarantine-review';
+import {
+  QuarantineReview,
+  type QuarantineEnvelope,
+} from '../../services/scrubber/src/quarantine/quarantine-review';
 import { loadConfig } from '../../services/scrubber/src/config/load-config';
 import { Cleanup, consumeAll, waitFor, type ConsumedMessage } from '../support/kafka';
 import { localBroker, type LocalBrokerState } from '../support/local-broker';
 import { makeKeys, REPO_ROOT, ScrubberProcess } from '../support/scrubber-process';
-import { checkExactlyOnce, coordKey, headerString, indexOutputs, summarise, type Coordinates } from '../support/invariants';
+import {
+  checkExactlyOnce,
+  coordKey,
+  headerString,
+  indexOutputs,
+  summarise,
+  type Coordinates,
+} from '../support/invariants';
 
 jest.setTimeout(420_000);
 
@@ -32,7 +42,12 @@ const N_GENERATED = 300;
 const N_GARBAGE = 4;
 
 function client(state: LocalBrokerState, user: string): Kafka {
-  return new Kafka({ ...localBroker.clientConfig(state, user, `sec-test-${user}`), logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+  return new Kafka({
+    ...localBroker.clientConfig(state, user, `sec-test-${user}`),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
 }
 
 interface CliResult {
@@ -59,11 +74,26 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     dataKeys: `sluice.quarantine.keys.${id}`,
   };
   const baseConfig = {
-    group: { id: `sluice-${id}`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, partitionsConsumedConcurrently: 3 },
+    group: {
+      id: `sluice-${id}`,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      partitionsConsumedConcurrently: 3,
+    },
     transactions: { idPrefix: `sluice-${id}`, timeoutMs: 10000 },
     sources: [
-      { name: 'chat', topic: t.rawChat, kind: 'chat', outputs: { clean: t.clean[0], redacted: t.redacted[0], quarantine: t.quarantine[0] } },
-      { name: 'telemetry', topic: t.rawTele, kind: 'telemetry', outputs: { clean: t.clean[1], redacted: t.redacted[1], quarantine: t.quarantine[1] } },
+      {
+        name: 'chat',
+        topic: t.rawChat,
+        kind: 'chat',
+        outputs: { clean: t.clean[0], redacted: t.redacted[0], quarantine: t.quarantine[0] },
+      },
+      {
+        name: 'telemetry',
+        topic: t.rawTele,
+        kind: 'telemetry',
+        outputs: { clean: t.clean[1], redacted: t.redacted[1], quarantine: t.quarantine[1] },
+      },
     ],
     auditTopic: t.audit,
     quarantine: { dataKeys: 'topic', dataKeyTopic: t.dataKeys },
@@ -80,7 +110,11 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
   };
   // The jest setup exports KAFKA_BROKERS (the shared plain broker); it would override the config.
   const cliEnv = (): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_FINGERPRINT_KEY: keys.fingerprintKey, SLUICE_QUARANTINE_PUBLIC_KEY_FILE: keys.publicKeyFile };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SLUICE_FINGERPRINT_KEY: keys.fingerprintKey,
+      SLUICE_QUARANTINE_PUBLIC_KEY_FILE: keys.publicKeyFile,
+    };
     delete env.KAFKA_BROKERS;
     delete env.SLUICE_KAFKA_BROKERS;
     delete env.SLUICE_QUARANTINE_PRIVATE_KEY_FILE;
@@ -142,20 +176,34 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     const gen = new TrafficGenerator(registry, { seed: 11, sensitiveRate: 0.1 });
     const chat: GeneratedRecord[] = [];
     const tele: GeneratedRecord[] = [];
-    for (let i = 0; i < N_GENERATED; i++) (i % 5 < 3 ? chat : tele).push(i % 5 < 3 ? gen.chat() : gen.telemetry());
+    for (let i = 0; i < N_GENERATED; i++)
+      (i % 5 < 3 ? chat : tele).push(i % 5 < 3 ? gen.chat() : gen.telemetry());
     for (let i = 0; i < N_GARBAGE; i++) garbage.push(Buffer.from(`not avro at all #${i} \u0000\u0001`));
-    await canary.send({ topic: t.rawChat, acks: -1, messages: [...chat, ...garbage.map((g, i) => ({ key: `g${i}`, value: g, headers: {} }))] });
+    await canary.send({
+      topic: t.rawChat,
+      acks: -1,
+      messages: [...chat, ...garbage.map((g, i) => ({ key: `g${i}`, value: g, headers: {} }))],
+    });
     await canary.send({ topic: t.rawTele, acks: -1, messages: tele });
     await canary.disconnect();
     const total = N_GENERATED + N_GARBAGE;
 
     const adminKafka = client(state, 'admin');
-    const raw = await consumeAll(adminKafka, { topics: [t.rawChat, t.rawTele], expectedCount: total, settleMs: 0, deadlineMs: 60_000 });
+    const raw = await consumeAll(adminKafka, {
+      topics: [t.rawChat, t.rawTele],
+      expectedCount: total,
+      settleMs: 0,
+      deadlineMs: 60_000,
+    });
     inputs = raw.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset }));
     for (const m of raw) rawByCoord.set(coordKey(m), m.value!);
 
     const { brokers, sasl } = kafkaSection('scrubber');
-    const scrubber = new ScrubberProcess({ config: { ...baseConfig, kafka: { brokers, sasl } }, keys, env: { KAFKA_BROKERS: brokers.join(',') } });
+    const scrubber = new ScrubberProcess({
+      config: { ...baseConfig, kafka: { brokers, sasl } },
+      keys,
+      env: { KAFKA_BROKERS: brokers.join(',') },
+    });
     cleanup.defer('kill scrubber', () => scrubber.kill());
     await scrubber.start(120_000);
 
@@ -163,7 +211,11 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     await waitFor(
       async () => {
         let n = 0;
-        await readTopics(client(state, 'security'), { topics: [t.audit], groupPrefix: 'sluice-security', onMessage: () => void n++ });
+        await readTopics(client(state, 'security'), {
+          topics: [t.audit],
+          groupPrefix: 'sluice-security',
+          onMessage: () => void n++,
+        });
         return n >= total;
       },
       { what: `${total} audit records`, deadlineMs: 240_000, intervalMs: 1000 },
@@ -172,11 +224,24 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     const log = readFileSync(scrubber.logFile, 'utf8');
     expect(log).not.toMatch(/authorization|not authorized/i);
 
-    auditRecords = await consumeAll(adminKafka, { topics: [t.audit], expectedCount: total, settleMs: 1000, deadlineMs: 60_000 });
+    auditRecords = await consumeAll(adminKafka, {
+      topics: [t.audit],
+      expectedCount: total,
+      settleMs: 1000,
+      deadlineMs: 60_000,
+    });
     expect(auditRecords).toHaveLength(total);
-    const outputs = await consumeAll(adminKafka, { topics: [...t.clean, ...t.redacted, ...t.quarantine], expectedCount: total, settleMs: 1000, deadlineMs: 60_000 });
+    const outputs = await consumeAll(adminKafka, {
+      topics: [...t.clean, ...t.redacted, ...t.quarantine],
+      expectedCount: total,
+      settleMs: 1000,
+      deadlineMs: 60_000,
+    });
     const pick = (names: string[]) => outputs.filter((m) => names.includes(m.topic));
-    const report = checkExactlyOnce(inputs, indexOutputs({ clean: pick(t.clean), redacted: pick(t.redacted), quarantined: pick(t.quarantine) }));
+    const report = checkExactlyOnce(
+      inputs,
+      indexOutputs({ clean: pick(t.clean), redacted: pick(t.redacted), quarantined: pick(t.quarantine) }),
+    );
     process.stdout.write(`security-acl e2e: ${summarise(report)}\n`);
     expect(report.lost).toEqual([]);
     expect(report.duplicated).toEqual([]);
@@ -188,14 +253,19 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
 
   async function expectDenied(user: string, topic: string): Promise<void> {
     const kafka = client(state, user);
-    const consumer: Consumer = kafka.consumer({ groupId: `trainer-${id}-${user}`, allowAutoTopicCreation: false });
+    const consumer: Consumer = kafka.consumer({
+      groupId: `trainer-${id}-${user}`,
+      allowAutoTopicCreation: false,
+    });
     await consumer.connect();
     try {
       let failure: unknown = null;
       try {
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
         await consumer.run({ eachMessage: async () => undefined });
-        await waitFor(() => false, { what: 'an authorization error', deadlineMs: 5000 }).catch(() => undefined);
+        await waitFor(() => false, { what: 'an authorization error', deadlineMs: 5000 }).catch(
+          () => undefined,
+        );
       } catch (err) {
         failure = err;
       }
@@ -211,15 +281,38 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     const trainerClean = await consumeAllAs('trainer', [t.clean[0]!]);
     expect(trainerClean.length).toBeGreaterThan(0);
 
-    const cfg = loadConfig({ file: configFile('security'), env: { SLUICE_FINGERPRINT_KEY: keys.fingerprintKey, SLUICE_QUARANTINE_PUBLIC_KEY_FILE: keys.publicKeyFile } });
-    const items = await new QuarantineReview(client(state, 'security'), registry, cfg, 'sluice-security').list();
-    const quarantinedAudits = auditRecords.filter((m) => (decodeAvro(registry, m.value!).value as { verdict: string }).verdict === 'QUARANTINED');
+    const cfg = loadConfig({
+      file: configFile('security'),
+      env: {
+        SLUICE_FINGERPRINT_KEY: keys.fingerprintKey,
+        SLUICE_QUARANTINE_PUBLIC_KEY_FILE: keys.publicKeyFile,
+      },
+    });
+    const items = await new QuarantineReview(
+      client(state, 'security'),
+      registry,
+      cfg,
+      'sluice-security',
+    ).list();
+    const quarantinedAudits = auditRecords.filter(
+      (m) => (decodeAvro(registry, m.value!).value as { verdict: string }).verdict === 'QUARANTINED',
+    );
     expect(items.length).toBe(quarantinedAudits.length);
   });
 
   /** Reads topics as a principal with a group its ACLs allow (trainer-*), read_committed. */
-  async function consumeAllAs(user: string, topics: string[]): Promise<Array<{ topic: string; partition: number; offset: string; headers: Record<string, string | null> }>> {
-    const out: Array<{ topic: string; partition: number; offset: string; headers: Record<string, string | null> }> = [];
+  async function consumeAllAs(
+    user: string,
+    topics: string[],
+  ): Promise<
+    Array<{ topic: string; partition: number; offset: string; headers: Record<string, string | null> }>
+  > {
+    const out: Array<{
+      topic: string;
+      partition: number;
+      offset: string;
+      headers: Record<string, string | null>;
+    }> = [];
     await readTopics(client(state, user), {
       topics,
       groupPrefix: user === 'trainer' ? 'trainer' : 'sluice-security',
@@ -228,18 +321,44 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
           topic: m.topic,
           partition: m.partition,
           offset: m.offset,
-          headers: { source: headerString(m as unknown as ConsumedMessage, 'sluice-source'), by: headerString(m as unknown as ConsumedMessage, 'sluice-released-by') },
+          headers: {
+            source: headerString(m as unknown as ConsumedMessage, 'sluice-source'),
+            by: headerString(m as unknown as ConsumedMessage, 'sluice-released-by'),
+          },
         }),
     });
     return out;
   }
 
   async function garbageItems(): Promise<Array<{ id: string; env: QuarantineEnvelope; raw: Buffer }>> {
-    const r = await cli(['quarantine', 'list', '--config', configFile('security'), '--reason', 'SLUICE_DECODE_FAILED', '--json']);
+    const r = await cli([
+      'quarantine',
+      'list',
+      '--config',
+      configFile('security'),
+      '--reason',
+      'SLUICE_DECODE_FAILED',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; source: { topic: string; partition: number; offset: number }; reason: string });
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            id: string;
+            source: { topic: string; partition: number; offset: number };
+            reason: string;
+          },
+      );
     expect(rows.length).toBe(N_GARBAGE);
-    return rows.map((row) => ({ id: row.id, env: row as unknown as QuarantineEnvelope, raw: rawByCoord.get(`${row.source.topic}/${row.source.partition}/${row.source.offset}`)! }));
+    return rows.map((row) => ({
+      id: row.id,
+      env: row as unknown as QuarantineEnvelope,
+      raw: rawByCoord.get(`${row.source.topic}/${row.source.partition}/${row.source.offset}`)!,
+    }));
   }
 
   test('round trip: decrypt with the private key gives the original bytes; without it the CLI refuses', async () => {
@@ -252,35 +371,98 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     expect(refused.stderr).toMatch(/SLUICE_PRIVATE_KEY_MISSING/);
 
     const wrongKey = path.join(work, 'other-private.pem');
-    writeFileSync(wrongKey, generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    const wrong = await cli(['quarantine', 'decrypt', first!.id, '--config', configFile('security'), '--private-key', wrongKey]);
+    writeFileSync(
+      wrongKey,
+      generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      { mode: 0o600 },
+    );
+    const wrong = await cli([
+      'quarantine',
+      'decrypt',
+      first!.id,
+      '--config',
+      configFile('security'),
+      '--private-key',
+      wrongKey,
+    ]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/SLUICE_DECRYPT_FAILED/);
 
-    const ok = await cli(['quarantine', 'decrypt', first!.id, '--config', configFile('security'), '--private-key', keys.privateKeyFile]);
+    const ok = await cli([
+      'quarantine',
+      'decrypt',
+      first!.id,
+      '--config',
+      configFile('security'),
+      '--private-key',
+      keys.privateKeyFile,
+    ]);
     expect(ok.stderr).not.toMatch(/sluice:/);
     expect(ok.code).toBe(0);
     const rec = JSON.parse(ok.stdout) as { record: { value: { base64: string } } };
     expect(Buffer.from(rec.record.value.base64, 'base64').equals(first!.raw)).toBe(true);
 
     const caseFile = path.join(work, 'case.json');
-    const exp = await cli(['quarantine', 'export', first!.id, '--config', configFile('security'), '--private-key', keys.privateKeyFile, '--out', caseFile]);
+    const exp = await cli([
+      'quarantine',
+      'export',
+      first!.id,
+      '--config',
+      configFile('security'),
+      '--private-key',
+      keys.privateKeyFile,
+      '--out',
+      caseFile,
+    ]);
     expect(exp.code).toBe(0);
     expect(statSync(caseFile).mode & 0o777).toBe(0o600);
-    const doc = JSON.parse(readFileSync(caseFile, 'utf8')) as { envelope: { reason: string }; record: { value: { base64: string } } };
+    const doc = JSON.parse(readFileSync(caseFile, 'utf8')) as {
+      envelope: { reason: string };
+      record: { value: { base64: string } };
+    };
     expect(doc.envelope.reason).toBe('SLUICE_DECODE_FAILED');
     expect(Buffer.from(doc.record.value.base64, 'base64').equals(first!.raw)).toBe(true);
-    const again = await cli(['quarantine', 'export', first!.id, '--config', configFile('security'), '--private-key', keys.privateKeyFile, '--out', caseFile]);
+    const again = await cli([
+      'quarantine',
+      'export',
+      first!.id,
+      '--config',
+      configFile('security'),
+      '--private-key',
+      keys.privateKeyFile,
+      '--out',
+      caseFile,
+    ]);
     expect(again.code).toBe(3);
   });
 
   test('release lands exactly once on clean (read_committed), is audited, and cannot be repeated', async () => {
     const items = await garbageItems();
     const target = items[1]!;
-    const rel = await cli(['quarantine', 'release', target.id, '--to', 'clean', '--config', configFile('security'), '--private-key', keys.privateKeyFile]);
+    const rel = await cli([
+      'quarantine',
+      'release',
+      target.id,
+      '--to',
+      'clean',
+      '--config',
+      configFile('security'),
+      '--private-key',
+      keys.privateKeyFile,
+    ]);
     expect(rel.stderr).not.toMatch(/sluice:/);
     expect(rel.code).toBe(0);
-    const twice = await cli(['quarantine', 'release', target.id, '--to', 'clean', '--config', configFile('security'), '--private-key', keys.privateKeyFile]);
+    const twice = await cli([
+      'quarantine',
+      'release',
+      target.id,
+      '--to',
+      'clean',
+      '--config',
+      configFile('security'),
+      '--private-key',
+      keys.privateKeyFile,
+    ]);
     expect(twice.code).toBe(3);
     expect(twice.stderr).toMatch(/SLUICE_ALREADY_RELEASED/);
 
@@ -290,12 +472,25 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     expect(landed).toHaveLength(1);
     expect(landed[0]!.headers.by).toBe('security');
 
-    const where = await cli(['audit', 'where', '--config', configFile('security'), '--topic', target.env.source.topic, '--partition', String(target.env.source.partition), '--offset', String(target.env.source.offset)]);
+    const where = await cli([
+      'audit',
+      'where',
+      '--config',
+      configFile('security'),
+      '--topic',
+      target.env.source.topic,
+      '--partition',
+      String(target.env.source.partition),
+      '--offset',
+      String(target.env.source.offset),
+    ]);
     expect(where.code).toBe(0);
     const lines = where.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/QUARANTINED -> quarantine\.chat\..*reason SLUICE_DECODE_FAILED/);
-    expect(lines[1]).toMatch(new RegExp(`RELEASED to ${t.clean[0]!.replace(/\./g, '\\.')}/\\d+/\\d+ by security`));
+    expect(lines[1]).toMatch(
+      new RegExp(`RELEASED to ${t.clean[0]!.replace(/\./g, '\\.')}/\\d+/\\d+ by security`),
+    );
   });
 
   test('shred: after the data key is tombstoned the payload cannot be opened', async () => {
@@ -306,11 +501,27 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     const shred = await cli(['quarantine', 'shred', victim.id, '--yes', '--config', configFile('security')]);
     expect(shred.stderr).not.toMatch(/sluice:/);
     expect(shred.code).toBe(0);
-    const gone = await cli(['quarantine', 'decrypt', victim.id, '--config', configFile('security'), '--private-key', keys.privateKeyFile]);
+    const gone = await cli([
+      'quarantine',
+      'decrypt',
+      victim.id,
+      '--config',
+      configFile('security'),
+      '--private-key',
+      keys.privateKeyFile,
+    ]);
     expect(gone.code).toBe(3);
     expect(gone.stderr).toMatch(/SLUICE_PAYLOAD_SHREDDED/);
     // Only that one: a neighbour still opens.
-    const other = await cli(['quarantine', 'decrypt', items[3]!.id, '--config', configFile('security'), '--private-key', keys.privateKeyFile]);
+    const other = await cli([
+      'quarantine',
+      'decrypt',
+      items[3]!.id,
+      '--config',
+      configFile('security'),
+      '--private-key',
+      keys.privateKeyFile,
+    ]);
     expect(other.code).toBe(0);
   });
 });

@@ -4,7 +4,13 @@ import { expandAudit } from '../support/audit';
 import { Cleanup, waitFor } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { ScrubberProcess } from '../support/scrubber-process';
-import { checkExactlyOnce, checkOrderPerPartition, findSecretsInOutputs, indexOutputs, summarise } from '../support/invariants';
+import {
+  checkExactlyOnce,
+  checkOrderPerPartition,
+  findSecretsInOutputs,
+  indexOutputs,
+  summarise,
+} from '../support/invariants';
 import { committedTotal } from '../support/progress';
 
 jest.setTimeout(600_000);
@@ -20,7 +26,15 @@ describe('crash safety', () => {
     await fx.createRawTopics();
     await fx.seed(N, { seed: 11 });
     const total = fx.inputs.length;
-    const config = fx.config({ limits: { maxBatchRecords: 40 }, group: { id: `sluice-${fx.id}`, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, partitionsConsumedConcurrently: 2 } });
+    const config = fx.config({
+      limits: { maxBatchRecords: 40 },
+      group: {
+        id: `sluice-${fx.id}`,
+        sessionTimeoutMs: 3000,
+        heartbeatIntervalMs: 300,
+        partitionsConsumedConcurrently: 2,
+      },
+    });
     const groupId = `sluice-${fx.id}`;
     const admin = fx.kafka.admin();
     await admin.connect();
@@ -50,13 +64,17 @@ describe('crash safety', () => {
 
     const index = indexOutputs(outputs);
     const report = checkExactlyOnce(fx.inputs, index);
-    process.stdout.write(`kill-restart: killed at ${kills.join(', ')} committed; ${summarise(report)} audit=${audit.length}\n`);
+    process.stdout.write(
+      `kill-restart: killed at ${kills.join(', ')} committed; ${summarise(report)} audit=${audit.length}\n`,
+    );
     expect(kills[0]!).toBeLessThan(N);
     expect(report.lost).toEqual([]);
     expect(report.duplicated).toEqual([]);
     expect(report.unexpected).toEqual([]);
     expect(expandAudit(fx.registry, audit).byCoord.size).toBe(total);
-    expect(checkOrderPerPartition([...outputs.clean, ...outputs.redacted, ...outputs.quarantined])).toEqual([]);
+    expect(checkOrderPerPartition([...outputs.clean, ...outputs.redacted, ...outputs.quarantined])).toEqual(
+      [],
+    );
     expect(findSecretsInOutputs([...outputs.clean, ...outputs.redacted], fx.secrets())).toEqual([]);
   });
 });

@@ -16,7 +16,14 @@ export interface AuditEntry {
 }
 
 /** source coordinate -> the audit entry covering it (and how many covered it, for duplicates). */
-export function expandAudit(registry: SchemaRegistry, messages: readonly ConsumedMessage[]): { byCoord: Map<string, AuditEntry & { outputOffsetOf: number | null }>; covered: number; duplicates: string[] } {
+export function expandAudit(
+  registry: SchemaRegistry,
+  messages: readonly ConsumedMessage[],
+): {
+  byCoord: Map<string, AuditEntry & { outputOffsetOf: number | null }>;
+  covered: number;
+  duplicates: string[];
+} {
   const byCoord = new Map<string, AuditEntry & { outputOffsetOf: number | null }>();
   const duplicates: string[] = [];
   let covered = 0;
@@ -35,7 +42,9 @@ export function expandAudit(registry: SchemaRegistry, messages: readonly Consume
 }
 
 /** An incremental counter of covered offsets, for waiting on "every input audited". */
-export function auditCoverageCounter(registry: SchemaRegistry): (messages: readonly ConsumedMessage[]) => number {
+export function auditCoverageCounter(
+  registry: SchemaRegistry,
+): (messages: readonly ConsumedMessage[]) => number {
   let seen = 0;
   let covered = 0;
   return (messages) => {

@@ -82,7 +82,13 @@ export function checkOrderPerPartition(outputs: ConsumedMessage[]): string[] {
   const last = new Map<string, bigint>();
   const violations: string[] = [];
   const sorted = [...outputs].sort((a, b) =>
-    a.topic === b.topic ? (a.partition === b.partition ? Number(BigInt(a.offset) - BigInt(b.offset)) : a.partition - b.partition) : a.topic < b.topic ? -1 : 1,
+    a.topic === b.topic
+      ? a.partition === b.partition
+        ? Number(BigInt(a.offset) - BigInt(b.offset))
+        : a.partition - b.partition
+      : a.topic < b.topic
+        ? -1
+        : 1,
   );
   for (const m of sorted) {
     const src = headerString(m, 'sluice-source');
@@ -107,11 +113,13 @@ export function findSecretsInOutputs(messages: ConsumedMessage[], secrets: Itera
     if (m.key) parts.push(m.key);
     if (m.value) parts.push(m.value);
     for (const v of Object.values(m.headers)) {
-      for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
+      for (const one of Array.isArray(v) ? v : [v])
+        if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
     }
     for (const p of parts) {
       for (const s of list) {
-        if (p.includes(s)) hits.push(`${m.topic}/${m.partition}/${m.offset} carries a secret of length ${s.length}`);
+        if (p.includes(s))
+          hits.push(`${m.topic}/${m.partition}/${m.offset} carries a secret of length ${s.length}`);
       }
     }
   }
@@ -146,7 +154,8 @@ export function checkAuditTrail(inputs: Coordinates[], index: OutputIndex, audit
   const count = new Map<string, AuditEntry[]>();
   for (const a of audit) {
     const first = BigInt(a.source.offset);
-    const last = a.offsetRangeEnd === undefined || a.offsetRangeEnd === null ? first : BigInt(a.offsetRangeEnd);
+    const last =
+      a.offsetRangeEnd === undefined || a.offsetRangeEnd === null ? first : BigInt(a.offsetRangeEnd);
     for (let o = first; o <= last; o++) {
       const k = coordKey({ topic: a.source.topic, partition: a.source.partition, offset: o.toString() });
       let list = count.get(k);
@@ -170,19 +179,27 @@ export function checkAuditTrail(inputs: Coordinates[], index: OutputIndex, audit
     const ranged = a.offsetRangeEnd !== undefined && a.offsetRangeEnd !== null;
     if (ranged) {
       // A range audit names the run's verdict (clean), not each record's output offset.
-      if (out && a.verdict !== out.verdict.toUpperCase()) disagreeing.push(`${k}: range audit ${a.verdict}, output ${out.verdict}`);
+      if (out && a.verdict !== out.verdict.toUpperCase())
+        disagreeing.push(`${k}: range audit ${a.verdict}, output ${out.verdict}`);
     } else if (
       out &&
-      (a.verdict !== out.verdict.toUpperCase() || a.outputTopic !== out.message.topic || String(a.outputOffset) !== out.message.offset)
+      (a.verdict !== out.verdict.toUpperCase() ||
+        a.outputTopic !== out.message.topic ||
+        String(a.outputOffset) !== out.message.offset)
     ) {
-      disagreeing.push(`${k}: audit ${a.verdict} ${a.outputTopic}@${String(a.outputOffset)}, output ${out.verdict} ${out.message.topic}@${out.message.offset}`);
+      disagreeing.push(
+        `${k}: audit ${a.verdict} ${a.outputTopic}@${String(a.outputOffset)}, output ${out.verdict} ${out.message.topic}@${out.message.offset}`,
+      );
     }
   }
   return { missing, duplicated, disagreeing };
 }
 
 /** Inputs that went to another output than the one expected for their content. */
-export function checkVerdicts(index: OutputIndex, expected: ReadonlyMap<string, { verdict: Verdict }>): string[] {
+export function checkVerdicts(
+  index: OutputIndex,
+  expected: ReadonlyMap<string, { verdict: Verdict }>,
+): string[] {
   const wrong: string[] = [];
   for (const [k, want] of expected) {
     const got = index.bySource.get(k)?.[0];
@@ -213,14 +230,17 @@ export function findSecretsIndexed(messages: ConsumedMessage[], secrets: Iterabl
     if (m.key) parts.push(m.key);
     if (m.value) parts.push(m.value);
     for (const v of Object.values(m.headers)) {
-      for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
+      for (const one of Array.isArray(v) ? v : [v])
+        if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
     }
     for (const part of parts) {
       const text = part.toString('latin1');
       for (let i = 0; i + W <= text.length; i++) {
         const list = byPrefix.get(text.slice(i, i + W));
         if (!list) continue;
-        for (const s of list) if (text.startsWith(s, i)) hits.push(`${m.topic}/${m.partition}/${m.offset} carries a secret of length ${s.length}`);
+        for (const s of list)
+          if (text.startsWith(s, i))
+            hits.push(`${m.topic}/${m.partition}/${m.offset} carries a secret of length ${s.length}`);
       }
     }
   }

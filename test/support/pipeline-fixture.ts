@@ -54,11 +54,34 @@ export class PipelineFixture {
   config(extra: Record<string, unknown> = {}): Record<string, unknown> {
     const s = this.id;
     return {
-      group: { id: `sluice-${s}`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, partitionsConsumedConcurrently: 3 },
+      group: {
+        id: `sluice-${s}`,
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 500,
+        partitionsConsumedConcurrently: 3,
+      },
       transactions: { idPrefix: `sluice-${s}`, timeoutMs: 10000 },
       sources: [
-        { name: 'chat', topic: this.topics.rawChat, kind: 'chat', outputs: { clean: `clean.chat.${s}`, redacted: `redacted.chat.${s}`, quarantine: `quarantine.chat.${s}` } },
-        { name: 'telemetry', topic: this.topics.rawTelemetry, kind: 'telemetry', outputs: { clean: `clean.telemetry.${s}`, redacted: `redacted.telemetry.${s}`, quarantine: `quarantine.telemetry.${s}` } },
+        {
+          name: 'chat',
+          topic: this.topics.rawChat,
+          kind: 'chat',
+          outputs: {
+            clean: `clean.chat.${s}`,
+            redacted: `redacted.chat.${s}`,
+            quarantine: `quarantine.chat.${s}`,
+          },
+        },
+        {
+          name: 'telemetry',
+          topic: this.topics.rawTelemetry,
+          kind: 'telemetry',
+          outputs: {
+            clean: `clean.telemetry.${s}`,
+            redacted: `redacted.telemetry.${s}`,
+            quarantine: `quarantine.telemetry.${s}`,
+          },
+        },
       ],
       auditTopic: this.topics.audit,
       scan: { workers: 1 },
@@ -77,12 +100,21 @@ export class PipelineFixture {
     await createTopics(
       this.admin,
       [
-        { topic: this.topics.rawChat, partitions: this.partitions, configs: { 'max.message.bytes': String(64 * 1024 * 1024) } },
+        {
+          topic: this.topics.rawChat,
+          partitions: this.partitions,
+          configs: { 'max.message.bytes': String(64 * 1024 * 1024) },
+        },
         { topic: this.topics.rawTelemetry, partitions: this.partitions },
       ],
       this.cleanup,
     );
-    const all = [...this.topics.outputs.clean, ...this.topics.outputs.redacted, ...this.topics.outputs.quarantined, this.topics.audit];
+    const all = [
+      ...this.topics.outputs.clean,
+      ...this.topics.outputs.redacted,
+      ...this.topics.outputs.quarantined,
+      this.topics.audit,
+    ];
     // Outputs are created by the scrubber; delete them after the test as well.
     this.cleanup.defer('delete output topics', async () => {
       const existing = new Set(await this.admin!.listTopics());
@@ -93,7 +125,10 @@ export class PipelineFixture {
 
   /** Produces n generated records (chat and telemetry mixed) and records what each must become. */
   async seed(n: number, opts: { seed?: number; sensitiveRate?: number } = {}): Promise<void> {
-    const gen = new TrafficGenerator(this.registry, { seed: opts.seed ?? 7, sensitiveRate: opts.sensitiveRate ?? 0.08 });
+    const gen = new TrafficGenerator(this.registry, {
+      seed: opts.seed ?? 7,
+      sensitiveRate: opts.sensitiveRate ?? 0.08,
+    });
     const chat: GeneratedRecord[] = [];
     const tele: GeneratedRecord[] = [];
     for (let i = 0; i < n; i++) (i % 5 < 3 ? chat : tele).push(i % 5 < 3 ? gen.chat() : gen.telemetry());
@@ -112,7 +147,12 @@ export class PipelineFixture {
       await produce(this.kafka, topic, msgs);
     }
     // Map coordinates to expectations by reading the raw topic back (authoritative offsets).
-    const raw = await consumeAll(this.kafka, { topics: [topic], expectedCount: this.countFor(topic) + records.length, settleMs: 0, deadlineMs: 60_000 });
+    const raw = await consumeAll(this.kafka, {
+      topics: [topic],
+      expectedCount: this.countFor(topic) + records.length,
+      settleMs: 0,
+      deadlineMs: 60_000,
+    });
     const byValue = new Map<string, GeneratedRecord['expect']>();
     for (const r of records) byValue.set(r.value.toString('base64'), r.expect);
     for (const m of raw) {
@@ -132,10 +172,18 @@ export class PipelineFixture {
   }
 
   /** Reads every output (read_committed) once the audit topic holds `expected` records. */
-  async readOutputs(expected: number, deadlineMs = 180_000): Promise<{ outputs: Record<Verdict, ConsumedMessage[]>; audit: ConsumedMessage[] }> {
+  async readOutputs(
+    expected: number,
+    deadlineMs = 180_000,
+  ): Promise<{ outputs: Record<Verdict, ConsumedMessage[]>; audit: ConsumedMessage[] }> {
     // Every input has one decision; clean keystroke runs share one range record.
     const coverage = auditCoverageCounter(this.registry);
-    const audit = await consumeAll(this.kafka, { topics: [this.topics.audit], until: (ms) => coverage(ms) >= expected, settleMs: 1000, deadlineMs });
+    const audit = await consumeAll(this.kafka, {
+      topics: [this.topics.audit],
+      until: (ms) => coverage(ms) >= expected,
+      settleMs: 1000,
+      deadlineMs,
+    });
     const { clean, redacted, quarantined } = this.topics.outputs;
     // All outputs in one read: exactly `expected` must arrive; the settle window shows extras.
     const all = await consumeAll(this.kafka, {
@@ -145,7 +193,10 @@ export class PipelineFixture {
       deadlineMs: 60_000,
     });
     const pick = (names: string[]) => all.filter((m) => names.includes(m.topic));
-    return { audit, outputs: { clean: pick(clean), redacted: pick(redacted), quarantined: pick(quarantined) } };
+    return {
+      audit,
+      outputs: { clean: pick(clean), redacted: pick(redacted), quarantined: pick(quarantined) },
+    };
   }
 
   secrets(): string[] {

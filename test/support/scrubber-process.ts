@@ -90,10 +90,16 @@ export class ScrubberProcess {
       this.exitCode = code;
       this.exitSignal = signal;
     });
-    await waitFor(() => started || !this.running, { what: 'scrubber to start consuming', deadlineMs, intervalMs: 50 });
+    await waitFor(() => started || !this.running, {
+      what: 'scrubber to start consuming',
+      deadlineMs,
+      intervalMs: 50,
+    });
     if (!started) {
       const tail = readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean).slice(-3).join('\n');
-      throw new Error(`scrubber exited during start (code ${this.exitCode}, signal ${this.exitSignal}); log ${this.logFile}:\n${tail}`);
+      throw new Error(
+        `scrubber exited during start (code ${this.exitCode}, signal ${this.exitSignal}); log ${this.logFile}:\n${tail}`,
+      );
     }
   }
 

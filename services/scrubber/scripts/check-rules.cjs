@@ -24,7 +24,8 @@ try {
 /** re2-wasm only: a fresh module instance (own heap) and an empty pattern cache, once per file. */
 function freshRegexHeap() {
   if (!wasm) return;
-  for (const k of Object.keys(require.cache)) if (k.includes(`${path.sep}re2-wasm${path.sep}`)) delete require.cache[k];
+  for (const k of Object.keys(require.cache))
+    if (k.includes(`${path.sep}re2-wasm${path.sep}`)) delete require.cache[k];
   RE2 = require('re2-wasm').RE2;
   reCache.clear();
 }
@@ -204,9 +205,11 @@ function runRule(rule, re, text) {
 function reject(rule, text, mStart, mLen, secret, sStart) {
   // Patterns may consume one boundary character on each side; allow for them.
   if (secret.length > (rule.maxLength ?? 256) || mLen > (rule.maxLength ?? 256) + 2) return 'maxLength';
-  if (rule.minEntropy !== undefined && rule.minEntropy !== null && entropy(secret) < rule.minEntropy) return 'minEntropy';
+  if (rule.minEntropy !== undefined && rule.minEntropy !== null && entropy(secret) < rule.minEntropy)
+    return 'minEntropy';
   const al = rule.allowlist || {};
-  for (const w of al.stopwords || []) if (secret.toLowerCase().includes(String(w).toLowerCase())) return `allowlist stopword ${w}`;
+  for (const w of al.stopwords || [])
+    if (secret.toLowerCase().includes(String(w).toLowerCase())) return `allowlist stopword ${w}`;
   for (const p of al.patterns || []) if (re2(p, 'u').test(secret)) return `allowlist pattern ${p}`;
   for (const v of rule.validators || []) if (!VALIDATORS[v](secret)) return `validator ${v}`;
   const ctx = rule.context;
@@ -248,7 +251,8 @@ function checkFile(file, seen, problems) {
     seen.set(rule.id, path.basename(file));
     if (!CATEGORIES.has(rule.category)) bad(`bad category ${rule.category}`);
     if (!ACTIONS.has(rule.action)) bad(`bad action ${rule.action}`);
-    if (!rule.description || !rule.label || !/^[A-Z0-9_]+$/.test(rule.label)) bad('description/label missing or label not UPPER_SNAKE');
+    if (!rule.description || !rule.label || !/^[A-Z0-9_]+$/.test(rule.label))
+      bad('description/label missing or label not UPPER_SNAKE');
     byCat[rule.category] = (byCat[rule.category] || 0) + 1;
     const hasKw = Array.isArray(rule.keywords) && rule.keywords.length > 0;
     if (!hasKw && !ANCHORS.has(rule.anchor)) bad('needs keywords or a known anchor');
@@ -270,13 +274,21 @@ function checkFile(file, seen, problems) {
     if (pos.length === 0 || neg.length === 0) bad('needs >=1 positive and >=1 negative sample');
     for (const s of pos) {
       const { out, rejected } = runRule(rule, re, s.text);
-      if (!out.length) bad(`positive not found: ${JSON.stringify(s.text).slice(0, 120)} ${rejected.map((r) => r.why).join(',')}`);
+      if (!out.length)
+        bad(
+          `positive not found: ${JSON.stringify(s.text).slice(0, 120)} ${rejected.map((r) => r.why).join(',')}`,
+        );
       else if (s.secret !== undefined && !out.some((f) => f.secret === s.secret))
-        bad(`positive secret mismatch: got ${JSON.stringify(out.map((f) => f.secret))} want ${JSON.stringify(s.secret)}`);
+        bad(
+          `positive secret mismatch: got ${JSON.stringify(out.map((f) => f.secret))} want ${JSON.stringify(s.secret)}`,
+        );
     }
     for (const s of neg) {
       const { out } = runRule(rule, re, s);
-      if (out.length) bad(`negative matched: ${JSON.stringify(s).slice(0, 120)} -> ${JSON.stringify(out[0].secret).slice(0, 60)}`);
+      if (out.length)
+        bad(
+          `negative matched: ${JSON.stringify(s).slice(0, 120)} -> ${JSON.stringify(out[0].secret).slice(0, 60)}`,
+        );
     }
   }
   return { count, byCat };
@@ -284,7 +296,12 @@ function checkFile(file, seen, problems) {
 
 function main(argv) {
   const dir = path.join(__dirname, '..', 'rules', 'builtin');
-  const files = argv.length ? argv : fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f));
+  const files = argv.length
+    ? argv
+    : fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => path.join(dir, f));
   const seen = new Map();
   const problems = [];
   let total = 0;

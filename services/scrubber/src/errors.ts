@@ -43,8 +43,15 @@ export class SluiceError extends Error {
   /** What the operator or caller should do about it. */
   readonly hint: string | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { retriable?: boolean; hint?: string; cause?: unknown } = {}) {
-    super(opts.hint ? `${message} (${opts.hint})` : message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { retriable?: boolean; hint?: string; cause?: unknown } = {},
+  ) {
+    super(
+      opts.hint ? `${message} (${opts.hint})` : message,
+      opts.cause !== undefined ? { cause: opts.cause } : undefined,
+    );
     this.name = 'SluiceError';
     this.code = code;
     this.retriable = opts.retriable ?? false;

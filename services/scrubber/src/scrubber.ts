@@ -29,7 +29,10 @@ export function engineOptionsFrom(config: SluiceConfig): Record<string, unknown>
     includeBuiltin: config.scan.includeBuiltinRules,
     ruleDirs: config.scan.ruleDirs.map((d) => resolve(d)),
     regexEngine: config.scan.regexEngine,
-    overrides: { rules: structuredClone(config.scan.overrides), sources: structuredClone(config.scan.sourceOverrides) },
+    overrides: {
+      rules: structuredClone(config.scan.overrides),
+      sources: structuredClone(config.scan.sourceOverrides),
+    },
     internalDomains: [...config.scan.internalDomains],
   };
 }
@@ -52,14 +55,18 @@ export class Scrubber {
 
   async start(): Promise<void> {
     const { config, logger } = this.opts;
-    const registry = SchemaRegistry.load(config.schemas.registryFile ? resolve(config.schemas.registryFile) : undefined);
+    const registry = SchemaRegistry.load(
+      config.schemas.registryFile ? resolve(config.schemas.registryFile) : undefined,
+    );
 
     if (this.opts.scanner) this.scanner = this.opts.scanner;
     else {
       const pool = new WorkerPool({
         engineOptions: engineOptionsFrom(config),
         ...(config.scan.workers !== undefined ? { workers: config.scan.workers } : {}),
-        ...(config.scan.engineModule !== undefined ? { engineModulePath: resolve(config.scan.engineModule) } : {}),
+        ...(config.scan.engineModule !== undefined
+          ? { engineModulePath: resolve(config.scan.engineModule) }
+          : {}),
         maxQueuedBatches: config.scan.maxQueuedBatches,
         taskTimeoutBaseMs: config.scan.taskTimeoutMs,
         maxOldGenerationSizeMb: config.scan.workerMaxOldGenerationMb,
@@ -77,9 +84,15 @@ export class Scrubber {
     logger.info({ ruleset: scanner.rulesetVersion }, 'scan engine ready');
 
     const kafka = this.opts.kafka ?? createKafka(config, logger);
-    const envelopes = new EnvelopeWriter(registry, config.quarantinePublicKey, config.secrets.quarantineKeyId, config.instanceId, {
-      dataKeyTopic: config.quarantine.dataKeys === 'topic' ? config.quarantine.dataKeyTopic : null,
-    });
+    const envelopes = new EnvelopeWriter(
+      registry,
+      config.quarantinePublicKey,
+      config.secrets.quarantineKeyId,
+      config.instanceId,
+      {
+        dataKeyTopic: config.quarantine.dataKeys === 'topic' ? config.quarantine.dataKeyTopic : null,
+      },
+    );
     const rulesetVersion = () => scanner.rulesetVersion;
     const processors = new Map<string, BatchProcessor>();
     for (const source of config.sources) {
@@ -97,8 +110,22 @@ export class Scrubber {
         }),
       );
     }
-    const audit = new AuditWriter(registry, config.fingerprintKey, config.instanceId, rulesetVersion, config.audit.cleanRanges !== 'none');
-    this.pipeline = new ScrubberPipeline({ config, kafka, logger, metrics: this.metrics, processors, audit, scanner });
+    const audit = new AuditWriter(
+      registry,
+      config.fingerprintKey,
+      config.instanceId,
+      rulesetVersion,
+      config.audit.cleanRanges !== 'none',
+    );
+    this.pipeline = new ScrubberPipeline({
+      config,
+      kafka,
+      logger,
+      metrics: this.metrics,
+      processors,
+      audit,
+      scanner,
+    });
     this.metrics.bindReadiness(() => this.pipeline?.ready ?? false);
     this.metrics.initSources(config.sources.map((s) => s.name));
 
@@ -113,7 +140,10 @@ export class Scrubber {
         }),
         ready: () => ({
           ok: this.pipeline?.ready ?? false,
-          detail: { status: this.pipeline?.status ?? 'starting', partitions: this.pipeline?.assignedPartitions.length ?? 0 },
+          detail: {
+            status: this.pipeline?.status ?? 'starting',
+            partitions: this.pipeline?.assignedPartitions.length ?? 0,
+          },
         }),
       });
       this.httpPort = await this.ops.start();

@@ -7,7 +7,13 @@ import { SchemaIds } from '../quarantine/envelope-writer';
 /** A decoded io.sluice.AuditRecord (schemas/audit-record.avsc). */
 export interface AuditRecord {
   auditVersion: number;
-  source: { topic: string; partition: number; offset: number; timestampMs: number | Date; keyFingerprint: string | null };
+  source: {
+    topic: string;
+    partition: number;
+    offset: number;
+    timestampMs: number | Date;
+    keyFingerprint: string | null;
+  };
   verdict: 'CLEAN' | 'REDACTED' | 'QUARANTINED';
   reason: string | null;
   outputTopic: string;
@@ -46,7 +52,13 @@ export function coversOffset(a: AuditRecord, topic: string, partition: number, o
 }
 
 export interface ReleaseAuditInput {
-  source: { topic: string; partition: number; offset: number; timestampMs: number; keyFingerprint: string | null };
+  source: {
+    topic: string;
+    partition: number;
+    offset: number;
+    timestampMs: number;
+    keyFingerprint: string | null;
+  };
   verdict: 'CLEAN' | 'REDACTED';
   outputTopic: string;
   outputPartition: number;
@@ -61,7 +73,11 @@ export interface ReleaseAuditInput {
 }
 
 /** The audit record of a release (`sluice quarantine release`): reason SLUICE_RELEASED, who, from where. */
-export function buildReleaseAudit(registry: SchemaRegistry, input: ReleaseAuditInput, auditPartitions: number): Message {
+export function buildReleaseAudit(
+  registry: SchemaRegistry,
+  input: ReleaseAuditInput,
+  auditPartitions: number,
+): Message {
   const value = encodeAvro(registry, SchemaIds.audit, {
     auditVersion: 1,
     source: input.source,

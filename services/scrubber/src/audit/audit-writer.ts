@@ -48,7 +48,14 @@ export class AuditWriter {
           const prev = processed.outcomes[j]!;
           const a = outputOffsets[prev.outputIndex];
           const b = outputOffsets[n.outputIndex];
-          if (!n.rangeAuditable || n.outputTopic !== o.outputTopic || a === null || b === null || BigInt(b) !== BigInt(a) + 1n) break;
+          if (
+            !n.rangeAuditable ||
+            n.outputTopic !== o.outputTopic ||
+            a === null ||
+            b === null ||
+            BigInt(b) !== BigInt(a) + 1n
+          )
+            break;
           if (BigInt(n.offset) !== BigInt(prev.offset) + 1n) break;
           j++;
         }

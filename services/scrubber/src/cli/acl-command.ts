@@ -29,7 +29,9 @@ function planOptions(o: AclFlags): AclPlanOptions {
     ...(o.trainerGroupPrefix ? { trainerGroupPrefix: o.trainerGroupPrefix } : {}),
     ...(o.securityGroupPrefix ? { securityGroupPrefix: o.securityGroupPrefix } : {}),
     ...(o.canaryGroupPrefix ? { canaryGroupPrefix: o.canaryGroupPrefix } : {}),
-    ...(o.securityTransactionalIdPrefix ? { securityTransactionalIdPrefix: o.securityTransactionalIdPrefix } : {}),
+    ...(o.securityTransactionalIdPrefix
+      ? { securityTransactionalIdPrefix: o.securityTransactionalIdPrefix }
+      : {}),
   };
 }
 
@@ -49,7 +51,9 @@ function withPlanOptions(c: Command): Command {
 
 /** `sluice acl apply|print`: the five principals' ACLs, from the scrubber's config. */
 export function registerAclCommand(program: Command): void {
-  const acl = program.command('acl').description('Kafka ACLs for scrubber, trainers, security, canary and SRE');
+  const acl = program
+    .command('acl')
+    .description('Kafka ACLs for scrubber, trainers, security, canary and SRE');
   withPlanOptions(acl.command('print').description('print the ACL plan (as kafka-acls.sh lines, or JSON)'))
     .option('--format <f>', 'kafka-acls | json | table', 'table')
     .action(
@@ -57,28 +61,42 @@ export function registerAclCommand(program: Command): void {
         const ctx = toolContext({ config: o.config });
         const plan = aclPlan(ctx.config, planOptions(o));
         if (o.format === 'json') process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
-        else if (o.format === 'kafka-acls') for (const b of plan) process.stdout.write(toKafkaAclsCommand(b) + '\n');
-        else for (const b of plan) process.stdout.write(`${b.principal.padEnd(16)} ${b.operation.padEnd(16)} ${b.resourceType} ${b.pattern.toLowerCase()} ${b.resourceName}  # ${b.why}\n`);
+        else if (o.format === 'kafka-acls')
+          for (const b of plan) process.stdout.write(toKafkaAclsCommand(b) + '\n');
+        else
+          for (const b of plan)
+            process.stdout.write(
+              `${b.principal.padEnd(16)} ${b.operation.padEnd(16)} ${b.resourceType} ${b.pattern.toLowerCase()} ${b.resourceName}  # ${b.why}\n`,
+            );
       }),
     );
-  withPlanOptions(acl.command('apply').description('create the ACLs with the Kafka admin API (run as a super user), then verify them'))
-    .action(
-      action(async (o: AclFlags) => {
-        const ctx = toolContext({ config: o.config });
-        const plan = aclPlan(ctx.config, planOptions(o));
-        const admin = ctx.kafka.admin();
-        await admin.connect();
-        try {
-          const r = await applyAcls(admin, plan);
-          if (r.missing.length > 0) {
-            throw new SluiceError(ErrorCodes.ACL_APPLY_FAILED, `${r.missing.length} of ${r.requested} ACLs are not on the broker after createAcls`, {
+  withPlanOptions(
+    acl
+      .command('apply')
+      .description('create the ACLs with the Kafka admin API (run as a super user), then verify them'),
+  ).action(
+    action(async (o: AclFlags) => {
+      const ctx = toolContext({ config: o.config });
+      const plan = aclPlan(ctx.config, planOptions(o));
+      const admin = ctx.kafka.admin();
+      await admin.connect();
+      try {
+        const r = await applyAcls(admin, plan);
+        if (r.missing.length > 0) {
+          throw new SluiceError(
+            ErrorCodes.ACL_APPLY_FAILED,
+            `${r.missing.length} of ${r.requested} ACLs are not on the broker after createAcls`,
+            {
               hint: 'is an authorizer configured (authorizer.class.name)? run `sluice acl print` and compare with kafka-acls.sh --list',
-            });
-          }
-          process.stdout.write(`applied and verified ${r.verified} ACL bindings for ${new Set(plan.map((b) => b.principal)).size} principals\n`);
-        } finally {
-          await admin.disconnect();
+            },
+          );
         }
-      }),
-    );
+        process.stdout.write(
+          `applied and verified ${r.verified} ACL bindings for ${new Set(plan.map((b) => b.principal)).size} principals\n`,
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    }),
+  );
 }

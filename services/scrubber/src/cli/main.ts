@@ -12,11 +12,15 @@ import { registerScanCommand } from './scan-command';
 import { registerRulesCommand } from './rules-command';
 
 const program = new Command();
-program.name('sluice').description('Keeps secrets, personal data and confidential material out of AI training data');
+program
+  .name('sluice')
+  .description('Keeps secrets, personal data and confidential material out of AI training data');
 
 program
   .command('run')
-  .description('run the scrubber: consume raw topics, scan, route to clean / redacted / quarantine exactly once')
+  .description(
+    'run the scrubber: consume raw topics, scan, route to clean / redacted / quarantine exactly once',
+  )
   .option('-c, --config <file>', 'YAML config file (or SLUICE_CONFIG); environment variables override it')
   .action(async (o: { config?: string }) => runScrubber({ config: o.config }));
 
@@ -24,11 +28,16 @@ const keys = program.command('keys').description('key material for quarantine en
 keys
   .command('generate')
   .description("create security's X25519 key pair and a fingerprint key")
-  .requiredOption('-o, --out <dir>', 'directory to write quarantine-public.pem, quarantine-private.pem, fingerprint.key')
+  .requiredOption(
+    '-o, --out <dir>',
+    'directory to write quarantine-public.pem, quarantine-private.pem, fingerprint.key',
+  )
   .option('--force', 'replace existing keys')
   .action((o: { out: string; force?: boolean }) => {
     const r = generateKeys(o.out, { force: o.force ?? false });
-    process.stdout.write(`key id ${r.keyId}\n${r.files.join('\n')}\nGive the scrubber only quarantine-public.pem and fingerprint.key.\n`);
+    process.stdout.write(
+      `key id ${r.keyId}\n${r.files.join('\n')}\nGive the scrubber only quarantine-public.pem and fingerprint.key.\n`,
+    );
   });
 
 registerQuarantineCommand(program);

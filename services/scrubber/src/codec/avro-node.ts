@@ -88,7 +88,8 @@ function compile(type: avsc.Type, named: Map<avsc.Type, AvroNode>): AvroNode {
       const fields: AvroField[] = [];
       const node = { kind: 'record' as const, name: t.name as string, fields };
       named.set(type, node); // before the fields, so recursive references terminate
-      for (const f of t.fields as { name: string; type: avsc.Type }[]) fields.push({ name: f.name, node: compile(f.type, named) });
+      for (const f of t.fields as { name: string; type: avsc.Type }[])
+        fields.push({ name: f.name, node: compile(f.type, named) });
       return node;
     }
     case 'union:wrapped':

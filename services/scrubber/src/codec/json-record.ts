@@ -15,7 +15,9 @@ import { describeAvscPath } from './schema-path';
 
 export function decodeJsonValue(buf: Uint8Array, type: avsc.Type, node: AvroNode): unknown {
   if (!isUtf8(buf)) {
-    throw new SluiceError(ErrorCodes.INVALID_UTF8, 'json record is not valid UTF-8', { hint: 'producer must write UTF-8 JSON' });
+    throw new SluiceError(ErrorCodes.INVALID_UTF8, 'json record is not valid UTF-8', {
+      hint: 'producer must write UTF-8 JSON',
+    });
   }
   const text = Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('utf8');
   let value: unknown;
@@ -23,7 +25,9 @@ export function decodeJsonValue(buf: Uint8Array, type: avsc.Type, node: AvroNode
     value = JSON.parse(text);
   } catch {
     // JSON.parse messages quote the input around the error position: never surface them.
-    throw new SluiceError(ErrorCodes.DECODE_FAILED, 'json record is not valid JSON', { hint: 'producer must write JSON' });
+    throw new SluiceError(ErrorCodes.DECODE_FAILED, 'json record is not valid JSON', {
+      hint: 'producer must write JSON',
+    });
   }
   if (countKeySeparators(text) !== countKeys(value)) {
     throw new SluiceError(ErrorCodes.DECODE_FAILED, 'json record has duplicate object keys', {
@@ -42,9 +46,13 @@ export function decodeJsonValue(buf: Uint8Array, type: avsc.Type, node: AvroNode
     },
   });
   if (!ok) {
-    throw new SluiceError(ErrorCodes.DECODE_FAILED, `json record does not match its schema at ${failedPath ?? '(root)'} (expected ${expected})`, {
-      hint: 'check the source schema id and the producer, undeclared fields are rejected',
-    });
+    throw new SluiceError(
+      ErrorCodes.DECODE_FAILED,
+      `json record does not match its schema at ${failedPath ?? '(root)'} (expected ${expected})`,
+      {
+        hint: 'check the source schema id and the producer, undeclared fields are rejected',
+      },
+    );
   }
   return value;
 }
@@ -78,7 +86,9 @@ function countKeys(value: unknown): number {
   for (const k of Object.keys(value)) {
     // avsc's clone (used by rewrite) assigns keys into plain objects, where this one vanishes.
     if (k === '__proto__') {
-      throw new SluiceError(ErrorCodes.DECODE_FAILED, 'json record has a __proto__ key', { hint: 'such a key cannot be represented safely' });
+      throw new SluiceError(ErrorCodes.DECODE_FAILED, 'json record has a __proto__ key', {
+        hint: 'such a key cannot be represented safely',
+      });
     }
     n += 1 + countKeys((value as Record<string, unknown>)[k]);
   }

@@ -25,7 +25,8 @@ export interface DecodedRecord {
 }
 
 /** How a source's values are encoded; a per-source option. */
-export type SourceFormat = { readonly format: 'avro' } | { readonly format: 'json'; readonly schemaId: number };
+export type SourceFormat =
+  { readonly format: 'avro' } | { readonly format: 'json'; readonly schemaId: number };
 
 export function decodeAvro(registry: SchemaRegistry, buf: Uint8Array): DecodedRecord {
   const { schemaId, bodyOffset } = readFrameHeader(buf);
@@ -37,10 +38,15 @@ export function decodeAvro(registry: SchemaRegistry, buf: Uint8Array): DecodedRe
     decoded = schema.type.decode(body, bodyOffset) as { value: unknown; offset: number };
   } catch (cause) {
     // Unreachable after the wire check unless avsc and the check disagree; fail closed anyway.
-    throw new SluiceError(ErrorCodes.DECODE_FAILED, `avro decode failed for schema id ${schemaId}`, { cause: scrubCause(cause) });
+    throw new SluiceError(ErrorCodes.DECODE_FAILED, `avro decode failed for schema id ${schemaId}`, {
+      cause: scrubCause(cause),
+    });
   }
   if (decoded.offset !== buf.length) {
-    throw new SluiceError(ErrorCodes.DECODE_FAILED, `avro decode for schema id ${schemaId} ended at ${decoded.offset} of ${buf.length} bytes`);
+    throw new SluiceError(
+      ErrorCodes.DECODE_FAILED,
+      `avro decode for schema id ${schemaId} ended at ${decoded.offset} of ${buf.length} bytes`,
+    );
   }
   return { schemaId, type: schema.type, node: schema.node, value: decoded.value };
 }
@@ -52,9 +58,13 @@ export function encodeAvro(registry: SchemaRegistry, schemaId: number, value: un
     body = schema.type.toBuffer(value);
   } catch {
     // avsc's message embeds the offending value: replace it with the failing path.
-    throw new SluiceError(ErrorCodes.ENCODE_FAILED, `value does not match schema id ${schemaId} at ${invalidPath(schema.type, schema.node, value)}`, {
-      hint: 'a rewrite produced a value its schema cannot hold',
-    });
+    throw new SluiceError(
+      ErrorCodes.ENCODE_FAILED,
+      `value does not match schema id ${schemaId} at ${invalidPath(schema.type, schema.node, value)}`,
+      {
+        hint: 'a rewrite produced a value its schema cannot hold',
+      },
+    );
   }
   const out = Buffer.allocUnsafe(WIRE_HEADER_BYTES + body.length);
   writeFrameHeader(out, schemaId);
@@ -64,13 +74,21 @@ export function encodeAvro(registry: SchemaRegistry, schemaId: number, value: un
 
 export function decodeJson(registry: SchemaRegistry, schemaId: number, buf: Uint8Array): DecodedRecord {
   const schema = registry.get(schemaId);
-  return { schemaId, type: schema.type, node: schema.node, value: decodeJsonValue(buf, schema.type, schema.node) };
+  return {
+    schemaId,
+    type: schema.type,
+    node: schema.node,
+    value: decodeJsonValue(buf, schema.type, schema.node),
+  };
 }
 
 export function encodeJson(registry: SchemaRegistry, schemaId: number, value: unknown): Buffer {
   const schema = registry.get(schemaId);
   if (!schema.type.isValid(value, { noUndeclaredFields: true })) {
-    throw new SluiceError(ErrorCodes.ENCODE_FAILED, `value does not match schema id ${schemaId} at ${invalidPath(schema.type, schema.node, value)}`);
+    throw new SluiceError(
+      ErrorCodes.ENCODE_FAILED,
+      `value does not match schema id ${schemaId} at ${invalidPath(schema.type, schema.node, value)}`,
+    );
   }
   return encodeJsonValue(value);
 }

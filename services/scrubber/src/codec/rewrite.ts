@@ -13,12 +13,19 @@ export function rewriteValue(record: DecodedRecord, replacements: ReadonlyMap<nu
   const { redactable } = walkFields(record.node, record.value);
   for (const index of replacements.keys()) {
     if (!(index >= 0 && index < redactable.length)) {
-      throw new SluiceError(ErrorCodes.UNREDACTABLE_FIELD, `leaf ${index} does not exist (record has ${redactable.length})`);
+      throw new SluiceError(
+        ErrorCodes.UNREDACTABLE_FIELD,
+        `leaf ${index} does not exist (record has ${redactable.length})`,
+      );
     }
     if (!redactable[index]) {
-      throw new SluiceError(ErrorCodes.UNREDACTABLE_FIELD, `leaf ${index} is not a string and cannot hold a placeholder`, {
-        hint: 'quarantine the record instead',
-      });
+      throw new SluiceError(
+        ErrorCodes.UNREDACTABLE_FIELD,
+        `leaf ${index} is not a string and cannot hold a placeholder`,
+        {
+          hint: 'quarantine the record instead',
+        },
+      );
     }
   }
   const copy = record.type.clone(record.value) as unknown;
@@ -30,7 +37,11 @@ export function rewriteValue(record: DecodedRecord, replacements: ReadonlyMap<nu
  * Path-addressed variant: paths exactly as `walkFields(node, value, pathPrefix)` reports them
  * (e.g. `value.text` with prefix `value`). An unknown path is an error, never ignored.
  */
-export function rewriteValueByPath(record: DecodedRecord, byPath: ReadonlyMap<string, string>, pathPrefix = ''): unknown {
+export function rewriteValueByPath(
+  record: DecodedRecord,
+  byPath: ReadonlyMap<string, string>,
+  pathPrefix = '',
+): unknown {
   const { texts } = walkFields(record.node, record.value, pathPrefix);
   const byIndex = new Map<number, string>();
   const seen = new Set<string>();
@@ -42,12 +53,19 @@ export function rewriteValueByPath(record: DecodedRecord, byPath: ReadonlyMap<st
     }
   }
   if (seen.size !== byPath.size) {
-    throw new SluiceError(ErrorCodes.UNREDACTABLE_FIELD, `${byPath.size - seen.size} rewrite path(s) do not exist in the record`);
+    throw new SluiceError(
+      ErrorCodes.UNREDACTABLE_FIELD,
+      `${byPath.size - seen.size} rewrite path(s) do not exist in the record`,
+    );
   }
   return rewriteValue(record, byIndex);
 }
 
 /** Rewrite and re-encode in the source's format, with the record's own schema id. */
-export function rewriteRecord(codec: SourceCodec, record: DecodedRecord, replacements: ReadonlyMap<number, string>): Buffer {
+export function rewriteRecord(
+  codec: SourceCodec,
+  record: DecodedRecord,
+  replacements: ReadonlyMap<number, string>,
+): Buffer {
   return codec.encode(record.schemaId, rewriteValue(record, replacements));
 }

@@ -37,26 +37,39 @@ export class SchemaRegistry {
     try {
       map = (JSON.parse(readFileSync(registryPath, 'utf8')) as { schemas?: unknown }).schemas;
     } catch (cause) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `cannot read schema registry ${registryPath}`, { cause, hint: 'check the registry path' });
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `cannot read schema registry ${registryPath}`, {
+        cause,
+        hint: 'check the registry path',
+      });
     }
     if (map === null || typeof map !== 'object') {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `schema registry ${registryPath} has no "schemas" object`, {
-        hint: 'expected { "schemas": { "1": "file.avsc" } }',
-      });
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `schema registry ${registryPath} has no "schemas" object`,
+        {
+          hint: 'expected { "schemas": { "1": "file.avsc" } }',
+        },
+      );
     }
     const entries: [number, avsc.Schema, string][] = [];
     for (const [key, file] of Object.entries(map as Record<string, unknown>)) {
       const id = Number(key);
       if (!/^\d+$/.test(key) || id > 0xffffffff || typeof file !== 'string') {
-        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `schema registry ${registryPath}: entry ${JSON.stringify(key)} is invalid`, {
-          hint: 'ids are unsigned 32-bit integers mapping to a file name',
-        });
+        throw new SluiceError(
+          ErrorCodes.CONFIG_INVALID,
+          `schema registry ${registryPath}: entry ${JSON.stringify(key)} is invalid`,
+          {
+            hint: 'ids are unsigned 32-bit integers mapping to a file name',
+          },
+        );
       }
       let schema: avsc.Schema;
       try {
         schema = JSON.parse(readFileSync(join(base, file), 'utf8')) as avsc.Schema;
       } catch (cause) {
-        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `schema ${file} (id ${id}) cannot be read`, { cause });
+        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `schema ${file} (id ${id}) cannot be read`, {
+          cause,
+        });
       }
       entries.push([id, schema, file]);
     }
@@ -73,7 +86,16 @@ export class SchemaRegistry {
       } catch (cause) {
         throw new SluiceError(ErrorCodes.CONFIG_INVALID, `schema id ${id} is not valid Avro`, { cause });
       }
-      byId.set(id, Object.freeze({ id, file: file ?? `#${id}`, name: type.name ?? type.typeName, type, node: compileNode(type) }));
+      byId.set(
+        id,
+        Object.freeze({
+          id,
+          file: file ?? `#${id}`,
+          name: type.name ?? type.typeName,
+          type,
+          node: compileNode(type),
+        }),
+      );
     }
     return new SchemaRegistry(byId);
   }

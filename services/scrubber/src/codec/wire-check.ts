@@ -52,10 +52,17 @@ class WireCheck {
     this.pos = start;
   }
 
-  fail(code: typeof ErrorCodes.DECODE_FAILED | typeof ErrorCodes.INVALID_UTF8, what: string, withPath = true): SluiceError {
+  fail(
+    code: typeof ErrorCodes.DECODE_FAILED | typeof ErrorCodes.INVALID_UTF8,
+    what: string,
+    withPath = true,
+  ): SluiceError {
     const where = withPath ? ` at ${formatPath(this.path, this.pathPrefix)}` : '';
     return new SluiceError(code, `avro ${what}${where}`, {
-      hint: code === ErrorCodes.INVALID_UTF8 ? 'producer wrote a string that is not UTF-8' : 'record does not match its writer schema',
+      hint:
+        code === ErrorCodes.INVALID_UTF8
+          ? 'producer wrote a string that is not UTF-8'
+          : 'record does not match its writer schema',
     });
   }
 
@@ -70,7 +77,8 @@ class WireCheck {
       }
       case 'int': {
         const n = this.varint();
-        if (n < -2147483648 || n > 2147483647) throw this.fail(ErrorCodes.DECODE_FAILED, 'int out of 32-bit range');
+        if (n < -2147483648 || n > 2147483647)
+          throw this.fail(ErrorCodes.DECODE_FAILED, 'int out of 32-bit range');
         return;
       }
       case 'long':
@@ -93,12 +101,14 @@ class WireCheck {
         return;
       case 'enum': {
         const i = this.varint();
-        if (i < 0 || i >= node.symbols.length) throw this.fail(ErrorCodes.DECODE_FAILED, 'enum index out of range');
+        if (i < 0 || i >= node.symbols.length)
+          throw this.fail(ErrorCodes.DECODE_FAILED, 'enum index out of range');
         return;
       }
       case 'union': {
         const i = this.varint();
-        if (i < 0 || i >= node.branches.length) throw this.fail(ErrorCodes.DECODE_FAILED, 'union index out of range');
+        if (i < 0 || i >= node.branches.length)
+          throw this.fail(ErrorCodes.DECODE_FAILED, 'union index out of range');
         const branch = node.branches[i]!;
         if (node.wrapped) this.path.push(branch.label);
         this.value(branch.node);
@@ -135,7 +145,8 @@ class WireCheck {
             this.utf8(len);
             this.path.pop();
             const key = Buffer.from(this.buf.buffer, this.buf.byteOffset + keyStart, len).toString('utf8');
-            if (key === '__proto__') throw this.fail(ErrorCodes.DECODE_FAILED, 'map key __proto__ cannot be represented');
+            if (key === '__proto__')
+              throw this.fail(ErrorCodes.DECODE_FAILED, 'map key __proto__ cannot be represented');
             if (keys.has(key)) throw this.fail(ErrorCodes.DECODE_FAILED, 'duplicate map key');
             keys.add(key);
             this.value(node.values);
@@ -157,7 +168,8 @@ class WireCheck {
     if (n < 0) {
       n = -n;
       const size = this.varint();
-      if (size < 0 || size > this.buf.length - this.pos) throw this.fail(ErrorCodes.DECODE_FAILED, 'block size runs past the end');
+      if (size < 0 || size > this.buf.length - this.pos)
+        throw this.fail(ErrorCodes.DECODE_FAILED, 'block size runs past the end');
     }
     const zeroWidth = items !== null && isZeroWidth(items);
     const max = zeroWidth ? MAX_ZERO_WIDTH_ITEMS : this.buf.length - this.pos;
@@ -205,7 +217,8 @@ class WireCheck {
       if ((b & 0x80) === 0) {
         // zig-zag: even -> non-negative, odd -> negative
         const value = result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-        if (!(value >= -AVSC_MAX_LONG && value <= AVSC_MAX_LONG)) throw this.fail(ErrorCodes.DECODE_FAILED, 'long outside the safe integer range');
+        if (!(value >= -AVSC_MAX_LONG && value <= AVSC_MAX_LONG))
+          throw this.fail(ErrorCodes.DECODE_FAILED, 'long outside the safe integer range');
         return value;
       }
       scale *= 128;

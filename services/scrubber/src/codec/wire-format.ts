@@ -9,9 +9,13 @@ export const WIRE_HEADER_BYTES = 5;
 
 export function readFrameHeader(buf: Uint8Array): { schemaId: number; bodyOffset: number } {
   if (buf.length < WIRE_HEADER_BYTES) {
-    throw new SluiceError(ErrorCodes.DECODE_FAILED, `record of ${buf.length} bytes is shorter than the 5-byte wire header`, {
-      hint: 'producer must use the Confluent wire format',
-    });
+    throw new SluiceError(
+      ErrorCodes.DECODE_FAILED,
+      `record of ${buf.length} bytes is shorter than the 5-byte wire header`,
+      {
+        hint: 'producer must use the Confluent wire format',
+      },
+    );
   }
   if (buf[0] !== WIRE_MAGIC) {
     throw new SluiceError(ErrorCodes.DECODE_FAILED, `wire magic byte is ${buf[0]}, expected 0`, {

@@ -42,7 +42,10 @@ function parseEnvValue(path: string[], raw: string): unknown {
   const dotted = path.join('.');
   const trimmed = raw.trim();
   if (LIST_KEYS.has(dotted) && !trimmed.startsWith('[')) {
-    return trimmed.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    return trimmed
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
   }
   // Numbers, booleans and JSON objects come through as JSON; anything else is a string.
   if (/^(true|false|-?\d+(\.\d+)?|\{.*\}|\[.*\])$/s.test(trimmed)) {
@@ -67,7 +70,9 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 }
 
 /** Collects overrides from the environment: aliases above and `SLUICE__SECTION__KEY_NAME=value`. */
-export function envOverrides(env: NodeJS.ProcessEnv): Array<{ path: string[]; value: unknown; from: string }> {
+export function envOverrides(
+  env: NodeJS.ProcessEnv,
+): Array<{ path: string[]; value: unknown; from: string }> {
   const out: Array<{ path: string[]; value: unknown; from: string }> = [];
   for (const [name, raw] of Object.entries(env)) {
     if (raw === undefined || raw === '') continue;
@@ -86,7 +91,8 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string {
     .map((issue) => {
       const key = issue.path.length > 0 ? issue.path.join('.') : '(root)';
       let value: unknown = input;
-      for (const p of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
+      for (const p of issue.path)
+        value = (value as Record<PropertyKey, unknown> | undefined)?.[p as PropertyKey];
       // Never echo secrets back; everything else helps the operator find the typo.
       const shown = /secret|key|password/i.test(key) ? '<hidden>' : JSON.stringify(value);
       return `  - ${key}: ${issue.message}${shown !== undefined ? ` (got ${shown})` : ''}`;
@@ -96,7 +102,8 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string {
 
 function decodeKeyMaterial(text: string, what: string): Buffer {
   const t = text.trim();
-  const buf = /^[0-9a-fA-F]+$/.test(t) && t.length % 2 === 0 ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+  const buf =
+    /^[0-9a-fA-F]+$/.test(t) && t.length % 2 === 0 ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
   if (buf.length < 32) {
     throw new SluiceError(ErrorCodes.CONFIG_INVALID, `${what} must be at least 32 bytes (hex or base64)`, {
       hint: 'generate one with `openssl rand -hex 32` and set SLUICE_FINGERPRINT_KEY on every instance',
@@ -116,7 +123,14 @@ function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(extra)) {
     const prev = out[k];
-    if (v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)) {
+    if (
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
+    ) {
       out[k] = deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>);
     } else out[k] = v;
   }
@@ -141,19 +155,29 @@ export function loadConfig(opts: LoadOptions = {}): SluiceConfig {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `cannot read config file ${file}: ${(err as Error).message}`, {
-        hint: 'pass an existing YAML file with --config or SLUICE_CONFIG',
-      });
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `cannot read config file ${file}: ${(err as Error).message}`,
+        {
+          hint: 'pass an existing YAML file with --config or SLUICE_CONFIG',
+        },
+      );
     }
     let parsed: unknown;
     try {
       parsed = parseYaml(text);
     } catch (err) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `config file ${file} is not valid YAML: ${(err as Error).message}`);
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `config file ${file} is not valid YAML: ${(err as Error).message}`,
+      );
     }
     if (parsed !== null && parsed !== undefined) {
       if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `config file ${file} must hold a YAML mapping at the top`);
+        throw new SluiceError(
+          ErrorCodes.CONFIG_INVALID,
+          `config file ${file} must hold a YAML mapping at the top`,
+        );
       }
       input = parsed as Record<string, unknown>;
     }
@@ -176,14 +200,20 @@ function resolve(raw: RawConfig, env: NodeJS.ProcessEnv): SluiceConfig {
   const names = new Set<string>();
   const topics = new Set<string>();
   const sources: ResolvedSource[] = raw.sources.map((s) => {
-    if (names.has(s.name)) throw new SluiceError(ErrorCodes.CONFIG_INVALID, `sources: duplicate source name "${s.name}"`);
-    if (topics.has(s.topic)) throw new SluiceError(ErrorCodes.CONFIG_INVALID, `sources: topic "${s.topic}" is listed twice`);
+    if (names.has(s.name))
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `sources: duplicate source name "${s.name}"`);
+    if (topics.has(s.topic))
+      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `sources: topic "${s.topic}" is listed twice`);
     names.add(s.name);
     topics.add(s.topic);
     if (s.format === 'json' && s.jsonSchemaId === undefined) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `sources.${s.name}.jsonSchemaId is required when format is json`, {
-        hint: 'name the schema id from schemas/registry.json that the JSON records follow',
-      });
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `sources.${s.name}.jsonSchemaId is required when format is json`,
+        {
+          hint: 'name the schema id from schemas/registry.json that the JSON records follow',
+        },
+      );
     }
     return {
       ...s,
@@ -198,9 +228,13 @@ function resolve(raw: RawConfig, env: NodeJS.ProcessEnv): SluiceConfig {
   for (const s of sources) {
     for (const t of [s.outputs.clean, s.outputs.redacted, s.outputs.quarantine]) {
       if (topics.has(t)) {
-        throw new SluiceError(ErrorCodes.CONFIG_INVALID, `source ${s.name}: output topic "${t}" is also an input topic`, {
-          hint: 'outputs must differ from every raw topic, or records would be scanned in a loop',
-        });
+        throw new SluiceError(
+          ErrorCodes.CONFIG_INVALID,
+          `source ${s.name}: output topic "${t}" is also an input topic`,
+          {
+            hint: 'outputs must differ from every raw topic, or records would be scanned in a loop',
+          },
+        );
       }
       if (all.has(t)) throw new SluiceError(ErrorCodes.CONFIG_INVALID, `output topic "${t}" is used twice`);
       all.add(t);
@@ -208,7 +242,8 @@ function resolve(raw: RawConfig, env: NodeJS.ProcessEnv): SluiceConfig {
   }
 
   let keyText = raw.secrets.fingerprintKey;
-  if (!keyText && raw.secrets.fingerprintKeyFile) keyText = readSecretFile(raw.secrets.fingerprintKeyFile, 'secrets.fingerprintKeyFile');
+  if (!keyText && raw.secrets.fingerprintKeyFile)
+    keyText = readSecretFile(raw.secrets.fingerprintKeyFile, 'secrets.fingerprintKeyFile');
   if (!keyText) {
     throw new SluiceError(ErrorCodes.CONFIG_INVALID, 'secrets.fingerprintKey is not set', {
       hint: 'set SLUICE_FINGERPRINT_KEY to the same 32-byte hex key on every instance (`openssl rand -hex 32`)',
@@ -226,9 +261,13 @@ function resolve(raw: RawConfig, env: NodeJS.ProcessEnv): SluiceConfig {
   try {
     quarantinePublicKey = createPublicKey(pem);
   } catch (err) {
-    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `secrets.quarantinePublicKeyFile is not a PEM public key: ${(err as Error).message}`, {
-      hint: 'use the public half written by `sluice keys generate` (never the private key)',
-    });
+    throw new SluiceError(
+      ErrorCodes.CONFIG_INVALID,
+      `secrets.quarantinePublicKeyFile is not a PEM public key: ${(err as Error).message}`,
+      {
+        hint: 'use the public half written by `sluice keys generate` (never the private key)',
+      },
+    );
   }
   if (quarantinePublicKey.asymmetricKeyType !== 'x25519') {
     throw new SluiceError(
@@ -251,6 +290,9 @@ function readSecretFile(path: string, key: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new SluiceError(ErrorCodes.CONFIG_INVALID, `${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SluiceError(
+      ErrorCodes.CONFIG_INVALID,
+      `${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }

@@ -45,14 +45,22 @@ export const configSchema = z.strictObject({
   instanceId: z.string().min(1).optional(),
   kafka: z
     .strictObject({
-      brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1).default(['127.0.0.1:9092']),
+      brokers: z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port'))
+        .min(1)
+        .default(['127.0.0.1:9092']),
       clientId: z.string().min(1).default('sluice-scrubber'),
       ssl: sslSchema.optional(),
       sasl: saslSchema.optional(),
       connectionTimeoutMs: z.number().int().positive().default(10_000),
       requestTimeoutMs: z.number().int().positive().default(30_000),
     })
-    .default({ brokers: ['127.0.0.1:9092'], clientId: 'sluice-scrubber', connectionTimeoutMs: 10_000, requestTimeoutMs: 30_000 }),
+    .default({
+      brokers: ['127.0.0.1:9092'],
+      clientId: 'sluice-scrubber',
+      connectionTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+    }),
   group: z
     .strictObject({
       id: z.string().min(1).default('sluice-scrubber'),
@@ -115,7 +123,11 @@ export const configSchema = z.strictObject({
        * quarantine by reference (coordinates, SHA-256, size). Must sit below the output topics'
        * max.message.bytes minus the envelope overhead; checked at start.
        */
-      maxRecordBytes: z.number().int().positive().default(512 * 1024),
+      maxRecordBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(512 * 1024),
       /** Upper bound of input records handed to one transaction. */
       maxBatchRecords: z.number().int().positive().default(2_000),
     })
@@ -188,7 +200,14 @@ export const configSchema = z.strictObject({
       /** How often idle runs are checked and released. */
       tickMs: z.number().int().positive().default(250),
     })
-    .default({ enabled: true, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4_096, maxHeldEvents: 10_000, tickMs: 250 }),
+    .default({
+      enabled: true,
+      idleGapMs: 2_000,
+      maxHoldMs: 30_000,
+      maxRunChars: 4_096,
+      maxHeldEvents: 10_000,
+      tickMs: 250,
+    }),
   audit: z
     .strictObject({
       /**
@@ -212,7 +231,13 @@ export const configSchema = z.strictObject({
       /** Conversations whose last message is kept as context (LRU). */
       maxConversations: z.number().int().positive().default(100_000),
     })
-    .default({ windowEnabled: true, holdMs: 1_000, seamChars: 256, maxQueued: 10_000, maxConversations: 100_000 }),
+    .default({
+      windowEnabled: true,
+      holdMs: 1_000,
+      seamChars: 256,
+      maxQueued: 10_000,
+      maxConversations: 100_000,
+    }),
   secrets: z
     .strictObject({
       /** HMAC key for fingerprints and placeholders (hex or base64, >= 32 bytes). Same on every instance. */
@@ -223,9 +248,7 @@ export const configSchema = z.strictObject({
       quarantineKeyId: z.string().min(1).default('default'),
     })
     .default({ quarantineKeyId: 'default' }),
-  schemas: z
-    .strictObject({ registryFile: z.string().optional() })
-    .default({}),
+  schemas: z.strictObject({ registryFile: z.string().optional() }).default({}),
   http: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -234,9 +257,13 @@ export const configSchema = z.strictObject({
     })
     .default({ enabled: true, host: '127.0.0.1', port: 9464 }),
   log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
     .default({ level: 'info' }),
-  shutdown: z.strictObject({ drainTimeoutMs: z.number().int().positive().default(30_000) }).default({ drainTimeoutMs: 30_000 }),
+  shutdown: z
+    .strictObject({ drainTimeoutMs: z.number().int().positive().default(30_000) })
+    .default({ drainTimeoutMs: 30_000 }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -24,18 +24,26 @@ async function main(): Promise<void> {
   const config = loadConfig({
     env: {
       ...process.env,
-      SLUICE_FINGERPRINT_KEY: process.env.SLUICE_FINGERPRINT_KEY ?? readFileSync(join(keysDir, 'fingerprint.key'), 'utf8').trim(),
-      SLUICE_QUARANTINE_PUBLIC_KEY_FILE: process.env.SLUICE_QUARANTINE_PUBLIC_KEY_FILE ?? join(keysDir, 'quarantine-public.pem'),
+      SLUICE_FINGERPRINT_KEY:
+        process.env.SLUICE_FINGERPRINT_KEY ?? readFileSync(join(keysDir, 'fingerprint.key'), 'utf8').trim(),
+      SLUICE_QUARANTINE_PUBLIC_KEY_FILE:
+        process.env.SLUICE_QUARANTINE_PUBLIC_KEY_FILE ?? join(keysDir, 'quarantine-public.pem'),
       SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn',
       SLUICE_GROUP_ID: process.env.SLUICE_GROUP_ID ?? 'sluice-demo',
     },
   });
   const logger = createLogger(config.log.level, { instance: config.instanceId });
-  const kafka = new Kafka({ clientId: 'sluice-demo', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'sluice-demo',
+    brokers: [...config.kafka.brokers],
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const existing = new Set(await admin.listTopics());
-  const raw = config.sources.filter((s) => !existing.has(s.topic)).map((s) => ({ topic: s.topic, numPartitions: 3 }));
+  const raw = config.sources
+    .filter((s) => !existing.has(s.topic))
+    .map((s) => ({ topic: s.topic, numPartitions: 3 }));
   if (raw.length > 0) await admin.createTopics({ topics: raw, waitForLeaders: true });
   await admin.disconnect();
 
@@ -49,7 +57,12 @@ async function main(): Promise<void> {
     const port = await freePort();
     canary = fork(canaryMain, [], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(','), SLUICE_CANARY_HTTP_PORT: String(port), SLUICE_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: config.kafka.brokers.join(','),
+        SLUICE_CANARY_HTTP_PORT: String(port),
+        SLUICE_LOG_LEVEL: 'warn',
+      },
     });
     urls.push(`http://127.0.0.1:${port}/metrics`);
   }
@@ -83,7 +96,9 @@ async function main(): Promise<void> {
     const topicMessages = [];
     if (chat && chatMsgs.length) topicMessages.push({ topic: chat.topic, messages: chatMsgs });
     if (tele && teleMsgs.length) topicMessages.push({ topic: tele.topic, messages: teleMsgs });
-    producer.sendBatch({ topicMessages }).catch((err: Error) => logger.warn({ err: err.message }, 'demo produce failed'));
+    producer
+      .sendBatch({ topicMessages })
+      .catch((err: Error) => logger.warn({ err: err.message }, 'demo produce failed'));
   }, tickMs);
 
   const stop = async () => {

@@ -66,8 +66,32 @@ export function cardNumber(rng: Rng): string {
   return rng() < 0.5 ? full : full.replace(/(\d{4})(?=\d)/g, '$1 ');
 }
 
-const FIRST = ['ada', 'grace', 'alan', 'linus', 'margaret', 'ken', 'barbara', 'dennis', 'radia', 'edsger', 'frances', 'tim'];
-const LAST = ['lovelace', 'hopper', 'turing', 'torvalds', 'hamilton', 'thompson', 'liskov', 'ritchie', 'perlman', 'dijkstra'];
+const FIRST = [
+  'ada',
+  'grace',
+  'alan',
+  'linus',
+  'margaret',
+  'ken',
+  'barbara',
+  'dennis',
+  'radia',
+  'edsger',
+  'frances',
+  'tim',
+];
+const LAST = [
+  'lovelace',
+  'hopper',
+  'turing',
+  'torvalds',
+  'hamilton',
+  'thompson',
+  'liskov',
+  'ritchie',
+  'perlman',
+  'dijkstra',
+];
 const DOMAINS = ['example-corp.com', 'mailbox.org', 'acme.io', 'initech.net', 'globex.co.uk', 'umbrella.dev'];
 
 export function emailAddress(rng: Rng): string {

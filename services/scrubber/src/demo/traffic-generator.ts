@@ -147,40 +147,88 @@ export class TrafficGenerator {
       let q = queue;
       if (!q || q.length === 0) this.typing.set(ds, (q = this.typedLine()));
       const next = q.shift()!;
-      return this.telemetryRecord(device, session, { id: 'editor', kind: 'TERMINAL', sensitive: false }, {
-        'io.sluice.KeyEvent': { key: next.key, code: null, modifiers: [], repeat: false },
-      }, next.expect);
+      return this.telemetryRecord(
+        device,
+        session,
+        { id: 'editor', kind: 'TERMINAL', sensitive: false },
+        {
+          'io.sluice.KeyEvent': { key: next.key, code: null, modifiers: [], repeat: false },
+        },
+        next.expect,
+      );
     }
     const clean: GeneratedRecord['expect'] = { verdict: 'clean', secrets: [], why: 'plain event' };
     if (r < 0.55 + this.sensitiveRate / 2) {
       const v = awsAccessKeyId(rng);
-      return this.telemetryRecord(device, session, null, { 'io.sluice.ClipboardEvent': { op: 'COPY', text: `export AWS_ACCESS_KEY_ID=${v}`, mime: 'text/plain' } }, {
-        verdict: 'quarantined',
-        secrets: [v],
-        why: 'copied aws key',
-      });
+      return this.telemetryRecord(
+        device,
+        session,
+        null,
+        {
+          'io.sluice.ClipboardEvent': {
+            op: 'COPY',
+            text: `export AWS_ACCESS_KEY_ID=${v}`,
+            mime: 'text/plain',
+          },
+        },
+        {
+          verdict: 'quarantined',
+          secrets: [v],
+          why: 'copied aws key',
+        },
+      );
     }
     if (r < 0.55 + this.sensitiveRate) {
       const v = emailAddress(rng);
-      return this.telemetryRecord(device, session, null, { 'io.sluice.ScreenTextEvent': { text: `From: ${v} Subject: quarterly numbers`, source: 'OCR' } }, {
-        verdict: 'redacted',
-        secrets: [v],
-        why: 'email in screen text',
-      });
+      return this.telemetryRecord(
+        device,
+        session,
+        null,
+        { 'io.sluice.ScreenTextEvent': { text: `From: ${v} Subject: quarterly numbers`, source: 'OCR' } },
+        {
+          verdict: 'redacted',
+          secrets: [v],
+          why: 'email in screen text',
+        },
+      );
     }
     if (r < 0.55 + this.sensitiveRate * 1.5) {
       const ch = pick(rng, 'abcdefghijkmnopqrstuvwxyz0123456789'.split(''));
-      return this.telemetryRecord(device, session, { id: 'login-password', kind: 'PASSWORD', sensitive: true }, {
-        'io.sluice.KeyEvent': { key: ch, code: null, modifiers: [], repeat: false },
-      }, { verdict: 'quarantined', secrets: [], why: 'password field' });
+      return this.telemetryRecord(
+        device,
+        session,
+        { id: 'login-password', kind: 'PASSWORD', sensitive: true },
+        {
+          'io.sluice.KeyEvent': { key: ch, code: null, modifiers: [], repeat: false },
+        },
+        { verdict: 'quarantined', secrets: [], why: 'password field' },
+      );
     }
     if (r < 0.9) {
-      return this.telemetryRecord(device, session, null, {
-        'io.sluice.PointerEvent': { kind: pick(rng, ['MOVE', 'CLICK']), x: Math.floor(rng() * 1920), y: Math.floor(rng() * 1080), button: 0, text: null },
-      }, clean);
+      return this.telemetryRecord(
+        device,
+        session,
+        null,
+        {
+          'io.sluice.PointerEvent': {
+            kind: pick(rng, ['MOVE', 'CLICK']),
+            x: Math.floor(rng() * 1920),
+            y: Math.floor(rng() * 1080),
+            button: 0,
+            text: null,
+          },
+        },
+        clean,
+      );
     }
     // Focus changes end a run of typing, so they only happen between lines (as for a person).
-    return this.telemetryRecord(device, session, null, { 'io.sluice.FocusEvent': { kind: 'FOCUS', target: pick(rng, ['editor', 'search', 'terminal']) } }, clean);
+    return this.telemetryRecord(
+      device,
+      session,
+      null,
+      { 'io.sluice.FocusEvent': { kind: 'FOCUS', target: pick(rng, ['editor', 'search', 'terminal']) } },
+      clean,
+    );
   }
 
   /** The rest of every line still being typed, so a finite corpus ends with whole lines. */
@@ -190,9 +238,15 @@ export class TrafficGenerator {
       const [device, session] = ds.split('/') as [string, string];
       for (const next of q.splice(0)) {
         out.push(
-          this.telemetryRecord(device, session, { id: 'editor', kind: 'TERMINAL', sensitive: false }, {
-            'io.sluice.KeyEvent': { key: next.key, code: null, modifiers: [], repeat: false },
-          }, next.expect),
+          this.telemetryRecord(
+            device,
+            session,
+            { id: 'editor', kind: 'TERMINAL', sensitive: false },
+            {
+              'io.sluice.KeyEvent': { key: next.key, code: null, modifiers: [], repeat: false },
+            },
+            next.expect,
+          ),
         );
       }
     }

@@ -29,15 +29,21 @@ export class OpsServer {
         this.opts.registry
           .metrics()
           .then((body) => res.writeHead(200, { 'content-type': this.opts.registry.contentType }).end(body))
-          .catch((err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`));
+          .catch((err: Error) =>
+            res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
+          );
         return;
       }
       if (url === '/healthz' || url === '/readyz') {
         const r = url === '/healthz' ? this.opts.healthy() : this.opts.ready();
-        res.writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: r.ok, ...r.detail }));
+        res
+          .writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: r.ok, ...r.detail }));
         return;
       }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('not found: try /metrics, /healthz or /readyz\n');
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

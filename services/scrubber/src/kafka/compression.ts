@@ -37,7 +37,11 @@ export function registerCompressionCodecs(opts: CompressionOptions = {}): void {
   table[CompressionTypes.ZSTD] = () => codecs.zstd;
 }
 
-export function createCodecs(limit: number = DEFAULT_MAX_DECOMPRESSED_BYTES): { snappy: KafkaCodec; lz4: KafkaCodec; zstd: KafkaCodec } {
+export function createCodecs(limit: number = DEFAULT_MAX_DECOMPRESSED_BYTES): {
+  snappy: KafkaCodec;
+  lz4: KafkaCodec;
+  zstd: KafkaCodec;
+} {
   return {
     snappy: {
       compress: async (encoder) => snappyXerialCompress(encoder.buffer),
@@ -62,7 +66,10 @@ export function createCodecs(limit: number = DEFAULT_MAX_DECOMPRESSED_BYTES): { 
 }
 
 const zstdCompress = promisify(zlib.zstdCompress);
-const zstdDecompress = promisify(zlib.zstdDecompress) as (buf: Buffer, opts: zlib.ZstdOptions) => Promise<Buffer>;
+const zstdDecompress = promisify(zlib.zstdDecompress) as (
+  buf: Buffer,
+  opts: zlib.ZstdOptions,
+) => Promise<Buffer>;
 
 function guard(codec: string, fn: () => Buffer): Buffer {
   try {
@@ -89,7 +96,10 @@ function corrupt(codec: string, cause?: unknown, what = 'corrupt input'): Sluice
 
 // snappyjs has no typings; the two functions used are typed here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const snappy = require('snappyjs') as { compress(b: Buffer): Buffer; uncompress(b: Buffer, maxLength?: number): Buffer };
+const snappy = require('snappyjs') as {
+  compress(b: Buffer): Buffer;
+  uncompress(b: Buffer, maxLength?: number): Buffer;
+};
 
 export const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_BYTES = 16;
@@ -128,7 +138,8 @@ function xerialDecompress(input: Buffer, limit: number): Buffer {
     if (input.length - pos < 4) throw corrupt('snappy', undefined, 'truncated xerial block length');
     const len = input.readInt32BE(pos);
     pos += 4;
-    if (len < 0 || len > input.length - pos) throw corrupt('snappy', undefined, 'xerial block runs past the end');
+    if (len < 0 || len > input.length - pos)
+      throw corrupt('snappy', undefined, 'xerial block runs past the end');
     const block = snappyRaw(input.subarray(pos, pos + len), limit - total);
     pos += len;
     total += block.length;
@@ -153,14 +164,20 @@ function snappyRaw(block: Buffer, limit: number): Buffer {
 // ---------------------------------------------------------------------------------------
 
 // lz4js has no typings; only its xxHash32 is used.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const xxh32 = (require('lz4js/xxh32.js') as { hash(seed: number, src: Uint8Array, index: number, len: number): number }).hash;
+const xxh32 = // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CJS module
+(require('lz4js/xxh32.js') as { hash(seed: number, src: Uint8Array, index: number, len: number): number })
+  .hash;
 
 const LZ4_MAGIC = 0x184d2204;
 const LZ4_SKIPPABLE_MASK = 0xfffffff0;
 const LZ4_SKIPPABLE = 0x184d2a50;
 const LZ4_BLOCK_BYTES = 64 * 1024;
-const LZ4_BLOCK_MAX: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
+const LZ4_BLOCK_MAX: Record<number, number> = {
+  4: 64 * 1024,
+  5: 256 * 1024,
+  6: 1024 * 1024,
+  7: 4 * 1024 * 1024,
+};
 const MIN_MATCH = 4;
 /** Spec: the last match starts at least 12 bytes before the block end; the last 5 bytes are literals. */
 const MF_LIMIT = 12;
@@ -231,7 +248,15 @@ function lz4CompressBlock(src: Buffer, dst: Buffer, table: Int32Array): number {
   return d;
 }
 
-function writeSequence(src: Buffer, dst: Buffer, d: number, litStart: number, lit: number, offset: number, extraMatch: number): number {
+function writeSequence(
+  src: Buffer,
+  dst: Buffer,
+  d: number,
+  litStart: number,
+  lit: number,
+  offset: number,
+  extraMatch: number,
+): number {
   const token = d++;
   let t = (lit >= 15 ? 15 : lit) << 4;
   if (lit >= 15) {
@@ -284,7 +309,8 @@ function lz4Frame(input: Buffer, frameStart: number, out: GrowableBuffer): numbe
   const flg = input[pos]!;
   const bd = input[pos + 1]!;
   if (flg >> 6 !== 1) throw corrupt('lz4', undefined, 'unsupported frame version');
-  if ((flg & 0x02) !== 0 || (bd & 0x8f) !== 0) throw corrupt('lz4', undefined, 'reserved descriptor bits set');
+  if ((flg & 0x02) !== 0 || (bd & 0x8f) !== 0)
+    throw corrupt('lz4', undefined, 'reserved descriptor bits set');
   const blockChecksum = (flg & 0x10) !== 0;
   const hasContentSize = (flg & 0x08) !== 0;
   const contentChecksum = (flg & 0x04) !== 0;
@@ -330,12 +356,19 @@ function lz4Frame(input: Buffer, frameStart: number, out: GrowableBuffer): numbe
     if (out.checksum(contentStart) !== expected) throw corrupt('lz4', undefined, 'content checksum mismatch');
     pos += 4;
   }
-  if (contentSize >= 0 && out.length - contentStart !== contentSize) throw corrupt('lz4', undefined, 'content size mismatch');
+  if (contentSize >= 0 && out.length - contentStart !== contentSize)
+    throw corrupt('lz4', undefined, 'content size mismatch');
   return pos;
 }
 
 /** Decodes one LZ4 block (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md) with bounds checks. */
-function lz4DecompressBlock(src: Buffer, s: number, end: number, out: GrowableBuffer, maxBlock: number): void {
+function lz4DecompressBlock(
+  src: Buffer,
+  s: number,
+  end: number,
+  out: GrowableBuffer,
+  maxBlock: number,
+): void {
   const blockStart = out.length;
   const readLength = (base: number): number => {
     let len = base;
@@ -363,7 +396,8 @@ function lz4DecompressBlock(src: Buffer, s: number, end: number, out: GrowableBu
     const matchLen = readLength(token & 0x0f) + MIN_MATCH;
     if (offset === 0 || offset > out.length) throw corrupt('lz4', undefined, 'match offset out of range');
     out.copyWithin(offset, matchLen);
-    if (out.length - blockStart > maxBlock) throw corrupt('lz4', undefined, 'block decodes past its declared maximum');
+    if (out.length - blockStart > maxBlock)
+      throw corrupt('lz4', undefined, 'block decodes past its declared maximum');
   }
 }
 
@@ -376,7 +410,10 @@ class GrowableBuffer {
 
   private reserve(n: number): void {
     const need = this.length + n;
-    if (need > this.limit) throw new SluiceError(ErrorCodes.COMPRESSION_FAILED, `decompressed batch exceeds ${this.limit} bytes`, { hint: 'raise maxDecompressedBytes if batches this large are expected' });
+    if (need > this.limit)
+      throw new SluiceError(ErrorCodes.COMPRESSION_FAILED, `decompressed batch exceeds ${this.limit} bytes`, {
+        hint: 'raise maxDecompressedBytes if batches this large are expected',
+      });
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
@@ -398,7 +435,7 @@ class GrowableBuffer {
     let from = this.length - offset;
     let to = this.length;
     if (offset >= n) b.copy(b, to, from, from + n);
-    else for (const stop = to + n; to < stop; ) b[to++] = b[from++]!;
+    else for (const stop = to + n; to < stop;) b[to++] = b[from++]!;
     this.length += n;
   }
 

@@ -25,7 +25,11 @@ function kafkaLogCreator(logger: Logger) {
       // kafkajs logs retriable protocol answers at ERROR; they are part of normal operation
       // (the next transaction starting while the broker finishes the last commit, a coordinator
       // loading after a restart) and are retried. Real failures surface as thrown errors.
-      if ((name === 'error' || name === 'warn') && EXPECTED_RETRIABLE.test(`${message} ${String(rest.error ?? '')}`)) name = 'debug';
+      if (
+        (name === 'error' || name === 'warn') &&
+        EXPECTED_RETRIABLE.test(`${message} ${String(rest.error ?? '')}`)
+      )
+        name = 'debug';
       logger[name]({ kafkajs: rest }, `kafkajs: ${message}`);
     };
 }

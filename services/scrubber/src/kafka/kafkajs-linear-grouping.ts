@@ -32,7 +32,8 @@ export function installLinearGrouping(): boolean {
   if (installed) return true;
   const modulePath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition');
   const sendMessagesPath = require.resolve('kafkajs/src/producer/sendMessages');
-  if (require.cache[sendMessagesPath] && require.cache[modulePath]?.exports !== groupMessagesPerPartition) return false;
+  if (require.cache[sendMessagesPath] && require.cache[modulePath]?.exports !== groupMessagesPerPartition)
+    return false;
   const m = new Module(modulePath);
   m.filename = modulePath;
   m.loaded = true;

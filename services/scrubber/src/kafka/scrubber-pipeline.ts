@@ -61,7 +61,7 @@ function isFencing(err: unknown): boolean {
   return (
     e?.type === 'INVALID_PRODUCER_EPOCH' ||
     e?.type === 'PRODUCER_FENCED' ||
-    e?.name === 'KafkaJSNonRetriableError' && /fenced|epoch/i.test(e.message ?? '')
+    (e?.name === 'KafkaJSNonRetriableError' && /fenced|epoch/i.test(e.message ?? ''))
   );
 }
 
@@ -130,7 +130,15 @@ export class ScrubberPipeline {
     await this.admin.connect();
     this.layout = await ensureTopics(this.admin, config, logger);
     if (config.quarantine.dataKeys === 'topic') {
-      await ensureDataKeyTopic(this.admin, { topic: config.quarantine.dataKeyTopic, create: config.topics.create, replicationFactor: config.topics.replicationFactor }, logger);
+      await ensureDataKeyTopic(
+        this.admin,
+        {
+          topic: config.quarantine.dataKeyTopic,
+          create: config.topics.create,
+          replicationFactor: config.topics.replicationFactor,
+        },
+        logger,
+      );
     }
 
     const consumer = kafka.consumer({
@@ -147,7 +155,12 @@ export class ScrubberPipeline {
       // kafkajs gives up on a group-coordinator lookup after its retries and calls that
       // non-retriable (no restart: the process exits). 5 retries from 300 ms last ~10 s, shorter
       // than a broker restart; 10 capped at 10 s ride out about a minute (soak, issue 8).
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => this._status === 'running' },
+      retry: {
+        retries: 10,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        restartOnFailure: async () => this._status === 'running',
+      },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
@@ -174,16 +187,26 @@ export class ScrubberPipeline {
     // watermarks so "lag growing" alerts fire exactly when processing has stopped.
     this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
     this.lagTimer.unref();
-    const holds = config.sources.some((s) => (s.kind === 'telemetry' && config.keystrokes.enabled) || (s.kind === 'chat' && config.chat.windowEnabled));
+    const holds = config.sources.some(
+      (s) =>
+        (s.kind === 'telemetry' && config.keystrokes.enabled) ||
+        (s.kind === 'chat' && config.chat.windowEnabled),
+    );
     if (holds) {
-      this.holdTimer = setInterval(() => {
-        if (this.holdTicking) return;
-        this.holdTicking = true;
-        void this.releaseTick().finally(() => (this.holdTicking = false));
-      }, Math.min(config.keystrokes.tickMs, Math.max(50, Math.floor(config.chat.holdMs / 4) || 250)));
+      this.holdTimer = setInterval(
+        () => {
+          if (this.holdTicking) return;
+          this.holdTicking = true;
+          void this.releaseTick().finally(() => (this.holdTicking = false));
+        },
+        Math.min(config.keystrokes.tickMs, Math.max(50, Math.floor(config.chat.holdMs / 4) || 250)),
+      );
       this.holdTimer.unref();
     }
-    logger.info({ sources: config.sources.map((s) => s.topic), group: config.group.id }, 'scrubber consuming');
+    logger.info(
+      { sources: config.sources.map((s) => s.topic), group: config.group.id },
+      'scrubber consuming',
+    );
   }
 
   private onGroupJoin(assignment: Record<string, number[]>): void {
@@ -226,11 +249,14 @@ export class ScrubberPipeline {
       for (let start = 0; start < msgs.length; start += max) {
         if (!isRunning() || isStale()) return;
         const chunk = msgs.slice(start, start + max);
-        await withLock(state, () => this.processChunk(topic, partition, state, processor, chunk, resolveOffset));
+        await withLock(state, () =>
+          this.processChunk(topic, partition, state, processor, chunk, resolveOffset),
+        );
         await heartbeat();
       }
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
-      if (state.holdback && state.generation === this.generation) state.holdback.markCaughtUp(BigInt(batch.highWatermark), fetchedAt);
+      if (state.holdback && state.generation === this.generation)
+        state.holdback.markCaughtUp(BigInt(batch.highWatermark), fetchedAt);
       this.lastBatchAt = Date.now();
     } finally {
       st.busy = false;
@@ -291,10 +317,22 @@ export class ScrubberPipeline {
       const source = this.sourcesByTopic.get(topic)!;
       const processed = processor.finish(topic, partition, records);
       const outputOffsets = await sendInSlices(transaction, processed.outputs);
-      const audit = this.deps.audit.build(topic, partition, processed, outputOffsets, this.layout!.auditPartitions);
+      const audit = this.deps.audit.build(
+        topic,
+        partition,
+        processed,
+        outputOffsets,
+        this.layout!.auditPartitions,
+      );
       await sendInSlices(
         transaction,
-        audit.map((m) => ({ topic: config.auditTopic, partition: m.partition!, key: m.key as Buffer, value: m.value as Buffer, headers: {} })),
+        audit.map((m) => ({
+          topic: config.auditTopic,
+          partition: m.partition!,
+          key: m.key as Buffer,
+          value: m.value as Buffer,
+          headers: {},
+        })),
       );
       const next = (BigInt(lastOffset) + 1n).toString();
       await transaction.sendOffsets({
@@ -311,7 +349,10 @@ export class ScrubberPipeline {
     } catch (err) {
       metrics.transactions.inc({ outcome: 'abort' });
       const info = describeError(err);
-      logger.warn({ topic, partition, code: info.code, err: info.message, fenced: isFencing(err) }, 'batch failed; aborting and retrying from the committed offset');
+      logger.warn(
+        { topic, partition, code: info.code, err: info.message, fenced: isFencing(err) },
+        'batch failed; aborting and retrying from the committed offset',
+      );
       if (inTxn && transaction) {
         try {
           await transaction.abort();
@@ -369,7 +410,8 @@ export class ScrubberPipeline {
     if (!admin) return;
     const topics = new Set<string>();
     for (const [key, st] of this.partitions) {
-      if (st.holdback && st.holdback.queuedCount > 0 && !st.busy) topics.add(key.slice(0, key.lastIndexOf(':')));
+      if (st.holdback && st.holdback.queuedCount > 0 && !st.busy)
+        topics.add(key.slice(0, key.lastIndexOf(':')));
     }
     const now = Date.now();
     for (const topic of topics) {
@@ -379,7 +421,8 @@ export class ScrubberPipeline {
         const asked = Date.now();
         for (const p of await admin.fetchTopicOffsets(topic)) {
           const st = this.partitions.get(`${topic}:${p.partition}`);
-          if (st?.holdback && st.generation === this.generation) st.holdback.markCaughtUp(BigInt(p.high), asked);
+          if (st?.holdback && st.generation === this.generation)
+            st.holdback.markCaughtUp(BigInt(p.high), asked);
         }
       } catch (err) {
         // Unreachable broker: nothing is confirmed, held runs stay held (event time still works).
@@ -403,7 +446,8 @@ export class ScrubberPipeline {
     if (this._status !== 'running') return;
     await this.confirmCaughtUp();
     for (const [key, st] of this.partitions) {
-      if (!st.holdback || st.holdback.queuedCount === 0 || st.busy || st.generation !== this.generation) continue;
+      if (!st.holdback || st.holdback.queuedCount === 0 || st.busy || st.generation !== this.generation)
+        continue;
       const i = key.lastIndexOf(':');
       const topic = key.slice(0, i);
       const partition = Number(key.slice(i + 1));
@@ -413,7 +457,10 @@ export class ScrubberPipeline {
         await withLock(st, () => this.processChunk(topic, partition, st, processor, [], null));
       } catch (err) {
         // processChunk already aborted and dropped the producer; the next tick or batch retries.
-        this.deps.logger.debug({ topic, partition, err: describeError(err).message }, 'hold-back release failed');
+        this.deps.logger.debug(
+          { topic, partition, err: describeError(err).message },
+          'hold-back release failed',
+        );
       }
     }
   }
@@ -435,7 +482,10 @@ export class ScrubberPipeline {
           if (!this.assigned.has(key)) continue;
           const c = BigInt(done.find((p) => p.partition === h.partition)?.offset ?? '-1');
           const lag = BigInt(h.high) - (c < 0n ? BigInt(h.low) : c);
-          this.deps.metrics.consumerLag.set({ topic, partition: String(h.partition) }, Number(lag < 0n ? 0n : lag));
+          this.deps.metrics.consumerLag.set(
+            { topic, partition: String(h.partition) },
+            Number(lag < 0n ? 0n : lag),
+          );
         }
       }
     } catch (err) {
@@ -461,15 +511,22 @@ export class ScrubberPipeline {
       m.bytes.inc({ source: source.name, verdict }, o.bytesIn);
       if (o.decision.reason) {
         m.quarantineReasons.inc({ source: source.name, reason: o.decision.reason });
-        if (isDecodeReason(o.decision.reason)) m.decodeErrors.inc({ source: source.name, reason: o.decision.reason });
+        if (isDecodeReason(o.decision.reason))
+          m.decodeErrors.inc({ source: source.name, reason: o.decision.reason });
       }
       let cats: Set<string> | null = null;
       for (const f of o.decision.findings) {
-        m.findings.inc({ source: source.name, rule: f.ruleId, category: f.category, shadow: String(f.shadow) });
+        m.findings.inc({
+          source: source.name,
+          rule: f.ruleId,
+          category: f.category,
+          shadow: String(f.shadow),
+        });
         if (!f.shadow) (cats ??= new Set()).add(f.category);
       }
       if (cats) for (const c of cats) m.recordsWithFindings.inc({ source: source.name, category: c });
-      if (Number.isFinite(o.timestampMs)) m.endToEndSeconds.observe({ source: source.name }, Math.max(0, now - o.timestampMs) / 1000);
+      if (Number.isFinite(o.timestampMs))
+        m.endToEndSeconds.observe({ source: source.name }, Math.max(0, now - o.timestampMs) / 1000);
     }
     m.scanSeconds.observe({ source: source.name }, processed.scanNanos / 1e9);
     m.batchSeconds.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -497,7 +554,11 @@ export class ScrubberPipeline {
 const LAG_REFRESH_MS = 5_000;
 
 function isDecodeReason(code: string): boolean {
-  return code === ErrorCodes.DECODE_FAILED || code === ErrorCodes.UNKNOWN_SCHEMA || code === ErrorCodes.INVALID_UTF8;
+  return (
+    code === ErrorCodes.DECODE_FAILED ||
+    code === ErrorCodes.UNKNOWN_SCHEMA ||
+    code === ErrorCodes.INVALID_UTF8
+  );
 }
 
 /**
@@ -512,7 +573,8 @@ const MESSAGE_OVERHEAD_BYTES = 80;
 function messageBytes(o: OutputMessage): number {
   let n = MESSAGE_OVERHEAD_BYTES + (o.key?.length ?? 0) + (o.value?.length ?? 0);
   for (const [name, v] of Object.entries(o.headers)) {
-    for (const one of Array.isArray(v) ? v : [v]) n += name.length + (one === undefined ? 0 : Buffer.byteLength(one as Buffer | string));
+    for (const one of Array.isArray(v) ? v : [v])
+      n += name.length + (one === undefined ? 0 : Buffer.byteLength(one as Buffer | string));
   }
   return n;
 }
@@ -540,7 +602,9 @@ async function sendInSlices(transaction: Txn, outputs: OutputMessage[]): Promise
   return offsets;
 }
 
-function groupByTopic(outputs: OutputMessage[]): Array<{ topic: string; messages: Array<Omit<OutputMessage, 'topic'>> }> {
+function groupByTopic(
+  outputs: OutputMessage[],
+): Array<{ topic: string; messages: Array<Omit<OutputMessage, 'topic'>> }> {
   const by = new Map<string, Array<Omit<OutputMessage, 'topic'>>>();
   for (const o of outputs) {
     let list = by.get(o.topic);
@@ -556,7 +620,8 @@ function groupByTopic(outputs: OutputMessage[]): Array<{ topic: string; messages
  */
 function assignOffsets(outputs: OutputMessage[], results: RecordMetadata[]): Array<string | null> {
   const base = new Map<string, bigint>();
-  for (const r of results) if (r.baseOffset !== undefined) base.set(`${r.topicName}:${r.partition}`, BigInt(r.baseOffset));
+  for (const r of results)
+    if (r.baseOffset !== undefined) base.set(`${r.topicName}:${r.partition}`, BigInt(r.baseOffset));
   const seen = new Map<string, bigint>();
   return outputs.map((o) => {
     const k = `${o.topic}:${o.partition}`;

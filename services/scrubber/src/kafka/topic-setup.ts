@@ -29,15 +29,23 @@ async function partitionCounts(admin: Admin, topics: string[]): Promise<Map<stri
  */
 export async function ensureTopics(admin: Admin, config: SluiceConfig, logger: Logger): Promise<TopicLayout> {
   const sourceTopics = config.sources.map((s) => s.topic);
-  const outputTopics = config.sources.flatMap((s) => [s.outputs.clean, s.outputs.redacted, s.outputs.quarantine]);
+  const outputTopics = config.sources.flatMap((s) => [
+    s.outputs.clean,
+    s.outputs.redacted,
+    s.outputs.quarantine,
+  ]);
   const counts = await partitionCounts(admin, [...sourceTopics, ...outputTopics, config.auditTopic]);
 
   const missingSources = sourceTopics.filter((t) => !counts.has(t));
   if (missingSources.length > 0) {
-    throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `source topic(s) not found: ${missingSources.join(', ')}`, {
-      hint: 'create the raw topics (keyed as the README says) or fix `sources[].topic`',
-      retriable: true,
-    });
+    throw new SluiceError(
+      ErrorCodes.TOPIC_MISMATCH,
+      `source topic(s) not found: ${missingSources.join(', ')}`,
+      {
+        hint: 'create the raw topics (keyed as the README says) or fix `sources[].topic`',
+        retriable: true,
+      },
+    );
   }
 
   const toCreate: ITopicConfig[] = [];
@@ -55,9 +63,13 @@ export async function ensureTopics(admin: Admin, config: SluiceConfig, logger: L
         }
         toCreate.push({ topic: out, numPartitions: n, replicationFactor: config.topics.replicationFactor });
       } else if (have !== n) {
-        throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `output topic ${out} has ${have} partitions but source ${s.topic} has ${n}`, {
-          hint: 'outputs keep the source partition of each record, so partition counts must match; recreate the output topic',
-        });
+        throw new SluiceError(
+          ErrorCodes.TOPIC_MISMATCH,
+          `output topic ${out} has ${have} partitions but source ${s.topic} has ${n}`,
+          {
+            hint: 'outputs keep the source partition of each record, so partition counts must match; recreate the output topic',
+          },
+        );
       }
     }
   }
@@ -69,12 +81,21 @@ export async function ensureTopics(admin: Admin, config: SluiceConfig, logger: L
       });
     }
     auditPartitions = config.topics.auditPartitions;
-    toCreate.push({ topic: config.auditTopic, numPartitions: auditPartitions, replicationFactor: config.topics.replicationFactor });
+    toCreate.push({
+      topic: config.auditTopic,
+      numPartitions: auditPartitions,
+      replicationFactor: config.topics.replicationFactor,
+    });
   }
   if (toCreate.length > 0) {
     for (const t of toCreate) {
       // Room for a carried record plus its envelope; the broker default (1 MB) may be smaller.
-      t.configEntries = [{ name: 'max.message.bytes', value: String(config.limits.maxRecordBytes + ENVELOPE_OVERHEAD_BYTES * 2) }];
+      t.configEntries = [
+        {
+          name: 'max.message.bytes',
+          value: String(config.limits.maxRecordBytes + ENVELOPE_OVERHEAD_BYTES * 2),
+        },
+      ];
     }
     try {
       await admin.createTopics({ topics: toCreate, waitForLeaders: true });
@@ -92,7 +113,11 @@ async function checkMaxMessageBytes(admin: Admin, config: SluiceConfig): Promise
   const names = config.sources.flatMap((s) => [s.outputs.clean, s.outputs.redacted, s.outputs.quarantine]);
   const res = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+    resources: names.map((name) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configNames: ['max.message.bytes'],
+    })),
   });
   const need = config.limits.maxRecordBytes + ENVELOPE_OVERHEAD_BYTES;
   for (const r of res.resources) {

@@ -31,9 +31,13 @@ export async function ensureDataKeyTopic(
   const existing = new Set(await admin.listTopics());
   if (!existing.has(opts.topic)) {
     if (!opts.create) {
-      throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `quarantine data-key topic ${opts.topic} does not exist`, {
-        hint: 'create it with 1 partition and cleanup.policy=compact (see deploy/acl/README.md), or set topics.create: true',
-      });
+      throw new SluiceError(
+        ErrorCodes.TOPIC_MISMATCH,
+        `quarantine data-key topic ${opts.topic} does not exist`,
+        {
+          hint: 'create it with 1 partition and cleanup.policy=compact (see deploy/acl/README.md), or set topics.create: true',
+        },
+      );
     }
     try {
       await admin.createTopics({
@@ -49,7 +53,10 @@ export async function ensureDataKeyTopic(
       });
       logger.info({ topic: opts.topic }, 'created quarantine data-key topic (compacted)');
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'creating the data-key topic failed; validating what exists');
+      logger.warn(
+        { err: (err as Error).message },
+        'creating the data-key topic failed; validating what exists',
+      );
     }
   }
   // A just-created topic can be unknown to the broker's metadata cache for a moment (KRaft
@@ -61,14 +68,22 @@ export async function ensureDataKeyTopic(
       if ((md.topics[0]?.partitions.length ?? 0) >= 1) return;
     } catch (err) {
       if (Date.now() > deadline) {
-        throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `quarantine data-key topic ${opts.topic} is not available: ${(err as Error).message}`, {
-          hint: 'check that it exists and that this principal may DESCRIBE it (sluice acl print)',
-          retriable: true,
-          cause: err,
-        });
+        throw new SluiceError(
+          ErrorCodes.TOPIC_MISMATCH,
+          `quarantine data-key topic ${opts.topic} is not available: ${(err as Error).message}`,
+          {
+            hint: 'check that it exists and that this principal may DESCRIBE it (sluice acl print)',
+            retriable: true,
+            cause: err,
+          },
+        );
       }
     }
-    if (Date.now() > deadline) throw new SluiceError(ErrorCodes.TOPIC_MISMATCH, `quarantine data-key topic ${opts.topic} has no partitions`);
+    if (Date.now() > deadline)
+      throw new SluiceError(
+        ErrorCodes.TOPIC_MISMATCH,
+        `quarantine data-key topic ${opts.topic} has no partitions`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -86,7 +101,13 @@ export type DataKeyIndex = Map<string, DataKeyRecord | null>;
  * Reads the data-key topic to its end (read_committed); `wanted` only limits what is kept. It never
  * stops at the first hit: a tombstone written later for the same id must win.
  */
-export async function readDataKeys(kafka: Kafka, registry: SchemaRegistry, topic: string, groupPrefix: string, wanted?: ReadonlySet<string>): Promise<DataKeyIndex> {
+export async function readDataKeys(
+  kafka: Kafka,
+  registry: SchemaRegistry,
+  topic: string,
+  groupPrefix: string,
+  wanted?: ReadonlySet<string>,
+): Promise<DataKeyIndex> {
   const index: DataKeyIndex = new Map();
   await readTopics(kafka, {
     topics: [topic],
@@ -111,7 +132,14 @@ export async function readDataKeys(kafka: Kafka, registry: SchemaRegistry, topic
       index.set(id, {
         envelopeId: v.envelopeId,
         source: v.source,
-        wrapped: { keyId: v.keyId, alg: v.alg, ephemeralPublicKey: v.ephemeralPublicKey, iv: v.iv, tag: v.tag, ciphertext: v.wrappedKey },
+        wrapped: {
+          keyId: v.keyId,
+          alg: v.alg,
+          ephemeralPublicKey: v.ephemeralPublicKey,
+          iv: v.iv,
+          tag: v.tag,
+          ciphertext: v.wrappedKey,
+        },
       });
     },
   });
@@ -122,12 +150,24 @@ export async function readDataKeys(kafka: Kafka, registry: SchemaRegistry, topic
  * Shreds payloads: one tombstone per envelope id in the data-key topic (partition 0, acks=all,
  * idempotent). Once compaction has run, the wrapped key is gone and the payload is unreadable.
  */
-export async function shredDataKeys(kafka: Kafka, topic: string, envelopeIds: readonly string[]): Promise<number> {
+export async function shredDataKeys(
+  kafka: Kafka,
+  topic: string,
+  envelopeIds: readonly string[],
+): Promise<number> {
   if (envelopeIds.length === 0) return 0;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   try {
-    await producer.send({ topic, acks: -1, messages: envelopeIds.map((id) => ({ key: Buffer.from(id), value: null, partition: 0 })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: envelopeIds.map((id) => ({ key: Buffer.from(id), value: null, partition: 0 })),
+    });
   } finally {
     await producer.disconnect();
   }

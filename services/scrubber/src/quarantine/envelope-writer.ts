@@ -11,7 +11,13 @@ export const DATA_KEY_VERSION = 1;
 export const ENVELOPE_VERSION = 1;
 
 export interface EnvelopeInput {
-  source: { topic: string; partition: number; offset: string; timestampMs: number; keyFingerprint: string | null };
+  source: {
+    topic: string;
+    partition: number;
+    offset: string;
+    timestampMs: number;
+    keyFingerprint: string | null;
+  };
   reason: string;
   detail?: string | null;
   findings: readonly LocatedFinding[];
@@ -27,7 +33,13 @@ export interface EnvelopeInput {
  * The additional authenticated data that binds a ciphertext to its source record (and, in the
  * data-key layout, to its envelope id, which is also the key of its data-key record).
  */
-export function payloadAad(plaintextSchemaId: number, topic: string, partition: number, offset: string, envelopeId?: string | null): Buffer {
+export function payloadAad(
+  plaintextSchemaId: number,
+  topic: string,
+  partition: number,
+  offset: string,
+  envelopeId?: string | null,
+): Buffer {
   const base = `${plaintextSchemaId}|${topic}/${partition}/${offset}`;
   return Buffer.from(envelopeId ? `${base}|${envelopeId}` : base, 'utf8');
 }
@@ -66,7 +78,8 @@ export class EnvelopeWriter {
 
   /** The envelope bytes. Only for the inline layout: the data-key layout needs writeRecord(). */
   write(input: EnvelopeInput): Buffer {
-    if (this.dataKeyTopic) throw new Error('EnvelopeWriter.write() would drop the data key; use writeRecord()');
+    if (this.dataKeyTopic)
+      throw new Error('EnvelopeWriter.write() would drop the data key; use writeRecord()');
     return this.writeRecord(input).value;
   }
 
@@ -78,7 +91,13 @@ export class EnvelopeWriter {
     let dataKey: WrittenEnvelope['dataKey'] = null;
     if (input.carry && dataKeyTopic) {
       const plaintext = this.plaintext(input);
-      const aad = payloadAad(SchemaIds.quarantinedRecord, source.topic, source.partition, source.offset, envelopeId);
+      const aad = payloadAad(
+        SchemaIds.quarantinedRecord,
+        source.topic,
+        source.partition,
+        source.offset,
+        envelopeId,
+      );
       const enc = encryptWithDataKey(this.publicKey, this.keyId, plaintext, aad, envelopeId);
       plaintext.fill(0);
       payload = {

@@ -44,7 +44,12 @@ function deriveKey(shared: Buffer, ephemeralRaw: Buffer, recipientRaw: Buffer): 
   return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeralRaw, recipientRaw]), HKDF_INFO, 32));
 }
 
-export function encryptPayload(recipient: KeyObject, keyId: string, plaintext: Buffer, aad: Buffer): EncryptedPayload {
+export function encryptPayload(
+  recipient: KeyObject,
+  keyId: string,
+  plaintext: Buffer,
+  aad: Buffer,
+): EncryptedPayload {
   const eph = generateKeyPairSync('x25519');
   const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
   const ephRaw = rawPublic(eph.publicKey);
@@ -103,7 +108,13 @@ export function dataKeyAad(envelopeId: string): Buffer {
   return Buffer.from(`dek|${envelopeId}`, 'utf8');
 }
 
-export function encryptWithDataKey(recipient: KeyObject, keyId: string, plaintext: Buffer, aad: Buffer, envelopeId: string): DataKeyEncrypted {
+export function encryptWithDataKey(
+  recipient: KeyObject,
+  keyId: string,
+  plaintext: Buffer,
+  aad: Buffer,
+  envelopeId: string,
+): DataKeyEncrypted {
   const dek = randomBytes(32);
   try {
     const iv = randomBytes(12);
@@ -138,10 +149,14 @@ export function decryptWithDataKey(
     decipher.setAuthTag(payload.tag);
     return Buffer.concat([decipher.update(payload.ciphertext), decipher.final()]);
   } catch (err) {
-    throw new SluiceError(ErrorCodes.DECRYPT_FAILED, `cannot decrypt payload of envelope ${envelopeId} with its data key`, {
-      hint: 'the data key record does not belong to this envelope, or the envelope was tampered with',
-      cause: err,
-    });
+    throw new SluiceError(
+      ErrorCodes.DECRYPT_FAILED,
+      `cannot decrypt payload of envelope ${envelopeId} with its data key`,
+      {
+        hint: 'the data key record does not belong to this envelope, or the envelope was tampered with',
+        cause: err,
+      },
+    );
   } finally {
     dek.fill(0);
   }

@@ -17,14 +17,38 @@ import { decryptPayload, decryptWithDataKey, DEK_PAYLOAD_ALG } from './payload-c
 /** A decoded io.sluice.QuarantineEnvelope (schemas/quarantine-envelope.avsc). */
 export interface QuarantineEnvelope {
   envelopeVersion: number;
-  source: { topic: string; partition: number; offset: number; timestampMs: number | Date; keyFingerprint: string | null };
+  source: {
+    topic: string;
+    partition: number;
+    offset: number;
+    timestampMs: number | Date;
+    keyFingerprint: string | null;
+  };
   reason: string;
   detail: string | null;
-  findings: Array<{ ruleId: string; category: string; action: string; fieldPath: string; start: number; end: number; fingerprint: string; preview: string; label: string }>;
+  findings: Array<{
+    ruleId: string;
+    category: string;
+    action: string;
+    fieldPath: string;
+    start: number;
+    end: number;
+    fingerprint: string;
+    preview: string;
+    label: string;
+  }>;
   rulesetVersion: string;
   instanceId: string;
   payload: {
-    'io.sluice.EncryptedPayload'?: { keyId: string; alg: string; ephemeralPublicKey: Buffer; iv: Buffer; tag: Buffer; plaintextSchemaId: number; ciphertext: Buffer };
+    'io.sluice.EncryptedPayload'?: {
+      keyId: string;
+      alg: string;
+      ephemeralPublicKey: Buffer;
+      iv: Buffer;
+      tag: Buffer;
+      plaintextSchemaId: number;
+      ciphertext: Buffer;
+    };
     'io.sluice.PayloadReference'?: { sha256: string; sizeBytes: number; note: string };
   };
   decidedAtMs: number | Date;
@@ -71,20 +95,31 @@ const ms = (v: number | Date): number => (v instanceof Date ? v.getTime() : Numb
 /** Security's private key, or a clear refusal: nothing is decrypted without it. */
 export function loadPrivateKey(file: string | undefined): KeyObject {
   if (!file) {
-    throw new SluiceError(ErrorCodes.PRIVATE_KEY_MISSING, 'decrypting a quarantined payload needs the security private key', {
-      hint: 'pass --private-key <quarantine-private.pem> (or SLUICE_QUARANTINE_PRIVATE_KEY_FILE); only security holds it',
-    });
+    throw new SluiceError(
+      ErrorCodes.PRIVATE_KEY_MISSING,
+      'decrypting a quarantined payload needs the security private key',
+      {
+        hint: 'pass --private-key <quarantine-private.pem> (or SLUICE_QUARANTINE_PRIVATE_KEY_FILE); only security holds it',
+      },
+    );
   }
   let key: KeyObject;
   try {
     key = createPrivateKey(readFileSync(file));
   } catch (err) {
-    throw new SluiceError(ErrorCodes.PRIVATE_KEY_MISSING, `cannot read a private key from ${file}: ${(err as NodeJS.ErrnoException).code ?? 'not a PEM private key'}`, {
-      hint: 'use quarantine-private.pem written by `sluice keys generate`',
-    });
+    throw new SluiceError(
+      ErrorCodes.PRIVATE_KEY_MISSING,
+      `cannot read a private key from ${file}: ${(err as NodeJS.ErrnoException).code ?? 'not a PEM private key'}`,
+      {
+        hint: 'use quarantine-private.pem written by `sluice keys generate`',
+      },
+    );
   }
   if (key.asymmetricKeyType !== 'x25519') {
-    throw new SluiceError(ErrorCodes.PRIVATE_KEY_MISSING, `${file} holds a ${key.asymmetricKeyType} key; the quarantine key is X25519`);
+    throw new SluiceError(
+      ErrorCodes.PRIVATE_KEY_MISSING,
+      `${file} holds a ${key.asymmetricKeyType} key; the quarantine key is X25519`,
+    );
   }
   return key;
 }
@@ -148,15 +183,25 @@ export class QuarantineReview {
         return items.length >= limit;
       },
     });
-    items.sort((a, b) => (a.at.topic === b.at.topic ? a.at.partition - b.at.partition || Number(BigInt(a.at.offset) - BigInt(b.at.offset)) : a.at.topic < b.at.topic ? -1 : 1));
+    items.sort((a, b) =>
+      a.at.topic === b.at.topic
+        ? a.at.partition - b.at.partition || Number(BigInt(a.at.offset) - BigInt(b.at.offset))
+        : a.at.topic < b.at.topic
+          ? -1
+          : 1,
+    );
     return items;
   }
 
   async get(at: Coordinates): Promise<QuarantineItem> {
     if (!this.config.sources.some((s) => s.outputs.quarantine === at.topic)) {
-      throw new SluiceError(ErrorCodes.RECORD_NOT_FOUND, `${at.topic} is not a quarantine topic of this config`, {
-        hint: `quarantine topics: ${this.config.sources.map((s) => s.outputs.quarantine).join(', ')}`,
-      });
+      throw new SluiceError(
+        ErrorCodes.RECORD_NOT_FOUND,
+        `${at.topic} is not a quarantine topic of this config`,
+        {
+          hint: `quarantine topics: ${this.config.sources.map((s) => s.outputs.quarantine).join(', ')}`,
+        },
+      );
     }
     let found: QuarantineItem | null = null;
     await readTopics(this.kafka, {
@@ -166,7 +211,10 @@ export class QuarantineReview {
       groupPrefix: this.groupPrefix,
       onMessage: (m) => {
         if (m.offset !== at.offset || !m.value) return BigInt(m.offset) > BigInt(at.offset);
-        found = { at: { topic: m.topic, partition: m.partition, offset: m.offset }, envelope: decodeAvro(this.registry, m.value).value as QuarantineEnvelope };
+        found = {
+          at: { topic: m.topic, partition: m.partition, offset: m.offset },
+          envelope: decodeAvro(this.registry, m.value).value as QuarantineEnvelope,
+        };
         return true;
       },
     });
@@ -183,26 +231,59 @@ export class QuarantineReview {
     const e = item.envelope;
     const enc = e.payload['io.sluice.EncryptedPayload'];
     if (!enc) {
-      throw new SluiceError(ErrorCodes.RECORD_NOT_FOUND, `${formatCoordinates(item.at)} carries no payload (${e.reason}: quarantined by reference)`, {
-        hint: 'fetch it from the source topic by its coordinates while retention lasts',
-      });
+      throw new SluiceError(
+        ErrorCodes.RECORD_NOT_FOUND,
+        `${formatCoordinates(item.at)} carries no payload (${e.reason}: quarantined by reference)`,
+        {
+          hint: 'fetch it from the source topic by its coordinates while retention lasts',
+        },
+      );
     }
     const src = e.source;
     let plain: Buffer;
     if (enc.alg === DEK_PAYLOAD_ALG) {
-      if (!e.envelopeId || !e.dataKeyTopic) throw new SluiceError(ErrorCodes.DECRYPT_FAILED, 'envelope names a wrapped data key but no envelope id or data-key topic');
-      const keys = await readDataKeys(this.kafka, this.registry, e.dataKeyTopic, this.groupPrefix, new Set([e.envelopeId]));
+      if (!e.envelopeId || !e.dataKeyTopic)
+        throw new SluiceError(
+          ErrorCodes.DECRYPT_FAILED,
+          'envelope names a wrapped data key but no envelope id or data-key topic',
+        );
+      const keys = await readDataKeys(
+        this.kafka,
+        this.registry,
+        e.dataKeyTopic,
+        this.groupPrefix,
+        new Set([e.envelopeId]),
+      );
       const dk = keys.get(e.envelopeId);
       if (!dk) {
-        throw new SluiceError(ErrorCodes.PAYLOAD_SHREDDED, `the payload of ${formatCoordinates(item.at)} was crypto-shredded (no data key for envelope ${e.envelopeId})`, {
-          hint: 'its data key was deleted on purpose (erasure or end of investigation); the payload cannot be recovered',
-        });
+        throw new SluiceError(
+          ErrorCodes.PAYLOAD_SHREDDED,
+          `the payload of ${formatCoordinates(item.at)} was crypto-shredded (no data key for envelope ${e.envelopeId})`,
+          {
+            hint: 'its data key was deleted on purpose (erasure or end of investigation); the payload cannot be recovered',
+          },
+        );
       }
-      plain = decryptWithDataKey(privateKey, enc, dk.wrapped, payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset), e.envelopeId), e.envelopeId);
+      plain = decryptWithDataKey(
+        privateKey,
+        enc,
+        dk.wrapped,
+        payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset), e.envelopeId),
+        e.envelopeId,
+      );
     } else {
-      plain = decryptPayload(privateKey, enc, payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset)));
+      plain = decryptPayload(
+        privateKey,
+        enc,
+        payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset)),
+      );
     }
-    const r = decodeAvro(this.registry, plain).value as { key: Buffer | null; value: Buffer | null; headers: Array<{ key: string; value: Buffer | null }>; timestampMs: number | Date };
+    const r = decodeAvro(this.registry, plain).value as {
+      key: Buffer | null;
+      value: Buffer | null;
+      headers: Array<{ key: string; value: Buffer | null }>;
+      timestampMs: number | Date;
+    };
     plain.fill(0);
     return { key: r.key, value: r.value, headers: r.headers, timestampMs: ms(r.timestampMs) };
   }
@@ -210,9 +291,13 @@ export class QuarantineReview {
   sourceOf(e: QuarantineEnvelope): ResolvedSource {
     const s = this.config.sources.find((x) => x.topic === e.source.topic);
     if (!s) {
-      throw new SluiceError(ErrorCodes.CONFIG_INVALID, `source topic ${e.source.topic} is not in this config`, {
-        hint: 'run the CLI with the config the scrubber used for this record',
-      });
+      throw new SluiceError(
+        ErrorCodes.CONFIG_INVALID,
+        `source topic ${e.source.topic} is not in this config`,
+        {
+          hint: 'run the CLI with the config the scrubber used for this record',
+        },
+      );
     }
     return s;
   }
@@ -226,15 +311,36 @@ export function envelopeSummary(item: QuarantineItem): Record<string, unknown> {
   return {
     id: formatCoordinates(item.at),
     envelopeId: e.envelopeId,
-    source: { topic: e.source.topic, partition: e.source.partition, offset: e.source.offset, timestamp: new Date(ms(e.source.timestampMs)).toISOString(), keyFingerprint: e.source.keyFingerprint },
+    source: {
+      topic: e.source.topic,
+      partition: e.source.partition,
+      offset: e.source.offset,
+      timestamp: new Date(ms(e.source.timestampMs)).toISOString(),
+      keyFingerprint: e.source.keyFingerprint,
+    },
     reason: e.reason,
     detail: e.detail,
-    findings: e.findings.map((f) => ({ ruleId: f.ruleId, category: f.category, action: f.action, field: f.fieldPath, start: f.start, end: f.end, fingerprint: f.fingerprint, preview: f.preview })),
+    findings: e.findings.map((f) => ({
+      ruleId: f.ruleId,
+      category: f.category,
+      action: f.action,
+      field: f.fieldPath,
+      start: f.start,
+      end: f.end,
+      fingerprint: f.fingerprint,
+      preview: f.preview,
+    })),
     rulesetVersion: e.rulesetVersion,
     instanceId: e.instanceId,
     decidedAt: new Date(ms(e.decidedAtMs)).toISOString(),
     payload: enc
-      ? { encrypted: true, keyId: enc.keyId, alg: enc.alg, dataKeyTopic: e.dataKeyTopic, bytes: enc.ciphertext.length }
+      ? {
+          encrypted: true,
+          keyId: enc.keyId,
+          alg: enc.alg,
+          dataKeyTopic: e.dataKeyTopic,
+          bytes: enc.ciphertext.length,
+        }
       : { encrypted: false, byReference: ref ?? null },
   };
 }
@@ -251,7 +357,10 @@ export function releasedRecord(
   to: 'clean' | 'redacted',
   principal: string,
 ): { key: Buffer | null; value: Buffer | null; headers: IHeaders } {
-  const original: HeaderList = opened.headers.map((h) => ({ name: h.key, value: h.value ?? Buffer.alloc(0) }));
+  const original: HeaderList = opened.headers.map((h) => ({
+    name: h.key,
+    value: h.value ?? Buffer.alloc(0),
+  }));
   let key = opened.key;
   let value = opened.value;
   let headers = original;
@@ -269,7 +378,8 @@ export function releasedRecord(
     });
     const valueFindings = e.findings.filter((f) => f.fieldPath.startsWith('value.'));
     if (valueFindings.length > 0) {
-      if (!value) throw new SluiceError(ErrorCodes.RELEASE_REFUSED, 'findings point into a value that is absent');
+      if (!value)
+        throw new SluiceError(ErrorCodes.RELEASE_REFUSED, 'findings point into a value that is absent');
       const codec = new AvroValueCodec(registry, source);
       const decoded = codec.decode(value);
       const { texts } = codec.texts(decoded);
@@ -281,10 +391,13 @@ export function releasedRecord(
       value = codec.rewrite(decoded, replacements);
     }
     const keyFindings = e.findings.filter((f) => f.fieldPath === 'key');
-    if (keyFindings.length > 0 && key) key = Buffer.from(redactText(key.toString('utf8'), keyFindings.map(asFinding)));
+    if (keyFindings.length > 0 && key)
+      key = Buffer.from(redactText(key.toString('utf8'), keyFindings.map(asFinding)));
     headers = original.map((h) => {
       const own = e.findings.filter((f) => f.fieldPath === `headers.${h.name}`);
-      return own.length > 0 ? { name: h.name, value: Buffer.from(redactText(h.value.toString('utf8'), own.map(asFinding))) } : h;
+      return own.length > 0
+        ? { name: h.name, value: Buffer.from(redactText(h.value.toString('utf8'), own.map(asFinding))) }
+        : h;
     });
   }
   const src = `${e.source.topic}/${e.source.partition}/${e.source.offset}`;
@@ -295,6 +408,9 @@ export function releasedRecord(
     { name: SluiceHeaders.reason, value: Buffer.from(ErrorCodes.RELEASED) },
     { name: 'sluice-released-by', value: Buffer.from(principal) },
   ];
-  return { key, value, headers: toKafkaHeaders([...headers.filter((h) => !h.name.startsWith('sluice-')), ...sluice]) };
+  return {
+    key,
+    value,
+    headers: toKafkaHeaders([...headers.filter((h) => !h.name.startsWith('sluice-')), ...sluice]),
+  };
 }
-

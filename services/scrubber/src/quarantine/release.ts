@@ -36,14 +36,23 @@ const NEVER_RELEASE = new Set<string>([ErrorCodes.PASSWORD_FIELD, ErrorCodes.TOO
  * any earlier release still in flight under the same id, so the read_committed check that
  * follows sees every committed release and a second release of the same record is refused.
  */
-export async function releaseQuarantined(kafka: Kafka, registry: SchemaRegistry, config: SluiceConfig, opts: ReleaseOptions): Promise<ReleaseResult> {
+export async function releaseQuarantined(
+  kafka: Kafka,
+  registry: SchemaRegistry,
+  config: SluiceConfig,
+  opts: ReleaseOptions,
+): Promise<ReleaseResult> {
   const review = new QuarantineReview(kafka, registry, config, opts.groupPrefix);
   const item = await review.get(opts.at);
   const e = item.envelope;
   if (NEVER_RELEASE.has(e.reason)) {
-    throw new SluiceError(ErrorCodes.RELEASE_REFUSED, `${formatCoordinates(opts.at)} was quarantined with ${e.reason}; such records are never released`, {
-      hint: 'password-field keystrokes and records carried by reference stay in quarantine by design (DESIGN.md)',
-    });
+    throw new SluiceError(
+      ErrorCodes.RELEASE_REFUSED,
+      `${formatCoordinates(opts.at)} was quarantined with ${e.reason}; such records are never released`,
+      {
+        hint: 'password-field keystrokes and records carried by reference stay in quarantine by design (DESIGN.md)',
+      },
+    );
   }
   const source = review.sourceOf(e);
   const opened = await review.open(item, opts.privateKey);
@@ -71,11 +80,19 @@ export async function releaseQuarantined(kafka: Kafka, registry: SchemaRegistry,
       );
       const released = prior.hits.find((h) => h.record.releasedBy !== null);
       if (released) {
-        throw new SluiceError(ErrorCodes.ALREADY_RELEASED, `already released: ${describeAuditHit(released)}`, {
-          hint: 'a record is released at most once; see `sluice audit where`',
-        });
+        throw new SluiceError(
+          ErrorCodes.ALREADY_RELEASED,
+          `already released: ${describeAuditHit(released)}`,
+          {
+            hint: 'a record is released at most once; see `sluice audit where`',
+          },
+        );
       }
-      const sent = await txn.send({ topic: target, acks: -1, messages: [{ partition, key: record.key, value: record.value, headers: record.headers }] });
+      const sent = await txn.send({
+        topic: target,
+        acks: -1,
+        messages: [{ partition, key: record.key, value: record.value, headers: record.headers }],
+      });
       const offset = sent.find((r) => r.topicName === target)?.baseOffset ?? null;
       const ruleIds = [...new Set(e.findings.map((f) => f.ruleId))];
       const audit = buildReleaseAudit(
@@ -85,7 +102,10 @@ export async function releaseQuarantined(kafka: Kafka, registry: SchemaRegistry,
             topic: e.source.topic,
             partition: e.source.partition,
             offset: e.source.offset,
-            timestampMs: e.source.timestampMs instanceof Date ? e.source.timestampMs.getTime() : Number(e.source.timestampMs),
+            timestampMs:
+              e.source.timestampMs instanceof Date
+                ? e.source.timestampMs.getTime()
+                : Number(e.source.timestampMs),
             keyFingerprint: e.source.keyFingerprint,
           },
           verdict: opts.to === 'clean' ? 'CLEAN' : 'REDACTED',

@@ -75,7 +75,8 @@ export class ChatWindowHoldback implements PartitionHoldback {
 
   async ingest(records: readonly AnalysedRecord[]): Promise<void> {
     const now = this.now();
-    const seams: Array<{ prev: Previous; cur: Entry; curText: string; prevPart: string; curPart: string }> = [];
+    const seams: Array<{ prev: Previous; cur: Entry; curText: string; prevPart: string; curPart: string }> =
+      [];
     for (const a of records) {
       const offset = BigInt(a.p.msg.offset);
       if (this.nextOffset !== null && offset < this.nextOffset) continue;
@@ -105,18 +106,27 @@ export class ChatWindowHoldback implements PartitionHoldback {
     }
     if (seams.length > 0) {
       const results = await this.opts.scanner.scanBatch(
-        seams.map((s) => ({ texts: JOINS.map((j) => ({ path: 'seam', text: s.prevPart + j + s.curPart })), source: this.opts.source })),
+        seams.map((s) => ({
+          texts: JOINS.map((j) => ({ path: 'seam', text: s.prevPart + j + s.curPart })),
+          source: this.opts.source,
+        })),
       );
       for (let i = 0; i < seams.length; i++) {
         const s = seams[i]!;
         const res = results[i];
-        if (res && res.ok) JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
+        if (res && res.ok)
+          JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
         // The previous message has now seen its successor: its context is settled.
         if (s.prev.entry) s.prev.entry.settled = true;
       }
     }
     // Bounded: past the limit the oldest held messages settle without waiting for a successor.
-    for (let i = 0; this.queue.length - this.releasableCount() > this.opts.maxQueued && i < this.queue.length; i++) this.queue[i]!.settled = true;
+    for (
+      let i = 0;
+      this.queue.length - this.releasableCount() > this.opts.maxQueued && i < this.queue.length;
+      i++
+    )
+      this.queue[i]!.settled = true;
   }
 
   async tick(): Promise<void> {
@@ -128,7 +138,8 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   markCaughtUp(highWatermark: bigint, at: number = this.now()): void {
-    if (this.nextOffset !== null && highWatermark <= this.nextOffset) this.caughtUpAt = Math.max(this.caughtUpAt, at);
+    if (this.nextOffset !== null && highWatermark <= this.nextOffset)
+      this.caughtUpAt = Math.max(this.caughtUpAt, at);
   }
 
   releasable(): AnalysedRecord[] {
@@ -164,7 +175,11 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   /** A seam finding goes to each side it touches, unless that side's own scan already had it. */
-  private attribute(s: { prev: Previous; cur: Entry; prevPart: string; curText: string }, f: Finding, joinLength: number): void {
+  private attribute(
+    s: { prev: Previous; cur: Entry; prevPart: string; curText: string },
+    f: Finding,
+    joinLength: number,
+  ): void {
     const split = s.prevPart.length;
     const curStart = split + joinLength;
     const prevTextLen = s.prev.entry ? s.prev.entry.a.p.texts[s.prev.entry.leaf]!.text.length : 0;

@@ -57,9 +57,40 @@ interface Run {
 
 /** Prefixes that mark a token as the start of a secret: an idle gap does not settle it. */
 const SECRET_PREFIXES = [
-  'AKIA', 'ASIA', 'AGPA', 'AIDA', 'AROA', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'sk-', 'sk_live_',
-  'rk_live_', 'pk_live_', 'xoxb-', 'xoxp-', 'xoxa-', 'AIza', 'hf_', 'npm_', 'pypi-', 'dckr_pat_', 'SG.', 'shpat_', 'eyJ',
-  '-----BEGIN', 'r8_', 'gsk_', 'pplx-', 'glc_', 'hvs.', 'dp.pt.',
+  'AKIA',
+  'ASIA',
+  'AGPA',
+  'AIDA',
+  'AROA',
+  'ghp_',
+  'gho_',
+  'ghu_',
+  'ghs_',
+  'ghr_',
+  'github_pat_',
+  'glpat-',
+  'sk-',
+  'sk_live_',
+  'rk_live_',
+  'pk_live_',
+  'xoxb-',
+  'xoxp-',
+  'xoxa-',
+  'AIza',
+  'hf_',
+  'npm_',
+  'pypi-',
+  'dckr_pat_',
+  'SG.',
+  'shpat_',
+  'eyJ',
+  '-----BEGIN',
+  'r8_',
+  'gsk_',
+  'pplx-',
+  'glc_',
+  'hvs.',
+  'dp.pt.',
 ];
 
 function entropy(s: string): number {
@@ -81,7 +112,8 @@ export function unfinishedToken(text: string): { start: number; token: string } 
   const token = text.slice(start);
   if (token.length < 2) return null;
   for (const p of SECRET_PREFIXES) {
-    if (token.startsWith(p) || (token.length < p.length && p.startsWith(token) && token.length >= 2)) return { start, token };
+    if (token.startsWith(p) || (token.length < p.length && p.startsWith(token) && token.length >= 2))
+      return { start, token };
   }
   // A long random-looking run (a password or key typed without a known prefix).
   if (token.length >= 10 && entropy(token) >= 3.2) return { start, token };
@@ -238,7 +270,8 @@ export class KeystrokeHoldback implements PartitionHoldback {
    * every record produced so far has been ingested, and wall-clock idleness becomes meaningful.
    */
   markCaughtUp(highWatermark: bigint, at: number = this.now()): void {
-    if (this.nextOffset !== null && highWatermark <= this.nextOffset) this.caughtUpAt = Math.max(this.caughtUpAt, at);
+    if (this.nextOffset !== null && highWatermark <= this.nextOffset)
+      this.caughtUpAt = Math.max(this.caughtUpAt, at);
   }
 
   /** The head of the queue whose decisions are final, in offset order (not removed yet). */
@@ -261,7 +294,8 @@ export class KeystrokeHoldback implements PartitionHoldback {
     for (const r of runs) if (this.runs.get(r.fieldKey) === r) this.runs.delete(r.fieldKey);
     const requests = runs.map((r) => {
       const texts: ScanText[] = [{ path: EDIT_PATH_REBUILT, text: r.rebuilder.text }];
-      if (r.rebuilder.inserted !== r.rebuilder.text) texts.push({ path: EDIT_PATH_INSERTED, text: r.rebuilder.inserted });
+      if (r.rebuilder.inserted !== r.rebuilder.text)
+        texts.push({ path: EDIT_PATH_INSERTED, text: r.rebuilder.inserted });
       return { texts, source: this.opts.source };
     });
     const results = await this.opts.scanner.scanBatch(requests);
@@ -280,8 +314,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
       }
       let found = false;
       const [rebuiltFindings, insertedFindings] = [res.findings[0] ?? [], res.findings[1] ?? []];
-      for (const f of rebuiltFindings) found = this.attribute(run, f, run.rebuilder.text, run.rebuilder.textOwners) || found;
-      for (const f of insertedFindings) found = this.attribute(run, f, run.rebuilder.inserted, run.rebuilder.insertedOwnersList) || found;
+      for (const f of rebuiltFindings)
+        found = this.attribute(run, f, run.rebuilder.text, run.rebuilder.textOwners) || found;
+      for (const f of insertedFindings)
+        found = this.attribute(run, f, run.rebuilder.inserted, run.rebuilder.insertedOwnersList) || found;
       if (expiring && !found) {
         const tail = unfinishedToken(run.rebuilder.text);
         if (tail) this.maskUnfinished(run, tail);
@@ -324,7 +360,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
     const leafText = e.a.p.texts[leaf]!.text;
     // A key event is masked whole; a paste or autofill only where it carried the secret.
     const start = act.kind === 'key' ? 0 : range.min;
-    const end = act.kind === 'key' ? leafText.length : Math.min(leafText.length, range.max + charLength(leafText, range.max));
+    const end =
+      act.kind === 'key'
+        ? leafText.length
+        : Math.min(leafText.length, range.max + charLength(leafText, range.max));
     return { ...f, start, end, path: e.a.p.texts[leaf]!.path, textIndex: leaf };
   }
 

@@ -20,8 +20,25 @@ export const SEPARATOR: Owner = Object.freeze({ event: -1, index: -1 });
 
 /** Named keys that edit or move; anything else of length >= 1 that is not named inserts itself. */
 const NAMED = new Set([
-  'Backspace', 'Delete', 'Enter', 'Tab', 'Escape', 'ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown',
-  'Home', 'End', 'PageUp', 'PageDown', 'Shift', 'Control', 'Alt', 'Meta', 'CapsLock', 'Insert',
+  'Backspace',
+  'Delete',
+  'Enter',
+  'Tab',
+  'Escape',
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+  'Shift',
+  'Control',
+  'Alt',
+  'Meta',
+  'CapsLock',
+  'Insert',
 ]);
 
 export type KeyOutcome = 'edit' | 'boundary' | 'ignored';
@@ -79,7 +96,14 @@ export class KeystrokeRebuilder {
       this.deleteAfter();
       return 'edit';
     }
-    if (key === 'ArrowLeft' || key === 'Home' || key === 'ArrowRight' || key === 'End' || key === 'ArrowUp' || key === 'ArrowDown') {
+    if (
+      key === 'ArrowLeft' ||
+      key === 'Home' ||
+      key === 'ArrowRight' ||
+      key === 'End' ||
+      key === 'ArrowUp' ||
+      key === 'ArrowDown'
+    ) {
       this.allSelected = false;
       this.markEdited();
       if (key === 'ArrowLeft') this.cursor = Math.max(0, this.cursor - 1);

@@ -28,17 +28,33 @@ interface TelemetryValue {
 /** Reads the rebuilder's view of a decoded telemetry record; null when the value is not one. */
 export function telemetryInfo(p: Pending): TelemetryInfo | null {
   const v = p.decoded?.value as TelemetryValue | undefined;
-  if (!v || typeof v !== 'object' || typeof v.device !== 'string' || typeof v.session !== 'string' || !v.body) return null;
+  if (!v || typeof v !== 'object' || typeof v.device !== 'string' || typeof v.session !== 'string' || !v.body)
+    return null;
   const deviceSession = `${v.device}\u0000${v.session}`;
   const fieldKey = `${deviceSession}\u0000${v.field?.id ?? v.window ?? v.app ?? ''}`;
   const [branch, body] = Object.entries(v.body)[0] ?? [];
   const leafOf = (path: string) => p.texts.findIndex((t) => t.path === path);
   let action: TelemetryAction = { kind: 'other' };
   if (branch === 'io.sluice.KeyEvent' && body && typeof body.key === 'string') {
-    action = { kind: 'key', key: body.key, modifiers: (body.modifiers as Modifier[] | undefined) ?? [], leaf: leafOf('value.body.KeyEvent.key') };
-  } else if (branch === 'io.sluice.ClipboardEvent' && body && body.op === 'PASTE' && typeof body.text === 'string') {
+    action = {
+      kind: 'key',
+      key: body.key,
+      modifiers: (body.modifiers as Modifier[] | undefined) ?? [],
+      leaf: leafOf('value.body.KeyEvent.key'),
+    };
+  } else if (
+    branch === 'io.sluice.ClipboardEvent' &&
+    body &&
+    body.op === 'PASTE' &&
+    typeof body.text === 'string'
+  ) {
     action = { kind: 'insert', text: body.text, leaf: leafOf('value.body.ClipboardEvent.text') };
-  } else if (branch === 'io.sluice.PointerEvent' && body && typeof body.text === 'string' && body.text.length > 0) {
+  } else if (
+    branch === 'io.sluice.PointerEvent' &&
+    body &&
+    typeof body.text === 'string' &&
+    body.text.length > 0
+  ) {
     action = { kind: 'insert', text: body.text, leaf: leafOf('value.body.PointerEvent.text') };
   } else if (branch === 'io.sluice.FocusEvent') {
     action = { kind: 'focus' };

@@ -4,7 +4,13 @@ import { ErrorCodes, SluiceError, describeError } from '../errors';
 import type { Finding, RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
 import { redactText } from '../scan/redact';
 import { decide, failClosed, type LocatedFinding, type RecordDecision } from './decide';
-import { SluiceHeaders, flattenHeaders, toKafkaHeaders, withoutSluiceHeaders, type HeaderList } from './headers';
+import {
+  SluiceHeaders,
+  flattenHeaders,
+  toKafkaHeaders,
+  withoutSluiceHeaders,
+  type HeaderList,
+} from './headers';
 import type { DecodedValue, ValueCodec } from './value-codec';
 import type { ResolvedSource } from '../config/load-config';
 import type { EnvelopeWriter } from '../quarantine/envelope-writer';
@@ -114,7 +120,11 @@ function messageSize(m: InputMessage, headers: HeaderList): number {
 export class BatchProcessor {
   constructor(private readonly opts: BatchProcessorOptions) {}
 
-  async process(topic: string, partition: number, messages: readonly InputMessage[]): Promise<ProcessedBatch> {
+  async process(
+    topic: string,
+    partition: number,
+    messages: readonly InputMessage[],
+  ): Promise<ProcessedBatch> {
     return this.finish(topic, partition, await this.analyse(messages));
   }
 
@@ -132,8 +142,21 @@ export class BatchProcessor {
       const msg = messages[i]!;
       const headers = withoutSluiceHeaders(flattenHeaders(msg.headers));
       const size = messageSize(msg, headers);
-      const p: Pending = { msg, size, decoded: null, texts: [], redactable: [], keyIndex: -1, headerStart: 0, headers, early: null, keyFingerprint: null };
-      p.keyFingerprint = msg.key ? createHmac('sha256', this.opts.fingerprintKey).update(msg.key).digest('hex') : null;
+      const p: Pending = {
+        msg,
+        size,
+        decoded: null,
+        texts: [],
+        redactable: [],
+        keyIndex: -1,
+        headerStart: 0,
+        headers,
+        early: null,
+        keyFingerprint: null,
+      };
+      p.keyFingerprint = msg.key
+        ? createHmac('sha256', this.opts.fingerprintKey).update(msg.key).digest('hex')
+        : null;
       out[i] = { p, findings: null, extra: [], scanNanos: 0 };
       if (size > maxRecordBytes) {
         p.early = failClosed(ErrorCodes.TOO_LARGE);
@@ -252,7 +275,13 @@ export class BatchProcessor {
     return list;
   }
 
-  private build(topic: string, partition: number, p: Pending, d: RecordDecision, extra: OutputMessage[]): OutputMessage {
+  private build(
+    topic: string,
+    partition: number,
+    p: Pending,
+    d: RecordDecision,
+    extra: OutputMessage[],
+  ): OutputMessage {
     const { source } = this.opts;
     if (d.verdict === 'clean') {
       // Clean records keep their bytes unchanged.
@@ -288,7 +317,8 @@ export class BatchProcessor {
     }
     let value = p.msg.value;
     if (valueReplacements.size > 0) {
-      if (!p.decoded) throw new SluiceError(ErrorCodes.UNREDACTABLE_FIELD, 'finding in a value that was not decoded');
+      if (!p.decoded)
+        throw new SluiceError(ErrorCodes.UNREDACTABLE_FIELD, 'finding in a value that was not decoded');
       value = this.opts.codec.rewrite(p.decoded, valueReplacements);
     }
     let size = (value?.length ?? 0) + (key?.length ?? 0);
@@ -306,7 +336,13 @@ export class BatchProcessor {
     };
   }
 
-  private buildQuarantine(topic: string, partition: number, p: Pending, d: RecordDecision, extra: OutputMessage[]): OutputMessage {
+  private buildQuarantine(
+    topic: string,
+    partition: number,
+    p: Pending,
+    d: RecordDecision,
+    extra: OutputMessage[],
+  ): OutputMessage {
     const keyFingerprint = p.keyFingerprint;
     const written = this.opts.envelopes.writeRecord({
       source: {
@@ -326,7 +362,14 @@ export class BatchProcessor {
     });
     // Crypto-shredding layout: the wrapped data key goes to its compacted topic (one partition,
     // see quarantine/data-key-store.ts) in the same transaction as the envelope.
-    if (written.dataKey) extra.push({ topic: written.dataKey.topic, partition: 0, key: written.dataKey.key, value: written.dataKey.value, headers: {} });
+    if (written.dataKey)
+      extra.push({
+        topic: written.dataKey.topic,
+        partition: 0,
+        key: written.dataKey.key,
+        value: written.dataKey.value,
+        headers: {},
+      });
     const value = written.value;
     return {
       topic: this.opts.source.outputs.quarantine,
@@ -344,4 +387,3 @@ function sha256Hex(p: Pending): string {
   if (p.msg.value) h.update(p.msg.value);
   return h.digest('hex');
 }
-

@@ -59,7 +59,8 @@ export function decide(input: DecideInput): RecordDecision {
     }
   }
   if (quarantine) return { verdict: 'quarantined', reason: ErrorCodes.FINDING_QUARANTINE, findings: located };
-  if (unredactable) return { verdict: 'quarantined', reason: ErrorCodes.UNREDACTABLE_FIELD, findings: located };
+  if (unredactable)
+    return { verdict: 'quarantined', reason: ErrorCodes.UNREDACTABLE_FIELD, findings: located };
   if (redact) return { verdict: 'redacted', reason: null, findings: located };
   return { verdict: 'clean', reason: null, findings: located };
 }

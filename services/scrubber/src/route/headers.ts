@@ -17,7 +17,8 @@ export function flattenHeaders(headers: IHeaders | undefined): HeaderList {
   for (const [name, v] of Object.entries(headers)) {
     if (v === undefined) continue;
     const values = Array.isArray(v) ? v : [v];
-    for (const one of values) out.push({ name, value: Buffer.isBuffer(one) ? one : Buffer.from(String(one)) });
+    for (const one of values)
+      out.push({ name, value: Buffer.isBuffer(one) ? one : Buffer.from(String(one)) });
   }
   return out;
 }

@@ -56,7 +56,9 @@ export async function applyAcls(admin: Admin, bindings: readonly AclBinding[]): 
       permissionType: AclPermissionTypes.ALLOW,
     });
     const have = new Set<string>();
-    for (const r of res.resources) for (const a of r.acls) have.add(`${r.resourceType}|${r.resourcePatternType}|${r.resourceName}|${a.operation}`);
+    for (const r of res.resources)
+      for (const a of r.acls)
+        have.add(`${r.resourceType}|${r.resourcePatternType}|${r.resourceName}|${a.operation}`);
     byPrincipal.set(principal, have);
   }
   for (const b of bindings) {

@@ -67,39 +67,127 @@ export function aclPlan(config: SluiceConfig, opts: AclPlanOptions = {}): AclBin
   const dataKeys = config.quarantine.dataKeys === 'topic' ? [config.quarantine.dataKeyTopic] : [];
   const scrubberOutputs = [...clean, ...redacted, ...quarantine, audit, ...dataKeys];
   const out: AclBinding[] = [];
-  const add = (role: AclRole, resourceType: AclResource, names: readonly string[], pattern: AclPattern, ops: readonly AclOperation[], why: string) => {
-    for (const name of names) for (const operation of ops) out.push({ role, principal: p[role], resourceType, resourceName: name, pattern, operation, why });
+  const add = (
+    role: AclRole,
+    resourceType: AclResource,
+    names: readonly string[],
+    pattern: AclPattern,
+    ops: readonly AclOperation[],
+    why: string,
+  ) => {
+    for (const name of names)
+      for (const operation of ops)
+        out.push({ role, principal: p[role], resourceType, resourceName: name, pattern, operation, why });
   };
 
   // The scrubber: reads raw, writes every output and the audit in its per-partition transactions.
   add('scrubber', 'TOPIC', raw, 'LITERAL', ['READ', 'DESCRIBE'], 'consume raw topics');
-  add('scrubber', 'TOPIC', scrubberOutputs, 'LITERAL', ['WRITE', 'DESCRIBE', 'DESCRIBE_CONFIGS'], 'produce outputs, audit and data keys; check max.message.bytes at start');
-  if (config.topics.create) add('scrubber', 'TOPIC', scrubberOutputs, 'LITERAL', ['CREATE'], 'topics.create: create missing outputs at start');
-  add('scrubber', 'GROUP', [config.group.id], 'LITERAL', ['READ'], 'its consumer group (join, TxnOffsetCommit, offset re-check)');
+  add(
+    'scrubber',
+    'TOPIC',
+    scrubberOutputs,
+    'LITERAL',
+    ['WRITE', 'DESCRIBE', 'DESCRIBE_CONFIGS'],
+    'produce outputs, audit and data keys; check max.message.bytes at start',
+  );
+  if (config.topics.create)
+    add(
+      'scrubber',
+      'TOPIC',
+      scrubberOutputs,
+      'LITERAL',
+      ['CREATE'],
+      'topics.create: create missing outputs at start',
+    );
+  add(
+    'scrubber',
+    'GROUP',
+    [config.group.id],
+    'LITERAL',
+    ['READ'],
+    'its consumer group (join, TxnOffsetCommit, offset re-check)',
+  );
   // Transactional ids are `<idPrefix>-<topic>-<partition>`, one per input partition (pre-KIP-447 fencing).
-  add('scrubber', 'TRANSACTIONAL_ID', [config.transactions.idPrefix], 'PREFIXED', ['WRITE', 'DESCRIBE'], 'per-partition transactional ids <idPrefix>-<topic>-<partition>');
+  add(
+    'scrubber',
+    'TRANSACTIONAL_ID',
+    [config.transactions.idPrefix],
+    'PREFIXED',
+    ['WRITE', 'DESCRIBE'],
+    'per-partition transactional ids <idPrefix>-<topic>-<partition>',
+  );
 
   // Trainers: scanned data only.
-  add('trainer', 'TOPIC', [...clean, ...redacted], 'LITERAL', ['READ', 'DESCRIBE'], 'read training data (clean, redacted)');
+  add(
+    'trainer',
+    'TOPIC',
+    [...clean, ...redacted],
+    'LITERAL',
+    ['READ', 'DESCRIBE'],
+    'read training data (clean, redacted)',
+  );
   add('trainer', 'GROUP', [prefixes.trainerGroupPrefix], 'PREFIXED', ['READ'], 'trainer consumer groups');
 
   // Security: reads what nobody else may; writes releases (and their audit) transactionally, and shreds.
-  add('security', 'TOPIC', [...quarantine, audit, ...dataKeys], 'LITERAL', ['READ', 'DESCRIBE'], 'review quarantine, audit trail, data keys');
-  add('security', 'TOPIC', [...clean, ...redacted], 'LITERAL', ['WRITE', 'DESCRIBE'], 'release false positives');
+  add(
+    'security',
+    'TOPIC',
+    [...quarantine, audit, ...dataKeys],
+    'LITERAL',
+    ['READ', 'DESCRIBE'],
+    'review quarantine, audit trail, data keys',
+  );
+  add(
+    'security',
+    'TOPIC',
+    [...clean, ...redacted],
+    'LITERAL',
+    ['WRITE', 'DESCRIBE'],
+    'release false positives',
+  );
   add('security', 'TOPIC', [audit], 'LITERAL', ['WRITE'], 'audit each release');
-  if (dataKeys.length > 0) add('security', 'TOPIC', dataKeys, 'LITERAL', ['WRITE'], 'crypto-shred: tombstone a data key');
-  add('security', 'TRANSACTIONAL_ID', [prefixes.securityTransactionalIdPrefix], 'PREFIXED', ['WRITE', 'DESCRIBE'], 'exactly-once releases');
+  if (dataKeys.length > 0)
+    add('security', 'TOPIC', dataKeys, 'LITERAL', ['WRITE'], 'crypto-shred: tombstone a data key');
+  add(
+    'security',
+    'TRANSACTIONAL_ID',
+    [prefixes.securityTransactionalIdPrefix],
+    'PREFIXED',
+    ['WRITE', 'DESCRIBE'],
+    'exactly-once releases',
+  );
   add('security', 'GROUP', [prefixes.securityGroupPrefix], 'PREFIXED', ['READ'], 'review CLI readers');
 
   // Canary: injects into raw, watches where it must never show up, and the audit.
   add('canary', 'TOPIC', raw, 'LITERAL', ['WRITE', 'DESCRIBE'], 'inject synthetic secrets');
-  add('canary', 'TOPIC', [...clean, ...redacted, audit], 'LITERAL', ['READ', 'DESCRIBE'], 'verify no escape; match audit');
+  add(
+    'canary',
+    'TOPIC',
+    [...clean, ...redacted, audit],
+    'LITERAL',
+    ['READ', 'DESCRIBE'],
+    'verify no escape; match audit',
+  );
   add('canary', 'GROUP', [prefixes.canaryGroupPrefix], 'PREFIXED', ['READ'], 'canary verifier groups');
 
   // SRE: metadata, configs and lag; no data.
-  add('sre', 'TOPIC', [...raw, ...scrubberOutputs], 'LITERAL', ['DESCRIBE', 'DESCRIBE_CONFIGS'], 'see topics, partitions, configs');
+  add(
+    'sre',
+    'TOPIC',
+    [...raw, ...scrubberOutputs],
+    'LITERAL',
+    ['DESCRIBE', 'DESCRIBE_CONFIGS'],
+    'see topics, partitions, configs',
+  );
   add('sre', 'GROUP', [config.group.id], 'LITERAL', ['DESCRIBE'], 'see consumer lag');
-  add('sre', 'CLUSTER', ['kafka-cluster'], 'LITERAL', ['DESCRIBE', 'DESCRIBE_CONFIGS'], 'see brokers and cluster config');
+  add(
+    'sre',
+    'CLUSTER',
+    ['kafka-cluster'],
+    'LITERAL',
+    ['DESCRIBE', 'DESCRIBE_CONFIGS'],
+    'see brokers and cluster config',
+  );
   return dedupe(out);
 }
 
@@ -123,7 +211,11 @@ function dedupe(list: AclBinding[]): AclBinding[] {
 }
 
 /** A kafka-acls.sh command line per binding (deploy/acl/, or for review in a change request). */
-export function toKafkaAclsCommand(b: AclBinding, bootstrap = '$BOOTSTRAP', commandConfig = '$ADMIN_CONFIG'): string {
+export function toKafkaAclsCommand(
+  b: AclBinding,
+  bootstrap = '$BOOTSTRAP',
+  commandConfig = '$ADMIN_CONFIG',
+): string {
   const res =
     b.resourceType === 'TOPIC'
       ? `--topic '${b.resourceName}'`
@@ -132,6 +224,9 @@ export function toKafkaAclsCommand(b: AclBinding, bootstrap = '$BOOTSTRAP', comm
         : b.resourceType === 'TRANSACTIONAL_ID'
           ? `--transactional-id '${b.resourceName}'`
           : '--cluster';
-  const op = b.operation === 'DESCRIBE_CONFIGS' ? 'DescribeConfigs' : b.operation.charAt(0) + b.operation.slice(1).toLowerCase();
+  const op =
+    b.operation === 'DESCRIBE_CONFIGS'
+      ? 'DescribeConfigs'
+      : b.operation.charAt(0) + b.operation.slice(1).toLowerCase();
   return `kafka-acls.sh --bootstrap-server ${bootstrap} --command-config ${commandConfig} --add --allow-principal '${b.principal}' --operation ${op} ${res} --resource-pattern-type ${b.pattern.toLowerCase()}`;
 }

@@ -21,8 +21,13 @@ export interface ToolContext {
 
 export function toolContext(opts: { config?: string | undefined; logLevel?: string }): ToolContext {
   const config = loadConfig({ file: opts.config });
-  const logger = pino({ level: opts.logLevel ?? process.env.SLUICE_LOG_LEVEL ?? 'error', base: { service: 'sluice-cli' } }, pino.destination(2));
-  const registry = SchemaRegistry.load(config.schemas.registryFile ? resolve(config.schemas.registryFile) : undefined);
+  const logger = pino(
+    { level: opts.logLevel ?? process.env.SLUICE_LOG_LEVEL ?? 'error', base: { service: 'sluice-cli' } },
+    pino.destination(2),
+  );
+  const registry = SchemaRegistry.load(
+    config.schemas.registryFile ? resolve(config.schemas.registryFile) : undefined,
+  );
   return { config, registry, kafka: createKafka(config, logger, '-cli'), logger };
 }
 
@@ -44,7 +49,9 @@ export function exitCodeFor(err: unknown): number {
 }
 
 /** Wraps a command action: errors print as `sluice: [CODE] message (hint)` on stderr, never a stack. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);

@@ -33,7 +33,10 @@ export interface ReadTopicsOptions {
  * and never commits. Progress counts transaction markers and aborted records too
  * (END_BATCH_PROCESS reports them), so a partition ending with a commit marker still completes.
  */
-export async function readTopics(kafka: Kafka, opts: ReadTopicsOptions): Promise<{ read: number; stoppedEarly: boolean }> {
+export async function readTopics(
+  kafka: Kafka,
+  opts: ReadTopicsOptions,
+): Promise<{ read: number; stoppedEarly: boolean }> {
   const admin = kafka.admin();
   await admin.connect();
   const targets = new Map<string, bigint>(); // topic:partition -> end offset (exclusive)
@@ -45,10 +48,14 @@ export async function readTopics(kafka: Kafka, opts: ReadTopicsOptions): Promise
       try {
         offsets = await admin.fetchTopicOffsets(topic);
       } catch (err) {
-        throw new SluiceError(ErrorCodes.KAFKA, `cannot read offsets of ${topic}: ${(err as Error).message}`, {
-          hint: 'check the topic name and that this principal may DESCRIBE and READ it (sluice acl apply)',
-          cause: err,
-        });
+        throw new SluiceError(
+          ErrorCodes.KAFKA,
+          `cannot read offsets of ${topic}: ${(err as Error).message}`,
+          {
+            hint: 'check the topic name and that this principal may DESCRIBE and READ it (sluice acl apply)',
+            cause: err,
+          },
+        );
       }
       const only = opts.partitions?.[topic];
       const skip: number[] = [];
@@ -91,16 +98,22 @@ export async function readTopics(kafka: Kafka, opts: ReadTopicsOptions): Promise
     if (end !== undefined && BigInt(lastOffset) + 1n >= end) pending.delete(k);
     if (pending.size === 0) finish();
   };
-  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => advance(`${e.payload.topic}:${e.payload.partition}`, e.payload.lastOffset));
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) =>
+    advance(`${e.payload.topic}:${e.payload.partition}`, e.payload.lastOffset),
+  );
   consumer.on(consumer.events.CRASH, (e) => {
     failure = e.payload.error;
     finish();
   });
   const timer = setTimeout(() => {
-    failure = new SluiceError(ErrorCodes.KAFKA, `reading ${opts.topics.join(', ')} did not reach the end offsets in time`, {
-      hint: 'an open transaction may hold back read_committed reads; retry, or raise --deadline',
-      retriable: true,
-    });
+    failure = new SluiceError(
+      ErrorCodes.KAFKA,
+      `reading ${opts.topics.join(', ')} did not reach the end offsets in time`,
+      {
+        hint: 'an open transaction may hold back read_committed reads; retry, or raise --deadline',
+        retriable: true,
+      },
+    );
     finish();
   }, opts.deadlineMs ?? 60_000);
   try {

@@ -5,7 +5,11 @@
 import * as fc from 'fast-check';
 import type { AvroNode } from '../../src/codec/avro-node';
 
-const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ maxLength: 20 }), fc.constantFrom('', 'AKIAIOSFODNN7EXAMPLE', 'a.b[0]{1}'));
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.string({ maxLength: 20 }),
+  fc.constantFrom('', 'AKIAIOSFODNN7EXAMPLE', 'a.b[0]{1}'),
+);
 
 export function arbitraryValue(node: AvroNode, depth = 0): fc.Arbitrary<unknown> {
   switch (node.kind) {
@@ -34,7 +38,13 @@ export function arbitraryValue(node: AvroNode, depth = 0): fc.Arbitrary<unknown>
       return fc.array(arbitraryValue(node.items, depth + 1), { maxLength: depth > 3 ? 0 : 3 });
     case 'map':
       return fc
-        .uniqueArray(fc.tuple(text.filter((k) => k !== '__proto__'), arbitraryValue(node.values, depth + 1)), { selector: (e) => e[0], maxLength: 3 })
+        .uniqueArray(
+          fc.tuple(
+            text.filter((k) => k !== '__proto__'),
+            arbitraryValue(node.values, depth + 1),
+          ),
+          { selector: (e) => e[0], maxLength: 3 },
+        )
         .map((entries) => Object.fromEntries(entries));
     case 'record': {
       const shape: Record<string, fc.Arbitrary<unknown>> = {};
@@ -44,7 +54,9 @@ export function arbitraryValue(node: AvroNode, depth = 0): fc.Arbitrary<unknown>
     case 'union':
       return fc.oneof(
         ...node.branches.map((b) =>
-          b.node.kind === 'null' || !node.wrapped ? arbitraryValue(b.node, depth + 1) : arbitraryValue(b.node, depth + 1).map((v) => ({ [b.branchName]: v })),
+          b.node.kind === 'null' || !node.wrapped
+            ? arbitraryValue(b.node, depth + 1)
+            : arbitraryValue(b.node, depth + 1).map((v) => ({ [b.branchName]: v })),
         ),
       );
   }

@@ -49,7 +49,12 @@ describe('walkFields', () => {
   it('scans bytes as UTF-8 when valid, else latin1, and not redactable', () => {
     const d = decodeAvro(
       registry,
-      encodeAvro(registry, 5, { key: Buffer.from('user-1'), value: Buffer.from([0xff, 0x41]), headers: [{ key: 'h', value: null }], timestampMs: 1 }),
+      encodeAvro(registry, 5, {
+        key: Buffer.from('user-1'),
+        value: Buffer.from([0xff, 0x41]),
+        headers: [{ key: 'h', value: null }],
+        timestampMs: 1,
+      }),
     );
     const w = walkFields(d.node, d.value);
     expect(w.texts.slice(0, 2)).toEqual([

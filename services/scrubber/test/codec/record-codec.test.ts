@@ -40,7 +40,9 @@ describe('SchemaRegistry', () => {
   });
 
   it('rejects a missing registry file as CONFIG_INVALID', () => {
-    expect(() => SchemaRegistry.load('/nonexistent/registry.json')).toThrow(expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }));
+    expect(() => SchemaRegistry.load('/nonexistent/registry.json')).toThrow(
+      expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }),
+    );
   });
 });
 
@@ -68,29 +70,88 @@ describe('Avro wire format', () => {
 
   const bad: [string, () => Buffer, string, RegExp | null][] = [
     ['empty', () => Buffer.alloc(0), ErrorCodes.DECODE_FAILED, null],
-    ['bad magic', () => Buffer.concat([Buffer.from([1]), encodeAvro(registry, 2, chat).subarray(1)]), ErrorCodes.DECODE_FAILED, /magic/],
-    ['unknown schema', () => Buffer.concat([Buffer.from([0, 0, 0, 0, 42]), encodeAvro(registry, 2, chat).subarray(5)]), ErrorCodes.UNKNOWN_SCHEMA, null],
+    [
+      'bad magic',
+      () => Buffer.concat([Buffer.from([1]), encodeAvro(registry, 2, chat).subarray(1)]),
+      ErrorCodes.DECODE_FAILED,
+      /magic/,
+    ],
+    [
+      'unknown schema',
+      () => Buffer.concat([Buffer.from([0, 0, 0, 0, 42]), encodeAvro(registry, 2, chat).subarray(5)]),
+      ErrorCodes.UNKNOWN_SCHEMA,
+      null,
+    ],
     ['truncated', () => encodeAvro(registry, 2, chat).subarray(0, 30), ErrorCodes.DECODE_FAILED, /truncated/],
-    ['trailing bytes', () => Buffer.concat([encodeAvro(registry, 2, chat), Buffer.from([0])]), ErrorCodes.DECODE_FAILED, /trailing/],
-    ['invalid UTF-8 in text', () => patch(encodeAvro(registry, 2, chat), 'hello', Buffer.from([0x68, 0xff, 0x6c])), ErrorCodes.INVALID_UTF8, /at text \(/],
-    ['overlong UTF-8 in an attachment', () => patch(encodeAvro(registry, 2, chat), 'a.txt', Buffer.from([0xc0, 0xaf])), ErrorCodes.INVALID_UTF8, /attachments\[0\]\.name/],
-    ['invalid UTF-8 in a map key', () => patch(encodeAvro(registry, 2, { ...chat, metadata: { k: 'v' } }), 'k', Buffer.from([0xfe])), ErrorCodes.INVALID_UTF8, /metadata\{0\}\.\$key/],
-    ['surrogate encoded as UTF-8 in a union string', () => patch(encodeAvro(registry, 1, telemetry('abc')), 'abc', Buffer.from([0xed, 0xa0, 0x80])), ErrorCodes.INVALID_UTF8, /body\.KeyEvent\.key/],
-    ['duplicate map key', () => patch(encodeAvro(registry, 2, { ...chat, metadata: { kA: 'x', kB: 'y' } }), 'kB', Buffer.from('kA')), ErrorCodes.DECODE_FAILED, /duplicate map key at metadata\{1\}/],
-    ['__proto__ map key', () => patch(encodeAvro(registry, 2, { ...chat, metadata: { _________: 'x' } }), '_________', Buffer.from('__proto__')), ErrorCodes.DECODE_FAILED, null],
-    ['enum index out of range', () => patch(encodeAvro(registry, 2, chat), 'hello', Buffer.from('hello')), ErrorCodes.DECODE_FAILED, null],
+    [
+      'trailing bytes',
+      () => Buffer.concat([encodeAvro(registry, 2, chat), Buffer.from([0])]),
+      ErrorCodes.DECODE_FAILED,
+      /trailing/,
+    ],
+    [
+      'invalid UTF-8 in text',
+      () => patch(encodeAvro(registry, 2, chat), 'hello', Buffer.from([0x68, 0xff, 0x6c])),
+      ErrorCodes.INVALID_UTF8,
+      /at text \(/,
+    ],
+    [
+      'overlong UTF-8 in an attachment',
+      () => patch(encodeAvro(registry, 2, chat), 'a.txt', Buffer.from([0xc0, 0xaf])),
+      ErrorCodes.INVALID_UTF8,
+      /attachments\[0\]\.name/,
+    ],
+    [
+      'invalid UTF-8 in a map key',
+      () => patch(encodeAvro(registry, 2, { ...chat, metadata: { k: 'v' } }), 'k', Buffer.from([0xfe])),
+      ErrorCodes.INVALID_UTF8,
+      /metadata\{0\}\.\$key/,
+    ],
+    [
+      'surrogate encoded as UTF-8 in a union string',
+      () => patch(encodeAvro(registry, 1, telemetry('abc')), 'abc', Buffer.from([0xed, 0xa0, 0x80])),
+      ErrorCodes.INVALID_UTF8,
+      /body\.KeyEvent\.key/,
+    ],
+    [
+      'duplicate map key',
+      () =>
+        patch(encodeAvro(registry, 2, { ...chat, metadata: { kA: 'x', kB: 'y' } }), 'kB', Buffer.from('kA')),
+      ErrorCodes.DECODE_FAILED,
+      /duplicate map key at metadata\{1\}/,
+    ],
+    [
+      '__proto__ map key',
+      () =>
+        patch(
+          encodeAvro(registry, 2, { ...chat, metadata: { _________: 'x' } }),
+          '_________',
+          Buffer.from('__proto__'),
+        ),
+      ErrorCodes.DECODE_FAILED,
+      null,
+    ],
+    [
+      'enum index out of range',
+      () => patch(encodeAvro(registry, 2, chat), 'hello', Buffer.from('hello')),
+      ErrorCodes.DECODE_FAILED,
+      null,
+    ],
   ];
 
-  it.each(bad.filter((b) => b[0] !== 'enum index out of range'))('rejects %s', (_name, make, code, message) => {
-    let err: unknown;
-    try {
-      decodeAvro(registry, make());
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toMatchObject({ code });
-    if (message) expect((err as Error).message).toMatch(message);
-  });
+  it.each(bad.filter((b) => b[0] !== 'enum index out of range'))(
+    'rejects %s',
+    (_name, make, code, message) => {
+      let err: unknown;
+      try {
+        decodeAvro(registry, make());
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code });
+      if (message) expect((err as Error).message).toMatch(message);
+    },
+  );
 
   it('rejects a union or enum index out of range', () => {
     const buf = encodeAvro(registry, 1, telemetry('x'));
@@ -113,15 +174,26 @@ describe('Avro wire format', () => {
   });
 
   it('never puts payload bytes into the error message', () => {
-    const buf = patch(encodeAvro(registry, 2, { ...chat, text: 'secret-AKIAIOSFODNN7EXAMPLE' }), 'AKIA', Buffer.from([0xff]));
-    expect(() => decodeAvro(registry, buf)).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/IOSFODNN|secret/) }));
+    const buf = patch(
+      encodeAvro(registry, 2, { ...chat, text: 'secret-AKIAIOSFODNN7EXAMPLE' }),
+      'AKIA',
+      Buffer.from([0xff]),
+    );
+    expect(() => decodeAvro(registry, buf)).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/IOSFODNN|secret/) }),
+    );
   });
 
   it('fails encoding with the field path, not the value', () => {
     expect(() => encodeAvro(registry, 2, { ...chat, visibility: 'TOP-SECRET-VALUE' })).toThrow(
-      expect.objectContaining({ code: ErrorCodes.ENCODE_FAILED, message: expect.stringMatching(/at visibility/) }),
+      expect.objectContaining({
+        code: ErrorCodes.ENCODE_FAILED,
+        message: expect.stringMatching(/at visibility/),
+      }),
     );
-    expect(() => encodeAvro(registry, 2, { ...chat, visibility: 'TOP-SECRET-VALUE' })).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/TOP-SECRET/) }));
+    expect(() => encodeAvro(registry, 2, { ...chat, visibility: 'TOP-SECRET-VALUE' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/TOP-SECRET/) }),
+    );
   });
 });
 
@@ -137,16 +209,45 @@ describe('JSON sources', () => {
 
   it('decodes wrapped unions by branch name', () => {
     const c = createSourceCodec(registry, { format: 'json', schemaId: 1 });
-    expect(c.decode(json(telemetry('k'))).value).toMatchObject({ body: { 'io.sluice.KeyEvent': { key: 'k' } } });
+    expect(c.decode(json(telemetry('k'))).value).toMatchObject({
+      body: { 'io.sluice.KeyEvent': { key: 'k' } },
+    });
   });
 
   it.each([
     ['not JSON', Buffer.from('{"conversationId": '), ErrorCodes.DECODE_FAILED, /not valid JSON/],
-    ['invalid UTF-8', Buffer.concat([json(chat).subarray(0, 20), Buffer.from([0xff]), json(chat).subarray(21)]), ErrorCodes.INVALID_UTF8, /UTF-8/],
-    ['a missing field', json({ ...chat, text: undefined }), ErrorCodes.DECODE_FAILED, /at text \(expected string\)/],
-    ['an undeclared field', json({ ...chat, hidden: 'AKIAIOSFODNN7EXAMPLE' }), ErrorCodes.DECODE_FAILED, /does not match/],
-    ['a wrong type in a map value', json({ ...chat, metadata: { secretKeyName: 5 } }), ErrorCodes.DECODE_FAILED, /at metadata\{\*\}/],
-    ['a duplicate key', Buffer.from(json(chat).toString().replace('"text":"hello"', '"text":"AKIAIOSFODNN7EXAMPLE","text":"hello"')), ErrorCodes.DECODE_FAILED, /duplicate/],
+    [
+      'invalid UTF-8',
+      Buffer.concat([json(chat).subarray(0, 20), Buffer.from([0xff]), json(chat).subarray(21)]),
+      ErrorCodes.INVALID_UTF8,
+      /UTF-8/,
+    ],
+    [
+      'a missing field',
+      json({ ...chat, text: undefined }),
+      ErrorCodes.DECODE_FAILED,
+      /at text \(expected string\)/,
+    ],
+    [
+      'an undeclared field',
+      json({ ...chat, hidden: 'AKIAIOSFODNN7EXAMPLE' }),
+      ErrorCodes.DECODE_FAILED,
+      /does not match/,
+    ],
+    [
+      'a wrong type in a map value',
+      json({ ...chat, metadata: { secretKeyName: 5 } }),
+      ErrorCodes.DECODE_FAILED,
+      /at metadata\{\*\}/,
+    ],
+    [
+      'a duplicate key',
+      Buffer.from(
+        json(chat).toString().replace('"text":"hello"', '"text":"AKIAIOSFODNN7EXAMPLE","text":"hello"'),
+      ),
+      ErrorCodes.DECODE_FAILED,
+      /duplicate/,
+    ],
   ])('rejects %s', (_n, buf, code, message) => {
     let err: unknown;
     try {
@@ -160,11 +261,15 @@ describe('JSON sources', () => {
   });
 
   it('rejects a __proto__ key', () => {
-    const buf = Buffer.from(json(chat).toString().replace('"metadata":{"client":"web"}', '"metadata":{"__proto__":"x"}'));
+    const buf = Buffer.from(
+      json(chat).toString().replace('"metadata":{"client":"web"}', '"metadata":{"__proto__":"x"}'),
+    );
     expect(() => codec.decode(buf)).toThrow(expect.objectContaining({ code: ErrorCodes.DECODE_FAILED }));
   });
 
   it('does not count colons inside strings as keys', () => {
-    expect(() => codec.decode(json({ ...chat, text: 'a: "b": \\": c', metadata: { 'x:y': 'z:' } }))).not.toThrow();
+    expect(() =>
+      codec.decode(json({ ...chat, text: 'a: "b": \\": c', metadata: { 'x:y': 'z:' } })),
+    ).not.toThrow();
   });
 });

@@ -14,22 +14,27 @@ describe('rewrite', () => {
   it.each([1, 2])('changes only the rewritten leaf of a random schema-%i value', (id) => {
     const s = registry.get(id);
     fc.assert(
-      fc.property(arbitraryValue(s.node), fc.nat(), fc.string({ unit: 'grapheme', maxLength: 30 }), (v, pick, replacement) => {
-        const input = encodeAvro(registry, id, v);
-        const d = decodeAvro(registry, input);
-        const before = walkFields(d.node, d.value);
-        const strings = before.redactable.flatMap((r, i) => (r ? [i] : []));
-        const target = strings[pick % strings.length]!;
-        const out = rewriteRecord(avro, d, new Map([[target, replacement]]));
-        expect(out.subarray(0, 5).equals(input.subarray(0, 5))).toBe(true); // same framing and id
-        const after = walkFields(d.node, decodeAvro(registry, out).value);
-        expect(after.texts.length).toBe(before.texts.length);
-        after.texts.forEach((t, i) => {
-          expect(t.path).toBe(before.texts[i]!.path);
-          expect(t.text).toBe(i === target ? replacement : before.texts[i]!.text);
-        });
-        expect(decodeAvro(registry, input).value).toEqual(d.value); // input untouched
-      }),
+      fc.property(
+        arbitraryValue(s.node),
+        fc.nat(),
+        fc.string({ unit: 'grapheme', maxLength: 30 }),
+        (v, pick, replacement) => {
+          const input = encodeAvro(registry, id, v);
+          const d = decodeAvro(registry, input);
+          const before = walkFields(d.node, d.value);
+          const strings = before.redactable.flatMap((r, i) => (r ? [i] : []));
+          const target = strings[pick % strings.length]!;
+          const out = rewriteRecord(avro, d, new Map([[target, replacement]]));
+          expect(out.subarray(0, 5).equals(input.subarray(0, 5))).toBe(true); // same framing and id
+          const after = walkFields(d.node, decodeAvro(registry, out).value);
+          expect(after.texts.length).toBe(before.texts.length);
+          after.texts.forEach((t, i) => {
+            expect(t.path).toBe(before.texts[i]!.path);
+            expect(t.text).toBe(i === target ? replacement : before.texts[i]!.text);
+          });
+          expect(decodeAvro(registry, input).value).toEqual(d.value); // input untouched
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -46,8 +51,12 @@ describe('rewrite', () => {
     const d = decodeAvro(registry, encodeAvro(registry, 1, telemetry('s')));
     const { texts } = walkFields(d.node, d.value);
     const kind = texts.findIndex((t) => t.path === 'field.kind');
-    expect(() => rewriteValue(d, new Map([[kind, '[X]']]))).toThrow(expect.objectContaining({ code: ErrorCodes.UNREDACTABLE_FIELD }));
-    expect(() => rewriteValueByPath(d, new Map([['no.such.path', 'x']]))).toThrow(expect.objectContaining({ code: ErrorCodes.UNREDACTABLE_FIELD }));
+    expect(() => rewriteValue(d, new Map([[kind, '[X]']]))).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNREDACTABLE_FIELD }),
+    );
+    expect(() => rewriteValueByPath(d, new Map([['no.such.path', 'x']]))).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNREDACTABLE_FIELD }),
+    );
   });
 
   it('re-encodes JSON sources as JSON', () => {

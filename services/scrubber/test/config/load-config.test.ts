@@ -32,7 +32,11 @@ describe('loadConfig', () => {
     const c = loadConfig({ env: env() });
     expect(c.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(c.sources.map((s) => s.topic)).toEqual(['raw.telemetry', 'raw.chat']);
-    expect(c.sources[1]!.outputs).toEqual({ clean: 'clean.chat', redacted: 'redacted.chat', quarantine: 'quarantine.chat' });
+    expect(c.sources[1]!.outputs).toEqual({
+      clean: 'clean.chat',
+      redacted: 'redacted.chat',
+      quarantine: 'quarantine.chat',
+    });
     expect(c.fingerprintKey).toHaveLength(32);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.sources[0])).toBe(true);
@@ -42,7 +46,10 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'c.yaml');
     writeFileSync(file, 'group:\n  id: from-file\nscan:\n  workers: 3\n');
-    const c = loadConfig({ file, env: env({ KAFKA_BROKERS: 'a:1, b:2', SLUICE__SCAN__TASK_TIMEOUT_MS: '1234' }) });
+    const c = loadConfig({
+      file,
+      env: env({ KAFKA_BROKERS: 'a:1, b:2', SLUICE__SCAN__TASK_TIMEOUT_MS: '1234' }),
+    });
     expect(c.group.id).toBe('from-file');
     expect(c.scan.workers).toBe(3);
     expect(c.scan.taskTimeoutMs).toBe(1234);
@@ -65,12 +72,18 @@ describe('loadConfig', () => {
 
   test('missing secrets fail with what to do', () => {
     expect(errorOf(() => loadConfig({ env: {} })).message).toMatch(/SLUICE_FINGERPRINT_KEY/);
-    expect(errorOf(() => loadConfig({ env: { SLUICE_FINGERPRINT_KEY: KEY } })).message).toMatch(/sluice keys generate/);
-    expect(errorOf(() => loadConfig({ env: env({ SLUICE_FINGERPRINT_KEY: 'abcd' }) })).message).toMatch(/at least 32 bytes/);
+    expect(errorOf(() => loadConfig({ env: { SLUICE_FINGERPRINT_KEY: KEY } })).message).toMatch(
+      /sluice keys generate/,
+    );
+    expect(errorOf(() => loadConfig({ env: env({ SLUICE_FINGERPRINT_KEY: 'abcd' }) })).message).toMatch(
+      /at least 32 bytes/,
+    );
   });
 
   test('a non-X25519 public key is refused', () => {
-    const e = errorOf(() => loadConfig({ env: env({ SLUICE_QUARANTINE_PUBLIC_KEY_FILE: keys('ed25519').pub }) }));
+    const e = errorOf(() =>
+      loadConfig({ env: env({ SLUICE_QUARANTINE_PUBLIC_KEY_FILE: keys('ed25519').pub }) }),
+    );
     expect(e.message).toMatch(/X25519/);
   });
 
@@ -82,16 +95,30 @@ describe('loadConfig', () => {
 
   test('outputs may not loop back into inputs or be shared', () => {
     const loop = errorOf(() =>
-      loadConfig({ env: env(), overrides: { sources: [{ name: 'a', topic: 'x' }, { name: 'b', topic: 'clean.a' }] } }),
+      loadConfig({
+        env: env(),
+        overrides: {
+          sources: [
+            { name: 'a', topic: 'x' },
+            { name: 'b', topic: 'clean.a' },
+          ],
+        },
+      }),
     );
     expect(loop.message).toMatch(/also an input topic/);
-    const json = errorOf(() => loadConfig({ env: env(), overrides: { sources: [{ name: 'a', topic: 'x', format: 'json' }] } }));
+    const json = errorOf(() =>
+      loadConfig({ env: env(), overrides: { sources: [{ name: 'a', topic: 'x', format: 'json' }] } }),
+    );
     expect(json.message).toMatch(/jsonSchemaId/);
   });
 
   test('envOverrides maps SLUICE__ paths to camelCase', () => {
     expect(envOverrides({ SLUICE__GROUP__PARTITIONS_CONSUMED_CONCURRENTLY: '8' })).toEqual([
-      { path: ['group', 'partitionsConsumedConcurrently'], value: 8, from: 'SLUICE__GROUP__PARTITIONS_CONSUMED_CONCURRENTLY' },
+      {
+        path: ['group', 'partitionsConsumedConcurrently'],
+        value: 8,
+        from: 'SLUICE__GROUP__PARTITIONS_CONSUMED_CONCURRENTLY',
+      },
     ]);
   });
 });

@@ -14,7 +14,10 @@ import {
 } from '../../src/kafka/compression';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const lz4js = require('lz4js') as { compress(b: Uint8Array): Uint8Array; decompress(b: Uint8Array): Uint8Array };
+const lz4js = require('lz4js') as {
+  compress(b: Uint8Array): Uint8Array;
+  decompress(b: Uint8Array): Uint8Array;
+};
 
 const codecs = createCodecs(16 * 1024 * 1024);
 const samples: Record<string, Buffer> = {
@@ -45,12 +48,16 @@ describe.each(['snappy', 'lz4', 'zstd'] as const)('%s codec', (name) => {
 
   it('rejects garbage with COMPRESSION_FAILED', async () => {
     const garbage = Buffer.from('this is not a compressed batch at all, just text');
-    await expect(codecs[name].decompress(garbage)).rejects.toMatchObject({ code: ErrorCodes.COMPRESSION_FAILED });
+    await expect(codecs[name].decompress(garbage)).rejects.toMatchObject({
+      code: ErrorCodes.COMPRESSION_FAILED,
+    });
   });
 
   it('rejects a truncated batch', async () => {
     const compressed = await codecs[name].compress({ buffer: samples.text! });
-    await expect(codecs[name].decompress(compressed.subarray(0, compressed.length - 7))).rejects.toMatchObject({
+    await expect(
+      codecs[name].decompress(compressed.subarray(0, compressed.length - 7)),
+    ).rejects.toMatchObject({
       code: ErrorCodes.COMPRESSION_FAILED,
     });
   });
@@ -115,7 +122,9 @@ describe('lz4 frames', () => {
     const frame = Buffer.from(lz4FrameCompress(data));
     // xxh32 of magic+FLG+BD, as the broken KafkaLZ4BlockOutputStream wrote it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const xxh = require('lz4js/xxh32.js') as { hash(seed: number, src: Uint8Array, i: number, n: number): number };
+    const xxh = require('lz4js/xxh32.js') as {
+      hash(seed: number, src: Uint8Array, i: number, n: number): number;
+    };
     frame[6] = (xxh.hash(0, frame, 0, 6) >>> 8) & 0xff;
     expect(lz4FrameDecompress(frame).equals(data)).toBe(true);
   });
@@ -132,7 +141,9 @@ describe('lz4 frames', () => {
     const block = Buffer.from([0x00, 9, 0, 0x10, 0x41]);
     const size = Buffer.alloc(4);
     size.writeUInt32LE(block.length, 0);
-    expect(() => lz4FrameDecompress(Buffer.concat([header, size, block, Buffer.alloc(4)]))).toThrow(/offset out of range/);
+    expect(() => lz4FrameDecompress(Buffer.concat([header, size, block, Buffer.alloc(4)]))).toThrow(
+      /offset out of range/,
+    );
   });
 
   it('flips of any single byte never go unnoticed silently as a crash', () => {
@@ -153,7 +164,10 @@ describe('registerCompressionCodecs', () => {
   it('plugs snappy, lz4 and zstd into kafkajs, idempotently', async () => {
     registerCompressionCodecs();
     registerCompressionCodecs();
-    const table = CompressionCodecs as unknown as Record<number, () => { compress(e: { buffer: Buffer }): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> }>;
+    const table = CompressionCodecs as unknown as Record<
+      number,
+      () => { compress(e: { buffer: Buffer }): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> }
+    >;
     for (const t of [CompressionTypes.Snappy, CompressionTypes.LZ4, CompressionTypes.ZSTD]) {
       const codec = table[t]!();
       const data = Buffer.from(`codec ${t} `.repeat(100));
@@ -164,7 +178,9 @@ describe('registerCompressionCodecs', () => {
   it('is what kafkajs looks up when decoding a batch', () => {
     registerCompressionCodecs();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression') as { lookupCodecByAttributes(a: number): unknown };
+    const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression') as {
+      lookupCodecByAttributes(a: number): unknown;
+    };
     expect(lookupCodecByAttributes(CompressionTypes.ZSTD)).toBeDefined();
     expect(lookupCodecByAttributes(CompressionTypes.LZ4)).toBeDefined();
     expect(lookupCodecByAttributes(CompressionTypes.Snappy)).toBeDefined();

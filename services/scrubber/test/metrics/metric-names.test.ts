@@ -128,7 +128,8 @@ describe('metric names follow Prometheus conventions', () => {
     const m = new ScrubberMetrics({ defaultMetrics: false });
     m.initSources(['chat']);
     const text = await m.registry.metrics();
-    for (const v of ['clean', 'redacted', 'quarantined']) expect(text).toContain(`sluice_records_total{source="chat",verdict="${v}"} 0`);
+    for (const v of ['clean', 'redacted', 'quarantined'])
+      expect(text).toContain(`sluice_records_total{source="chat",verdict="${v}"} 0`);
     expect(text).toContain('sluice_transactions_total{outcome="abort"} 0');
   });
 });

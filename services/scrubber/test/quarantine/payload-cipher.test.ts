@@ -30,6 +30,8 @@ describe('payload cipher', () => {
     expect(() => decryptPayload(privateKey, enc, Buffer.from('t/0/2'))).toThrow(/cannot decrypt/);
     const tampered = { ...enc, ciphertext: Buffer.from(enc.ciphertext) };
     tampered.ciphertext[0] ^= 1;
-    expect(() => decryptPayload(privateKey, tampered, Buffer.from('t/0/1'))).toThrow(/SLUICE_DECRYPT_FAILED|cannot decrypt/);
+    expect(() => decryptPayload(privateKey, tampered, Buffer.from('t/0/1'))).toThrow(
+      /SLUICE_DECRYPT_FAILED|cannot decrypt/,
+    );
   });
 });

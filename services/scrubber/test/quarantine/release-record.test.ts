@@ -1,19 +1,52 @@
 import { SchemaRegistry } from '../../src/codec/schema-registry';
 import { decodeAvro, encodeAvro } from '../../src/codec/record-codec';
-import { matches, parseCoordinates, releasedRecord, type QuarantineEnvelope } from '../../src/quarantine/quarantine-review';
+import {
+  matches,
+  parseCoordinates,
+  releasedRecord,
+  type QuarantineEnvelope,
+} from '../../src/quarantine/quarantine-review';
 import type { ResolvedSource } from '../../src/config/load-config';
 
 const registry = SchemaRegistry.load();
-const source: ResolvedSource = { name: 'chat', topic: 'raw.chat', format: 'avro', kind: 'chat', outputs: { clean: 'clean.chat', redacted: 'redacted.chat', quarantine: 'quarantine.chat' } };
+const source: ResolvedSource = {
+  name: 'chat',
+  topic: 'raw.chat',
+  format: 'avro',
+  kind: 'chat',
+  outputs: { clean: 'clean.chat', redacted: 'redacted.chat', quarantine: 'quarantine.chat' },
+};
 const text = 'mail bob@example.com now';
-const value = encodeAvro(registry, 2, { conversationId: 'c', messageId: 'm', sender: 's', senderDisplay: null, visibility: 'INTERNAL', sentAtMs: 1, text, attachments: [], metadata: {} });
+const value = encodeAvro(registry, 2, {
+  conversationId: 'c',
+  messageId: 'm',
+  sender: 's',
+  senderDisplay: null,
+  visibility: 'INTERNAL',
+  sentAtMs: 1,
+  text,
+  attachments: [],
+  metadata: {},
+});
 const fp = 'ab'.repeat(32);
 const envelope: QuarantineEnvelope = {
   envelopeVersion: 1,
   source: { topic: 'raw.chat', partition: 1, offset: 7, timestampMs: 1000, keyFingerprint: null },
   reason: 'SLUICE_FINDING_QUARANTINE',
   detail: null,
-  findings: [{ ruleId: 'email', category: 'pii', action: 'quarantine', fieldPath: 'value.text', start: 5, end: 20, fingerprint: fp, preview: 'bob@…com', label: 'EMAIL' }],
+  findings: [
+    {
+      ruleId: 'email',
+      category: 'pii',
+      action: 'quarantine',
+      fieldPath: 'value.text',
+      start: 5,
+      end: 20,
+      fingerprint: fp,
+      preview: 'bob@…com',
+      label: 'EMAIL',
+    },
+  ],
   rulesetVersion: 'rs-1',
   instanceId: 'i',
   payload: {},
@@ -21,7 +54,15 @@ const envelope: QuarantineEnvelope = {
   envelopeId: 'e',
   dataKeyTopic: null,
 };
-const opened = { key: Buffer.from('conv'), value, headers: [{ key: 'trace', value: Buffer.from('t1') }, { key: 'sluice-verdict', value: Buffer.from('clean') }], timestampMs: 1000 };
+const opened = {
+  key: Buffer.from('conv'),
+  value,
+  headers: [
+    { key: 'trace', value: Buffer.from('t1') },
+    { key: 'sluice-verdict', value: Buffer.from('clean') },
+  ],
+  timestampMs: 1000,
+};
 const h = (hs: unknown, n: string) => (hs as Record<string, Buffer>)[n]?.toString();
 
 describe('released record', () => {
@@ -49,7 +90,11 @@ describe('released record', () => {
     expect(matches(envelope, { rule: 'aws' })).toBe(false);
     expect(matches(envelope, { sinceMs: 6000 })).toBe(false);
     expect(matches(envelope, { reason: 'SLUICE_DECODE_FAILED' })).toBe(false);
-    expect(parseCoordinates('quarantine.chat.x/2/15')).toEqual({ topic: 'quarantine.chat.x', partition: 2, offset: '15' });
+    expect(parseCoordinates('quarantine.chat.x/2/15')).toEqual({
+      topic: 'quarantine.chat.x',
+      partition: 2,
+      offset: '15',
+    });
     expect(() => parseCoordinates('nope')).toThrow(/topic\/partition\/offset/);
   });
 });

@@ -13,19 +13,53 @@ import { awsAccessKeyId, seededRng } from '../../src/demo/synthetic-secrets';
 const KEY = Buffer.alloc(32, 4);
 const registry = SchemaRegistry.load();
 const engine = ScanEngine.create({ fingerprintKey: KEY });
-const scanner: RecordScanner = { rulesetVersion: engine.rulesetVersion, scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)), close: async () => undefined };
-const source: ResolvedSource = { name: 'chat', topic: 'c', format: 'avro', kind: 'chat', outputs: { clean: 'c1', redacted: 'r1', quarantine: 'q1' } };
+const scanner: RecordScanner = {
+  rulesetVersion: engine.rulesetVersion,
+  scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
+  close: async () => undefined,
+};
+const source: ResolvedSource = {
+  name: 'chat',
+  topic: 'c',
+  format: 'avro',
+  kind: 'chat',
+  outputs: { clean: 'c1', redacted: 'r1', quarantine: 'q1' },
+};
 const processor = new BatchProcessor({
-  source, codec: new AvroValueCodec(registry, source), scanner, fingerprintKey: KEY, maxRecordBytes: 100_000, rulesetVersion: () => 'x',
+  source,
+  codec: new AvroValueCodec(registry, source),
+  scanner,
+  fingerprintKey: KEY,
+  maxRecordBytes: 100_000,
+  rulesetVersion: () => 'x',
   envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'test'),
 });
 let offset = 0;
 let clock = 5_000_000;
 function msg(conv: string, text: string, ts = clock): InputMessage {
-  const value = encodeAvro(registry, 2, { conversationId: conv, messageId: `m${offset}`, sender: 'u', senderDisplay: null, visibility: 'DIRECT', sentAtMs: 0, text, attachments: [], metadata: {} });
+  const value = encodeAvro(registry, 2, {
+    conversationId: conv,
+    messageId: `m${offset}`,
+    sender: 'u',
+    senderDisplay: null,
+    visibility: 'DIRECT',
+    sentAtMs: 0,
+    text,
+    attachments: [],
+    metadata: {},
+  });
   return { offset: String(offset++), timestamp: String(ts), key: Buffer.from(conv), value, headers: {} };
 }
-const hold = (holdMs = 1000) => new ChatWindowHoldback({ source: 'chat', scanner, holdMs, seamChars: 256, maxQueued: 1000, maxConversations: 100, now: () => clock });
+const hold = (holdMs = 1000) =>
+  new ChatWindowHoldback({
+    source: 'chat',
+    scanner,
+    holdMs,
+    seamChars: 256,
+    maxQueued: 1000,
+    maxConversations: 100,
+    now: () => clock,
+  });
 const verdicts = (h: ChatWindowHoldback) => h.releasable().map((a) => processor.decideRecord(a).verdict);
 
 describe('ChatWindowHoldback', () => {
@@ -44,7 +78,9 @@ describe('ChatWindowHoldback', () => {
 
   test('context in one message, the value in the next', async () => {
     const h = hold();
-    await h.ingest(await processor.analyse([msg('c2', 'the prod db password is'), msg('c2', 'Xk9#pL2vQ8zzW')]));
+    await h.ingest(
+      await processor.analyse([msg('c2', 'the prod db password is'), msg('c2', 'Xk9#pL2vQ8zzW')]),
+    );
     clock += 2000;
     h.markCaughtUp(BigInt(offset));
     await h.tick();
@@ -54,7 +90,9 @@ describe('ChatWindowHoldback', () => {
   test('other conversations do not mix, and plain chat is released after the hold', async () => {
     const key = awsAccessKeyId(seededRng(10));
     const h = hold();
-    await h.ingest(await processor.analyse([msg('a', `key ${key.slice(0, 10)}`), msg('b', `${key.slice(10)} ok`)]));
+    await h.ingest(
+      await processor.analyse([msg('a', `key ${key.slice(0, 10)}`), msg('b', `${key.slice(10)} ok`)]),
+    );
     clock += 2000;
     h.markCaughtUp(BigInt(offset));
     await h.tick();
@@ -63,7 +101,9 @@ describe('ChatWindowHoldback', () => {
 
   test('holdMs 0: nothing is held, the later message still gets the context finding', async () => {
     const h = hold(0);
-    await h.ingest(await processor.analyse([msg('c3', 'the prod db password is'), msg('c3', 'Xk9#pL2vQ8zzW')]));
+    await h.ingest(
+      await processor.analyse([msg('c3', 'the prod db password is'), msg('c3', 'Xk9#pL2vQ8zzW')]),
+    );
     expect(verdicts(h)).toEqual(['clean', 'quarantined']); // a password is a credential
   });
 

@@ -19,7 +19,13 @@ const scanner: RecordScanner = {
   scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
   close: async () => undefined,
 };
-const source: ResolvedSource = { name: 'telemetry', topic: 't', format: 'avro', kind: 'telemetry', outputs: { clean: 'c', redacted: 'r', quarantine: 'q' } };
+const source: ResolvedSource = {
+  name: 'telemetry',
+  topic: 't',
+  format: 'avro',
+  kind: 'telemetry',
+  outputs: { clean: 'c', redacted: 'r', quarantine: 'q' },
+};
 const processor = new BatchProcessor({
   source,
   codec: new AvroValueCodec(registry, source),
@@ -32,7 +38,10 @@ const processor = new BatchProcessor({
 
 let offset = 0;
 let clock = 1_000_000;
-function event(body: Record<string, unknown>, opts: { session?: string; field?: string | null; ts?: number } = {}): InputMessage {
+function event(
+  body: Record<string, unknown>,
+  opts: { session?: string; field?: string | null; ts?: number } = {},
+): InputMessage {
   const value = encodeAvro(registry, 1, {
     eventId: randomUUID(),
     device: 'd1',
@@ -44,16 +53,33 @@ function event(body: Record<string, unknown>, opts: { session?: string; field?: 
     field: opts.field === null ? null : { id: opts.field ?? 'f1', kind: 'TERMINAL', sensitive: false },
     body,
   });
-  return { offset: String(offset++), timestamp: String(opts.ts ?? clock), key: Buffer.from('d1/s1'), value, headers: {} };
+  return {
+    offset: String(offset++),
+    timestamp: String(opts.ts ?? clock),
+    key: Buffer.from('d1/s1'),
+    value,
+    headers: {},
+  };
 }
 const key = (k: string, opts: { session?: string; ts?: number; modifiers?: string[] } = {}) =>
-  event({ 'io.sluice.KeyEvent': { key: k, code: null, modifiers: opts.modifiers ?? [], repeat: false } }, opts);
-const typed = (text: string, opts: { session?: string; ts?: number } = {}) => [...text].map((c) => key(c, opts));
+  event(
+    { 'io.sluice.KeyEvent': { key: k, code: null, modifiers: opts.modifiers ?? [], repeat: false } },
+    opts,
+  );
+const typed = (text: string, opts: { session?: string; ts?: number } = {}) =>
+  [...text].map((c) => key(c, opts));
 
 function holdback(over: Partial<ConstructorParameters<typeof KeystrokeHoldback>[0]> = {}) {
   return new KeystrokeHoldback({
-    source: 'telemetry', scanner, fingerprintKey: KEY, idleGapMs: 2_000, maxHoldMs: 30_000, maxRunChars: 4096, maxHeldEvents: 10_000,
-    now: () => clock, ...over,
+    source: 'telemetry',
+    scanner,
+    fingerprintKey: KEY,
+    idleGapMs: 2_000,
+    maxHoldMs: 30_000,
+    maxRunChars: 4096,
+    maxHeldEvents: 10_000,
+    now: () => clock,
+    ...over,
   });
 }
 const verdicts = (recs: AnalysedRecord[]) => recs.map((a) => processor.decideRecord(a).verdict);
@@ -79,7 +105,12 @@ describe('KeystrokeHoldback', () => {
 
   test('head-of-line: nothing after the oldest held event is released', async () => {
     const hb = holdback();
-    await hb.ingest(await processor.analyse([...typed('ls -la'), event({ 'io.sluice.PointerEvent': { kind: 'CLICK', x: 1, y: 2, button: 0, text: null } })]));
+    await hb.ingest(
+      await processor.analyse([
+        ...typed('ls -la'),
+        event({ 'io.sluice.PointerEvent': { kind: 'CLICK', x: 1, y: 2, button: 0, text: null } }),
+      ]),
+    );
     expect(hb.releasable()).toHaveLength(0);
     await hb.ingest(await processor.analyse([key('Enter')]));
     expect(hb.releasable()).toHaveLength(8);
@@ -88,14 +119,23 @@ describe('KeystrokeHoldback', () => {
   test('an idle gap settles plain text; a secret-looking run waits for the maximum hold and fails closed', async () => {
     const hb = holdback();
     const t0 = clock;
-    await hb.ingest(await processor.analyse([...typed('hello world', { session: 'a' }), ...typed('tok AKIA2QX', { session: 'b' })]));
+    await hb.ingest(
+      await processor.analyse([
+        ...typed('hello world', { session: 'a' }),
+        ...typed('tok AKIA2QX', { session: 'b' }),
+      ]),
+    );
     clock = t0 + 2_500;
     // Only a partition confirmed fully read lets the wall clock move runs on.
     hb.markCaughtUp(BigInt(offset));
     await hb.tick();
     // Session a settled, but b ("AKIA2QX" looks like the start of a key) keeps the head blocked
     // only if it came first; here a's events come first and are releasable.
-    expect(verdicts(hb.releasable()).slice(0, 11).every((x) => x === 'clean')).toBe(true);
+    expect(
+      verdicts(hb.releasable())
+        .slice(0, 11)
+        .every((x) => x === 'clean'),
+    ).toBe(true);
     expect(hb.heldCount).toBe(11);
     clock = t0 + 31_000;
     hb.markCaughtUp(BigInt(offset));
@@ -137,7 +177,13 @@ describe('KeystrokeHoldback', () => {
   test('a secret typed and erased is still caught through the inserted stream', async () => {
     const hb = holdback();
     const secret = awsAccessKeyId(seededRng(2));
-    const msgs = [...typed(secret), key('a', { modifiers: ['CTRL'] }), key('Backspace'), ...typed('ok'), key('Enter')];
+    const msgs = [
+      ...typed(secret),
+      key('a', { modifiers: ['CTRL'] }),
+      key('Backspace'),
+      ...typed('ok'),
+      key('Enter'),
+    ];
     await hb.ingest(await processor.analyse(msgs));
     const v = verdicts(hb.releasable());
     expect(v.slice(0, 20).every((x) => x === 'quarantined')).toBe(true);
@@ -147,7 +193,14 @@ describe('KeystrokeHoldback', () => {
   test('a paste completing a typed secret is redacted only where it carried the secret', async () => {
     const hb = holdback();
     const secret = awsAccessKeyId(seededRng(3));
-    const msgs = [...typed('id '), event({ 'io.sluice.ClipboardEvent': { op: 'PASTE', text: `${secret.slice(0, 10)}`, mime: 'text/plain' } }), ...typed(secret.slice(10)), key('Enter')];
+    const msgs = [
+      ...typed('id '),
+      event({
+        'io.sluice.ClipboardEvent': { op: 'PASTE', text: `${secret.slice(0, 10)}`, mime: 'text/plain' },
+      }),
+      ...typed(secret.slice(10)),
+      key('Enter'),
+    ];
     await hb.ingest(await processor.analyse(msgs));
     const out = hb.releasable();
     const paste = processor.decideRecord(out[3]!);
@@ -157,7 +210,12 @@ describe('KeystrokeHoldback', () => {
 
   test('a focus change ends every run of the device+session', async () => {
     const hb = holdback();
-    await hb.ingest(await processor.analyse([...typed('abc'), event({ 'io.sluice.FocusEvent': { kind: 'BLUR', target: 'x' } }, { field: null })]));
+    await hb.ingest(
+      await processor.analyse([
+        ...typed('abc'),
+        event({ 'io.sluice.FocusEvent': { kind: 'BLUR', target: 'x' } }, { field: null }),
+      ]),
+    );
     expect(hb.releasable()).toHaveLength(4);
   });
 

@@ -76,8 +76,16 @@ class ReferenceEditor {
 const charArb = fc.constantFrom('a', 'b', 'Z', '1', ' ', '_', '-', 'é', '😀', '\u0301');
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: charArb.map((ch) => ({ t: 'type' as const, ch })) },
-  { weight: 1, arbitrary: fc.array(charArb, { maxLength: 6 }).map((a) => ({ t: 'paste' as const, text: a.join('') })) },
-  { weight: 3, arbitrary: fc.constantFrom('Backspace', 'Delete', 'ArrowLeft', 'ArrowRight', 'Home', 'End').map((key) => ({ t: 'key' as const, key: key as 'Backspace' })) },
+  {
+    weight: 1,
+    arbitrary: fc.array(charArb, { maxLength: 6 }).map((a) => ({ t: 'paste' as const, text: a.join('') })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .constantFrom('Backspace', 'Delete', 'ArrowLeft', 'ArrowRight', 'Home', 'End')
+      .map((key) => ({ t: 'key' as const, key: key as 'Backspace' })),
+  },
   { weight: 1, arbitrary: fc.constant({ t: 'wordDelete' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'selectAll' as const }) },
 );
@@ -134,7 +142,9 @@ describe('KeystrokeRebuilder', () => {
     'ok'.split('').forEach((c, i) => r.key(20 + i, c));
     expect(r.text).toBe('ok');
     expect(r.inserted).toBe('hunter2\nok');
-    expect(ownersOfSpan(r.inserted, r.insertedOwnersList, 0, 7).map((o) => o.event)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(ownersOfSpan(r.inserted, r.insertedOwnersList, 0, 7).map((o) => o.event)).toEqual([
+      0, 1, 2, 3, 4, 5, 6,
+    ]);
   });
 
   test('ownersOfSpan maps UTF-16 spans across astral characters', () => {

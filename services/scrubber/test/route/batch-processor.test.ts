@@ -15,14 +15,25 @@ class MarkerScanner implements RecordScanner {
   readonly rulesetVersion = 'rs-test';
   async scanBatch(records: RecordScanRequest[]): Promise<RecordScanResult[]> {
     return records.map((r) => {
-      if (r.texts.some((t) => t.text.includes('CRASH'))) return { ok: false, code: 'SLUICE_WORKER_CRASHED', message: 'boom' };
+      if (r.texts.some((t) => t.text.includes('CRASH')))
+        return { ok: false, code: 'SLUICE_WORKER_CRASHED', message: 'boom' };
       const findings = r.texts.map((t) => {
         const out: Finding[] = [];
         const add = (needle: string, action: 'redact' | 'quarantine', label: string) => {
           let i = t.text.indexOf(needle);
           while (i >= 0) {
             const fp = createHmac('sha256', KEY).update(needle).digest('hex');
-            out.push({ ruleId: label.toLowerCase(), category: action === 'redact' ? 'pii' : 'credential', action, shadow: false, label, start: i, end: i + needle.length, fingerprint: fp, preview: '…' });
+            out.push({
+              ruleId: label.toLowerCase(),
+              category: action === 'redact' ? 'pii' : 'credential',
+              action,
+              shadow: false,
+              label,
+              start: i,
+              end: i + needle.length,
+              fingerprint: fp,
+              preview: '…',
+            });
             i = t.text.indexOf(needle, i + 1);
           }
         };
@@ -39,7 +50,13 @@ class MarkerScanner implements RecordScanner {
 const registry = SchemaRegistry.load();
 const { publicKey, privateKey } = generateKeyPairSync('x25519');
 function source(kind: 'chat' | 'telemetry'): ResolvedSource {
-  return { name: kind, topic: `raw.${kind}`, format: 'avro', kind, outputs: { clean: `clean.${kind}`, redacted: `redacted.${kind}`, quarantine: `quarantine.${kind}` } };
+  return {
+    name: kind,
+    topic: `raw.${kind}`,
+    format: 'avro',
+    kind,
+    outputs: { clean: `clean.${kind}`, redacted: `redacted.${kind}`, quarantine: `quarantine.${kind}` },
+  };
 }
 function processor(kind: 'chat' | 'telemetry' = 'chat', maxRecordBytes = 10_000) {
   const s = source(kind);
@@ -54,11 +71,31 @@ function processor(kind: 'chat' | 'telemetry' = 'chat', maxRecordBytes = 10_000)
   });
 }
 function chat(text: string): Buffer {
-  return encodeAvro(registry, 2, { conversationId: 'c', messageId: 'm', sender: 's', senderDisplay: null, visibility: 'INTERNAL', sentAtMs: 1, text, attachments: [], metadata: {} });
+  return encodeAvro(registry, 2, {
+    conversationId: 'c',
+    messageId: 'm',
+    sender: 's',
+    senderDisplay: null,
+    visibility: 'INTERNAL',
+    sentAtMs: 1,
+    text,
+    attachments: [],
+    metadata: {},
+  });
 }
 let offset = 0;
-function msg(value: Buffer | null, key: string | null = 'c', headers: Record<string, string> = {}): InputMessage {
-  return { offset: String(offset++), timestamp: '1000', key: key === null ? null : Buffer.from(key), value, headers };
+function msg(
+  value: Buffer | null,
+  key: string | null = 'c',
+  headers: Record<string, string> = {},
+): InputMessage {
+  return {
+    offset: String(offset++),
+    timestamp: '1000',
+    key: key === null ? null : Buffer.from(key),
+    value,
+    headers,
+  };
 }
 const h = (headers: unknown, name: string) => (headers as Record<string, Buffer>)[name]?.toString();
 
@@ -107,8 +144,16 @@ describe('BatchProcessor', () => {
     };
     expect(env.reason).toBe('SLUICE_FINDING_QUARANTINE');
     expect(env.findings[0]).toMatchObject({ ruleId: 'key', fieldPath: 'value.text' });
-    const plain = decryptPayload(privateKey, env.payload['io.sluice.EncryptedPayload'], payloadAad(SchemaIds.quarantinedRecord, 'raw.chat', 1, input.offset));
-    const original = decodeAvro(registry, plain).value as { key: Buffer; value: Buffer; headers: Array<{ key: string; value: Buffer }> };
+    const plain = decryptPayload(
+      privateKey,
+      env.payload['io.sluice.EncryptedPayload'],
+      payloadAad(SchemaIds.quarantinedRecord, 'raw.chat', 1, input.offset),
+    );
+    const original = decodeAvro(registry, plain).value as {
+      key: Buffer;
+      value: Buffer;
+      headers: Array<{ key: string; value: Buffer }>;
+    };
     expect(original.value.equals(input.value!)).toBe(true);
     expect(original.key.toString()).toBe('c');
     expect(original.headers).toEqual([{ key: 'trace', value: Buffer.from('t') }]);
@@ -124,20 +169,33 @@ describe('BatchProcessor', () => {
 
   test('undecodable, too large and password-field records are quarantined with reasons', async () => {
     const tele = encodeAvro(registry, 1, {
-      eventId: 'e', device: 'd', session: 's', seq: 1, timestampMs: 1, app: null, window: null,
+      eventId: 'e',
+      device: 'd',
+      session: 's',
+      seq: 1,
+      timestampMs: 1,
+      app: null,
+      window: null,
       field: { id: 'pw', kind: 'PASSWORD', sensitive: false },
       body: { 'io.sluice.KeyEvent': { key: 'x', code: null, modifiers: [], repeat: false } },
     });
     const t = await processor('telemetry').process('raw.telemetry', 0, [msg(tele)]);
     expect(t.outcomes[0]!.decision.reason).toBe('SLUICE_PASSWORD_FIELD');
-    const big = await processor('chat', 100).process('raw.chat', 0, [msg(chat('x'.repeat(500))), msg(Buffer.from('nope'))]);
+    const big = await processor('chat', 100).process('raw.chat', 0, [
+      msg(chat('x'.repeat(500))),
+      msg(Buffer.from('nope')),
+    ]);
     expect(big.outcomes.map((o) => o.decision.reason)).toEqual(['SLUICE_TOO_LARGE', 'SLUICE_DECODE_FAILED']);
-    const env = decodeAvro(registry, big.outputs[0]!.value!).value as { payload: Record<string, { sizeBytes: number; sha256: string }> };
+    const env = decodeAvro(registry, big.outputs[0]!.value!).value as {
+      payload: Record<string, { sizeBytes: number; sha256: string }>;
+    };
     expect(env.payload['io.sluice.PayloadReference']!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('an incoming sluice-* header cannot forge a verdict downstream', async () => {
-    const out = await processor().process('raw.chat', 0, [msg(chat('SECRETKEY'), 'c', { 'sluice-verdict': 'clean' })]);
+    const out = await processor().process('raw.chat', 0, [
+      msg(chat('SECRETKEY'), 'c', { 'sluice-verdict': 'clean' }),
+    ]);
     expect(h(out.outputs[0]!.headers, 'sluice-verdict')).toBe('quarantined');
   });
 

@@ -2,7 +2,17 @@ import { decide } from '../../src/route/decide';
 import type { Finding } from '../../src/scan/types';
 
 function f(action: 'redact' | 'quarantine', shadow = false): Finding {
-  return { ruleId: `r-${action}`, category: 'x', action, shadow, label: 'X', start: 0, end: 1, fingerprint: 'f'.repeat(64), preview: '…' };
+  return {
+    ruleId: `r-${action}`,
+    category: 'x',
+    action,
+    shadow,
+    label: 'X',
+    start: 0,
+    end: 1,
+    fingerprint: 'f'.repeat(64),
+    preview: '…',
+  };
 }
 const texts = [
   { path: 'value.text', text: 'a' },
@@ -14,10 +24,15 @@ describe('decide', () => {
     expect(decide({ texts, redactable: [true, false], findings: [[], []] }).verdict).toBe('clean');
   });
   test('redact finding in a string: redacted', () => {
-    expect(decide({ texts, redactable: [true, false], findings: [[f('redact')], []] })).toMatchObject({ verdict: 'redacted', reason: null });
+    expect(decide({ texts, redactable: [true, false], findings: [[f('redact')], []] })).toMatchObject({
+      verdict: 'redacted',
+      reason: null,
+    });
   });
   test('the strongest action wins', () => {
-    expect(decide({ texts, redactable: [true, false], findings: [[f('redact'), f('quarantine')], []] })).toMatchObject({
+    expect(
+      decide({ texts, redactable: [true, false], findings: [[f('redact'), f('quarantine')], []] }),
+    ).toMatchObject({
       verdict: 'quarantined',
       reason: 'SLUICE_FINDING_QUARANTINE',
     });

@@ -15,7 +15,8 @@ import { AWS_ID, CARD, GHP, STARTER } from '../scan/support/engine';
 
 const KEY_A = Buffer.alloc(32, 0x11);
 const KEY_B = Buffer.alloc(32, 0x22);
-const engine = (key: Buffer) => ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: Buffer.from(key) });
+const engine = (key: Buffer) =>
+  ScanEngine.create({ includeBuiltin: false, ruleFiles: [STARTER], fingerprintKey: Buffer.from(key) });
 
 function fingerprints(e: ScanEngine, text: string): Map<string, string> {
   return new Map(e.scanText(text).map((f) => [f.ruleId, f.fingerprint]));
@@ -41,7 +42,13 @@ describe('keyed fingerprints across instances', () => {
 
   test('two batch processors (separate instances) fingerprint the record key the same way under one key', async () => {
     const registry = SchemaRegistry.load();
-    const source: ResolvedSource = { name: 'chat', topic: 'raw.chat', format: 'avro', kind: 'chat', outputs: { clean: 'c', redacted: 'r', quarantine: 'q' } };
+    const source: ResolvedSource = {
+      name: 'chat',
+      topic: 'raw.chat',
+      format: 'avro',
+      kind: 'chat',
+      outputs: { clean: 'c', redacted: 'r', quarantine: 'q' },
+    };
     const scanner = (e: ScanEngine): RecordScanner => ({
       rulesetVersion: e.rulesetVersion,
       scanBatch: async (reqs: RecordScanRequest[]): Promise<RecordScanResult[]> =>
@@ -61,11 +68,28 @@ describe('keyed fingerprints across instances', () => {
         rulesetVersion: () => e.rulesetVersion,
       });
     };
-    const value = encodeAvro(registry, 2, { conversationId: 'c', messageId: 'm', sender: 's', senderDisplay: null, visibility: 'INTERNAL', sentAtMs: 1, text: `key ${AWS_ID}`, attachments: [], metadata: {} });
+    const value = encodeAvro(registry, 2, {
+      conversationId: 'c',
+      messageId: 'm',
+      sender: 's',
+      senderDisplay: null,
+      visibility: 'INTERNAL',
+      sentAtMs: 1,
+      text: `key ${AWS_ID}`,
+      attachments: [],
+      metadata: {},
+    });
     const msg = { offset: '0', timestamp: '1', key: Buffer.from('conversation-42'), value, headers: {} };
     const [p1, p2, p3] = [make(KEY_A), make(KEY_A), make(KEY_B)];
-    const [o1, o2, o3] = await Promise.all([p1.process('raw.chat', 0, [msg]), p2.process('raw.chat', 1, [{ ...msg, offset: '9' }]), p3.process('raw.chat', 0, [msg])]);
-    const fp = (o: typeof o1) => ({ key: o.outcomes[0]!.keyFingerprint, finding: o.outcomes[0]!.decision.findings[0]!.fingerprint });
+    const [o1, o2, o3] = await Promise.all([
+      p1.process('raw.chat', 0, [msg]),
+      p2.process('raw.chat', 1, [{ ...msg, offset: '9' }]),
+      p3.process('raw.chat', 0, [msg]),
+    ]);
+    const fp = (o: typeof o1) => ({
+      key: o.outcomes[0]!.keyFingerprint,
+      finding: o.outcomes[0]!.decision.findings[0]!.fingerprint,
+    });
     expect(fp(o1)).toEqual(fp(o2));
     expect(fp(o3).key).not.toBe(fp(o1).key);
     expect(fp(o3).finding).not.toBe(fp(o1).finding);
