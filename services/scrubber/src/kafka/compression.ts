@@ -164,9 +164,10 @@ function snappyRaw(block: Buffer, limit: number): Buffer {
 // ---------------------------------------------------------------------------------------
 
 // lz4js has no typings; only its xxHash32 is used.
-const xxh32 = // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CJS module
-(require('lz4js/xxh32.js') as { hash(seed: number, src: Uint8Array, index: number, len: number): number })
-  .hash;
+type Xxh32Module = { hash(seed: number, src: Uint8Array, index: number, len: number): number };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CJS module
+const lz4jsXxh32 = require('lz4js/xxh32.js') as Xxh32Module;
+const xxh32 = lz4jsXxh32.hash;
 
 const LZ4_MAGIC = 0x184d2204;
 const LZ4_SKIPPABLE_MASK = 0xfffffff0;
