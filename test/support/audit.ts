@@ -18,7 +18,7 @@ export interface AuditEntry {
 /** source coordinate -> the audit entry covering it (and how many covered it, for duplicates). */
 export function expandAudit(
   registry: SchemaRegistry,
-  messages: readonly ConsumedMessage[],
+  messages: ReadonlyArray<Pick<ConsumedMessage, 'value'>>,
 ): {
   byCoord: Map<string, AuditEntry & { outputOffsetOf: number | null }>;
   covered: number;
@@ -44,7 +44,7 @@ export function expandAudit(
 /** An incremental counter of covered offsets, for waiting on "every input audited". */
 export function auditCoverageCounter(
   registry: SchemaRegistry,
-): (messages: readonly ConsumedMessage[]) => number {
+): (messages: ReadonlyArray<Pick<ConsumedMessage, 'value'>>) => number {
   let seen = 0;
   let covered = 0;
   return (messages) => {
