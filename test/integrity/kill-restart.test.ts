@@ -5,6 +5,7 @@ import { Cleanup, waitFor } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { ScrubberProcess } from '../support/scrubber-process';
 import {
+  checkVerdicts,
   checkExactlyOnce,
   checkOrderPerPartition,
   findSecretsInOutputs,
@@ -76,5 +77,8 @@ describe('crash safety', () => {
       [],
     );
     expect(findSecretsInOutputs([...outputs.clean, ...outputs.redacted], fx.secrets())).toEqual([]);
+    // Typed secrets are spread over key events: their verdicts must survive the kills too.
+    const downgraded = checkVerdicts(index, fx.expectations).filter((w) => / got clean$/.test(w));
+    expect(downgraded.slice(0, 10)).toEqual([]);
   });
 });

@@ -220,10 +220,10 @@ export class ScrubberPipeline {
       const partition = Number(key.slice(i + 1));
       this.deps.metrics.forgetPartition(topic, partition);
       const st = this.partitions.get(key);
-      if (!st?.busy) {
-        this.partitions.delete(key);
-        void this.producers.drop(topic, partition);
-      }
+      // The state object is kept (never replaced) so that a release tick or batch still running
+      // on it and the next owner generation share one lock; revocation only forgets held
+      // records (never flushed: the next owner re-reads them) and the producer, under that lock.
+      if (st) void withLock(st, () => this.revoke(topic, partition, st));
     }
     this.assigned = next;
     this.deps.metrics.assignedPartitions.set(next.size);
@@ -260,11 +260,17 @@ export class ScrubberPipeline {
       this.lastBatchAt = Date.now();
     } finally {
       st.busy = false;
-      if (!this.assigned.has(key)) {
-        this.partitions.delete(key);
-        await this.producers.drop(topic, partition);
-      }
+      if (!this.assigned.has(key)) await withLock(state, () => this.revoke(topic, partition, state));
     }
+  }
+
+  /** Forgets a revoked partition's held records and producer (under the partition's lock). */
+  private async revoke(topic: string, partition: number, st: PartitionState): Promise<void> {
+    if (this.assigned.has(`${topic}:${partition}`) && st.generation === this.generation) return;
+    st.holdback = null;
+    st.generation = -1;
+    st.committed = null;
+    await this.producers.drop(topic, partition);
   }
 
   private async processChunk(
