@@ -247,7 +247,9 @@ export class ScrubberPipeline {
       const max = this.deps.config.limits.maxBatchRecords;
       const msgs = batch.messages;
       for (let start = 0; start < msgs.length; start += max) {
-        if (!isRunning() || isStale()) return;
+        // A batch fetched before a rebalance can still arrive for a partition we no longer own:
+        // processing it would fence the new owner. Leave it; the new owner reads it.
+        if (!isRunning() || isStale() || !this.assigned.has(key)) return;
         const chunk = msgs.slice(start, start + max);
         await withLock(state, () =>
           this.processChunk(topic, partition, state, processor, chunk, resolveOffset),
@@ -299,7 +301,12 @@ export class ScrubberPipeline {
       // transaction() initialises the producer id on first use: that is the fencing step.
       transaction = await got.producer.transaction();
       inTxn = true;
-      if (st.committed === null) st.committed = await this.fetchCommitted(topic, partition);
+      if (st.committed === null) {
+        st.committed = await this.fetchCommitted(topic, partition);
+        // Another owner may have committed past records we still hold (we were fenced and came
+        // back): those were emitted by it, and must not be released a second time.
+        st.holdback?.dropBelow(st.committed);
+      }
       const committed = st.committed;
       const lastChunkOffset = chunk.length > 0 ? chunk[chunk.length - 1]!.offset : null;
       const todo = chunk.filter((m) => BigInt(m.offset) >= committed);

@@ -151,6 +151,24 @@ export class ChatWindowHoldback implements PartitionHoldback {
     return out;
   }
 
+  private forgetDropped(dropped: Entry[]): void {
+    for (const e of dropped) {
+      if (e.conv === null) continue;
+      const prev = this.last.get(e.conv);
+      if (prev && prev.entry === e) prev.entry = null;
+    }
+  }
+
+  /** Forgets queued records below `offset`: another owner emitted them. */
+  dropBelow(offset: bigint): void {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.offset < offset) n++;
+    if (n === 0) return;
+    const dropped = this.queue.splice(0, n);
+    if (this.nextOffset === null || this.nextOffset < offset) this.nextOffset = offset;
+    this.forgetDropped(dropped);
+  }
+
   commitReleased(n: number): void {
     for (const e of this.queue.splice(0, n)) {
       if (e.conv === null) continue;

@@ -14,6 +14,8 @@ export interface PartitionHoldback {
   tick(): Promise<void>;
   /** The settled head of the queue (not removed until commitReleased). */
   releasable(): AnalysedRecord[];
+  /** Forgets queued records below offset (another owner emitted them). */
+  dropBelow(offset: bigint): void;
   /** After the transaction carrying them committed. */
   commitReleased(n: number): void;
   readonly heldCount: number;

@@ -41,6 +41,8 @@ interface Entry {
   info: TelemetryInfo | null;
   /** The open run this event belongs to, until it settles. */
   run: Run | null;
+  /** Emitted by another owner (dropBelow): keeps its place in the run, takes no finding. */
+  dropped?: boolean;
 }
 
 interface Run {
@@ -126,6 +128,8 @@ const EDIT_PATH_INSERTED = 'typed.inserted';
 export class KeystrokeHoldback implements PartitionHoldback {
   private queue: Entry[] = [];
   private readonly runs = new Map<string, Run>();
+  /** Runs cut by dropBelow: settled (fail closed) at the next tick. */
+  private readonly orphaned = new Set<Run>();
   /** First offset not yet ingested: re-delivered records (a retried batch) are not held twice. */
   private nextOffset: bigint | null = null;
   private readonly now: () => number;
@@ -261,6 +265,12 @@ export class KeystrokeHoldback implements PartitionHoldback {
       if (heldFor >= this.opts.maxHoldMs) expired.push(run);
       else if (idleFor >= this.opts.idleGapMs && !unfinishedToken(run.rebuilder.text)) idle.push(run);
     }
+    if (this.orphaned.size > 0) {
+      expired.push(
+        ...[...this.orphaned].filter((r) => this.runs.get(r.fieldKey) === r && !expired.includes(r)),
+      );
+      this.orphaned.clear();
+    }
     if (idle.length > 0) await this.settle(idle, false);
     if (expired.length > 0) await this.settle(expired, true);
   }
@@ -285,6 +295,29 @@ export class KeystrokeHoldback implements PartitionHoldback {
   }
 
   /** After the transaction that carried them committed: drop the first n released records. */
+  private forgetDropped(dropped: Entry[]): void {
+    // A run that lost its first events to another owner cannot be rebuilt whole here: settle what
+    // is left now and fail closed on it (masked if it still looks unfinished).
+    const runs = new Set<Run>();
+    for (const e of dropped) {
+      e.dropped = true;
+      if (e.run) runs.add(e.run);
+    }
+    for (const r of runs) {
+      this.orphaned.add(r);
+    }
+  }
+
+  /** Forgets queued records below `offset`: another owner emitted them. */
+  dropBelow(offset: bigint): void {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.offset < offset) n++;
+    if (n === 0) return;
+    const dropped = this.queue.splice(0, n);
+    if (this.nextOffset === null || this.nextOffset < offset) this.nextOffset = offset;
+    this.forgetDropped(dropped);
+  }
+
   commitReleased(n: number): void {
     this.queue.splice(0, n);
   }
@@ -342,6 +375,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
     }
     for (const [event, range] of byEvent) {
       const e = run.entries[event]!;
+      if (e.dropped) continue;
       const lf = this.locate(e, f, range);
       if (lf) e.a.extra.push(lf);
     }

@@ -219,6 +219,19 @@ describe('KeystrokeHoldback', () => {
     expect(hb.releasable()).toHaveLength(4);
   });
 
+  test('records another owner already emitted are dropped, and a run cut by them fails closed', async () => {
+    const hb = holdback();
+    const msgs = typed('tok AKIAQX');
+    await hb.ingest(await processor.analyse(msgs));
+    expect(hb.releasable()).toHaveLength(0);
+    hb.dropBelow(BigInt(msgs[4]!.offset)); // "tok " was emitted by the other owner
+    expect(hb.queuedCount).toBe(6);
+    await hb.tick();
+    const out = hb.releasable();
+    expect(out).toHaveLength(6);
+    expect(verdicts(out).every((v) => v === 'redacted')).toBe(true); // "AKIAQX": never clean
+  });
+
   test('re-delivered records are not held twice', async () => {
     const hb = holdback();
     const msgs = typed('abc');
