@@ -2,6 +2,7 @@ import type { AnalysedRecord } from '../route/batch-processor';
 import type { LocatedFinding } from '../route/decide';
 import type { Finding, RecordScanner } from '../scan/types';
 import type { PartitionHoldback } from './holdback';
+import { countBelow, settledPrefix, settledPrefixLength, unsettledCount } from './head-of-line';
 
 /**
  * Chat context across messages (DESIGN "Context that spans records"): a secret split over two
@@ -60,9 +61,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   get heldCount(): number {
-    let n = 0;
-    for (const e of this.queue) if (!e.settled) n++;
-    return n;
+    return unsettledCount(this.queue);
   }
 
   get queuedCount(): number {
@@ -123,7 +122,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
     // Bounded: past the limit the oldest held messages settle without waiting for a successor.
     for (
       let i = 0;
-      this.queue.length - this.releasableCount() > this.opts.maxQueued && i < this.queue.length;
+      this.queue.length - settledPrefixLength(this.queue) > this.opts.maxQueued && i < this.queue.length;
       i++
     )
       this.queue[i]!.settled = true;
@@ -143,12 +142,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   releasable(): AnalysedRecord[] {
-    const out: AnalysedRecord[] = [];
-    for (const e of this.queue) {
-      if (!e.settled) break;
-      out.push(e.a);
-    }
-    return out;
+    return settledPrefix(this.queue);
   }
 
   private forgetDropped(dropped: Entry[]): void {
@@ -161,8 +155,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
 
   /** Forgets queued records below `offset`: another owner emitted them. */
   dropBelow(offset: bigint): void {
-    let n = 0;
-    while (n < this.queue.length && this.queue[n]!.offset < offset) n++;
+    const n = countBelow(this.queue, offset);
     if (n === 0) return;
     const dropped = this.queue.splice(0, n);
     if (this.nextOffset === null || this.nextOffset < offset) this.nextOffset = offset;
@@ -175,12 +168,6 @@ export class ChatWindowHoldback implements PartitionHoldback {
       const prev = this.last.get(e.conv);
       if (prev && prev.entry === e) prev.entry = null; // released: context only from now on
     }
-  }
-
-  private releasableCount(): number {
-    let n = 0;
-    while (n < this.queue.length && this.queue[n]!.settled) n++;
-    return n;
   }
 
   private remember(conv: string, p: Previous): void {

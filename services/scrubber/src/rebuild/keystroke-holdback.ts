@@ -6,6 +6,7 @@ import type { Finding, RecordScanner, ScanText } from '../scan/types';
 import { KeystrokeRebuilder, ownersOfSpan, type Owner } from './keystroke-rebuilder';
 import { telemetryInfo, type TelemetryInfo } from './telemetry-event';
 import type { PartitionHoldback } from './holdback';
+import { countBelow, settledPrefix, settledPrefixLength, unsettledCount } from './head-of-line';
 
 /**
  * Head-of-line hold for one input partition of keystroke telemetry (DESIGN "Context that spans
@@ -148,9 +149,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
   }
 
   get heldCount(): number {
-    let n = 0;
-    for (const e of this.queue) if (!e.settled) n++;
-    return n;
+    return unsettledCount(this.queue);
   }
 
   /** Records waiting in the queue (held ones and those behind them). */
@@ -242,14 +241,8 @@ export class KeystrokeHoldback implements PartitionHoldback {
       }
       if (blocking.length === 0) return; // the head is releasable: the caller releases it
       await this.settle(blocking, true);
-      if (this.releasableCount() >= this.queue.length - max) return;
+      if (settledPrefixLength(this.queue) >= this.queue.length - max) return;
     }
-  }
-
-  private releasableCount(): number {
-    let n = 0;
-    while (n < this.queue.length && this.queue[n]!.settled) n++;
-    return n;
   }
 
   /** Settles runs that went idle (unless they look unfinished) or reached the maximum hold time. */
@@ -286,12 +279,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
 
   /** The head of the queue whose decisions are final, in offset order (not removed yet). */
   releasable(): AnalysedRecord[] {
-    const out: AnalysedRecord[] = [];
-    for (const e of this.queue) {
-      if (!e.settled) break;
-      out.push(e.a);
-    }
-    return out;
+    return settledPrefix(this.queue);
   }
 
   /** After the transaction that carried them committed: drop the first n released records. */
@@ -310,8 +298,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
 
   /** Forgets queued records below `offset`: another owner emitted them. */
   dropBelow(offset: bigint): void {
-    let n = 0;
-    while (n < this.queue.length && this.queue[n]!.offset < offset) n++;
+    const n = countBelow(this.queue, offset);
     if (n === 0) return;
     const dropped = this.queue.splice(0, n);
     if (this.nextOffset === null || this.nextOffset < offset) this.nextOffset = offset;
