@@ -63,10 +63,10 @@ describe('integrity: broker stop and restart under load', () => {
         }
       }
       bounces.push({ at, ms: Date.now() - t0, how });
-      expect(p.running).toBe(true);
+      p.expectRunning();
     }
     await waitCommitted(admin, groupId, inputs, total, 300_000);
-    expect(p.running).toBe(true);
+    p.expectRunning();
 
     const result = await verifyDeployment(fx, 'broker-bounce', {
       countAborted: true,

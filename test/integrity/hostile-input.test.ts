@@ -198,7 +198,7 @@ describe('integrity: poison and hostile input', () => {
     // Still running: new traffic after the hostile records goes through the same process.
     await seeder.seed(500);
     await waitCommitted(admin, groupId, inputs, fx.inputs.length, 120_000);
-    expect(p.running).toBe(true);
+    p.expectRunning();
 
     const result = await verifyDeployment(fx, 'hostile-input', {
       faults: { hostileRecords: cases.length, cases: cases.map((c) => c.id).join(',') },

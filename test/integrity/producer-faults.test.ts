@@ -65,7 +65,7 @@ describe('integrity: producer and transaction faults', () => {
       intrusions.push(`chat/${partition}:${await intrude(fx, cleanup, admin, topic, partition)}`);
     }
     await at(1);
-    expect(p.running).toBe(true);
+    p.expectRunning();
     const result = await verifyDeployment(fx, 'fenced-producer', {
       countAborted: true,
       faults: {
@@ -100,7 +100,7 @@ describe('integrity: producer and transaction faults', () => {
       );
     }
     await at(1);
-    expect(p.running).toBe(true);
+    p.expectRunning();
     const result = await verifyDeployment(fx, 'output-topic-unwritable', {
       countAborted: true,
       faults: {
@@ -126,7 +126,7 @@ describe('integrity: producer and transaction faults', () => {
       crashes.push(`${committed}(${Date.now() - t0}ms)`);
     }
     await at(1);
-    expect(p.running).toBe(true);
+    p.expectRunning();
     const result = await verifyDeployment(fx, 'broker-crash-mid-transaction', {
       countAborted: true,
       faults: {

@@ -95,7 +95,7 @@ describe('integrity: worker faults in the real scrubber', () => {
       .split('\n')
       .filter((l) => l.startsWith('sluice_worker_restarts_total'))
       .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-    expect(p.running).toBe(true);
+    p.expectRunning();
 
     const result = await verifyDeployment(fx, 'worker-faults', {
       faults: {

@@ -1,7 +1,7 @@
 // Runs the real scrubber (`sluice run`, compiled) as a child process, so tests can SIGTERM and
 // SIGKILL it like an orchestrator would. Config goes in a temp YAML file, secrets via env.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, createWriteStream, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, mkdirSync, createWriteStream, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -95,12 +95,19 @@ export class ScrubberProcess {
       deadlineMs,
       intervalMs: 50,
     });
-    if (!started) {
-      const tail = readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean).slice(-3).join('\n');
-      throw new Error(
-        `scrubber exited during start (code ${this.exitCode}, signal ${this.exitSignal}); log ${this.logFile}:\n${tail}`,
-      );
-    }
+    if (!started) throw new Error(`scrubber exited during start: ${this.exitReport(3)}`);
+  }
+
+  /** Fails, with the exit code and the last log lines, unless the process is still running. */
+  expectRunning(): void {
+    if (!this.running) throw new Error(`scrubber is no longer running: ${this.exitReport(12)}`);
+  }
+
+  private exitReport(lines: number): string {
+    const tail = existsSync(this.logFile)
+      ? readFileSync(this.logFile, 'utf8').split('\n').filter(Boolean).slice(-lines).join('\n')
+      : '(no log)';
+    return `code ${this.exitCode}, signal ${this.exitSignal}; log ${this.logFile}:\n${tail}`;
   }
 
   get running(): boolean {

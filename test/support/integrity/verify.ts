@@ -1,7 +1,7 @@
 // Reads a deployment's outputs (read_committed) and checks every shared invariant, producing the
 // figures the integrity suite reports per scenario: records in, out per verdict, duplicates,
 // lost, sensitive values in clean/redacted, audit records.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeAuditRecord } from '../../../services/scrubber/src/audit/audit-record';
 import { consumeAll, type ConsumedMessage } from '../kafka';
@@ -127,6 +127,10 @@ export async function verifyDeployment(
   };
   mkdirSync(FIGURES_DIR, { recursive: true });
   writeFileSync(path.join(FIGURES_DIR, `${scenario}.json`), JSON.stringify(figures, null, 2) + '\n');
+  // Every downgraded coordinate, for tracing each one through the scrubbers' logs.
+  const downgradesFile = path.join(FIGURES_DIR, `${scenario}.downgrades.json`);
+  if (downgrades.length > 0) writeFileSync(downgradesFile, JSON.stringify(downgrades, null, 1) + '\n');
+  else rmSync(downgradesFile, { force: true });
   process.stdout.write(`integrity ${formatFigures(figures)}\n`);
   const samples = {
     lost: once.lost.slice(0, 10),

@@ -1,4 +1,12 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, RecordMetadata } from 'kafkajs';
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  PartitionOffset,
+  Producer,
+  RecordMetadata,
+} from 'kafkajs';
 import { ErrorCodes, SluiceError, describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { SluiceConfig, ResolvedSource } from '../config/load-config';
@@ -23,10 +31,46 @@ interface PartitionState {
   holdback: PartitionHoldback | null;
   /** Serialises batches and hold-back release ticks of this partition. */
   lock: Promise<void>;
+  /**
+   * Set while a new owner re-reads records a previous owner already emitted, as context for the
+   * hold-back (the committed offset's metadata says from where): records below it are context.
+   */
+  contextBelow: bigint | null;
+  /** Batches skipped while waiting for the seek to the context (see processChunk). */
+  contextWaits: number;
 }
 
 function newState(): PartitionState {
-  return { generation: -1, committed: null, busy: false, holdback: null, lock: Promise.resolve() };
+  return {
+    generation: -1,
+    committed: null,
+    busy: false,
+    holdback: null,
+    lock: Promise.resolve(),
+    contextBelow: null,
+    contextWaits: 0,
+  };
+}
+
+/**
+ * Offset-commit metadata: where a new owner must start re-reading to rebuild the hold-back's
+ * context (a run of typing whose head was already emitted). Bounded: a value further back than
+ * MAX_CONTEXT_RECORDS is not trusted and the context is rebuilt from there at most.
+ */
+const CONTEXT_META_PREFIX = 'sluice1:context-from=';
+const MAX_CONTEXT_RECORDS = 200_000n;
+
+export function encodeCommitMetadata(contextFrom: bigint | null, next: bigint): string | null {
+  return contextFrom !== null && contextFrom < next ? `${CONTEXT_META_PREFIX}${contextFrom}` : null;
+}
+
+export function decodeCommitMetadata(metadata: string | null | undefined, committed: bigint): bigint | null {
+  if (!metadata || !metadata.startsWith(CONTEXT_META_PREFIX)) return null;
+  const raw = metadata.slice(CONTEXT_META_PREFIX.length);
+  if (!/^\d{1,19}$/.test(raw)) return null;
+  const from = BigInt(raw);
+  if (from >= committed) return null;
+  return from < committed - MAX_CONTEXT_RECORDS ? committed - MAX_CONTEXT_RECORDS : from;
 }
 
 /** Runs fn after everything queued on the partition's lock; the lock survives fn's failure. */
@@ -251,9 +295,11 @@ export class ScrubberPipeline {
         // processing it would fence the new owner. Leave it; the new owner reads it.
         if (!isRunning() || isStale() || !this.assigned.has(key)) return;
         const chunk = msgs.slice(start, start + max);
-        await withLock(state, () =>
+        const seeked = await withLock(state, () =>
           this.processChunk(topic, partition, state, processor, chunk, resolveOffset),
         );
+        // Re-reading context from an earlier offset: this batch is superseded by the seek.
+        if (seeked) return;
         await heartbeat();
       }
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
@@ -272,6 +318,7 @@ export class ScrubberPipeline {
     st.holdback = null;
     st.generation = -1;
     st.committed = null;
+    st.contextBelow = null;
     await this.producers.drop(topic, partition);
   }
 
@@ -282,7 +329,7 @@ export class ScrubberPipeline {
     processor: BatchProcessor,
     chunk: EachBatchPayload['batch']['messages'],
     resolveOffset: ((offset: string) => void) | null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { config, metrics, logger } = this.deps;
     const started = process.hrtime.bigint();
     if (st.generation !== this.generation) {
@@ -291,7 +338,8 @@ export class ScrubberPipeline {
       await this.producers.drop(topic, partition);
       st.generation = this.generation;
       st.committed = null;
-      st.holdback = this.newHoldback(topic);
+      st.contextBelow = null;
+      st.holdback = this.newHoldback(topic, partition);
     }
     let inTxn = false;
     let transaction: Awaited<ReturnType<Producer['transaction']>> | null = null;
@@ -302,21 +350,54 @@ export class ScrubberPipeline {
       transaction = await got.producer.transaction();
       inTxn = true;
       if (st.committed === null) {
-        st.committed = await this.fetchCommitted(topic, partition);
+        const c = await this.fetchCommitted(topic, partition);
+        st.committed = c.offset;
+        if (st.holdback?.fresh && c.contextFrom !== null && this.consumer) {
+          // A new owner: the previous one emitted the head of runs still open at its last commit.
+          // Re-read them as context so their tails get the runs' findings.
+          st.contextBelow = c.offset;
+          logger.info(
+            { topic, partition, from: c.contextFrom.toString(), committed: c.offset.toString() },
+            're-reading hold-back context emitted by the previous owner',
+          );
+          metrics.holdbackContextRecords.inc({ topic }, Number(c.offset - c.contextFrom));
+          this.consumer.seek({ topic, partition, offset: c.contextFrom.toString() });
+          await transaction.abort();
+          inTxn = false;
+          return true;
+        }
         // Another owner may have committed past records we still hold (we were fenced and came
         // back): those were emitted by it, and must not be released a second time.
         st.holdback?.dropBelow(st.committed);
       }
       const committed = st.committed;
+      if (st.contextBelow !== null && st.holdback?.fresh && chunk.length > 0) {
+        // A batch fetched before the seek to the context took effect: wait for the re-read. If the
+        // context is gone (retention deleted it), give up after a few batches and go on without.
+        if (BigInt(chunk[0]!.offset) >= st.contextBelow && ++st.contextWaits <= 3) {
+          await transaction.abort();
+          inTxn = false;
+          return true;
+        }
+        if (st.contextWaits > 3)
+          logger.warn({ topic, partition }, 'hold-back context could not be re-read; going on without it');
+        st.contextWaits = 0;
+      }
+      const contextBelow = st.contextBelow;
       const lastChunkOffset = chunk.length > 0 ? chunk[chunk.length - 1]!.offset : null;
-      const todo = chunk.filter((m) => BigInt(m.offset) >= committed);
       let records: AnalysedRecord[];
       if (st.holdback) {
         // Head-of-line hold: release only the settled prefix; commit offsets no further than it.
-        if (todo.length > 0) await st.holdback.ingest(await processor.analyse(todo));
+        // While re-reading context everything delivered (from the seek target) is taken.
+        const todo = contextBelow !== null ? chunk : chunk.filter((m) => BigInt(m.offset) >= committed);
+        if (todo.length > 0)
+          await st.holdback.ingest(await processor.analyse(todo), contextBelow ?? undefined);
+        if (contextBelow !== null && lastChunkOffset !== null && BigInt(lastChunkOffset) + 1n >= contextBelow)
+          st.contextBelow = null;
         await st.holdback.tick();
         records = st.holdback.releasable();
       } else {
+        const todo = chunk.filter((m) => BigInt(m.offset) >= committed);
         records = todo.length > 0 ? await processor.analyse(todo) : [];
       }
       if (records.length === 0) {
@@ -324,7 +405,7 @@ export class ScrubberPipeline {
         inTxn = false;
         if (lastChunkOffset !== null && resolveOffset) resolveOffset(lastChunkOffset);
         this.recordHeld(topic, partition, st);
-        return;
+        return false;
       }
       const lastOffset = records[records.length - 1]!.p.msg.offset;
       const source = this.sourcesByTopic.get(topic)!;
@@ -348,9 +429,18 @@ export class ScrubberPipeline {
         })),
       );
       const next = (BigInt(lastOffset) + 1n).toString();
+      const metadata = st.holdback
+        ? encodeCommitMetadata(st.holdback.contextFrom(records.length), BigInt(next))
+        : null;
+      // kafkajs' PartitionOffset type omits `metadata`, which its TxnOffsetCommit encoder sends.
+      const committedOffset: PartitionOffset & { metadata: string | null } = {
+        partition,
+        offset: next,
+        metadata,
+      };
       await transaction.sendOffsets({
         consumerGroupId: config.group.id,
-        topics: [{ topic, partitions: [{ partition, offset: next }] }],
+        topics: [{ topic, partitions: [committedOffset] }],
       });
       await transaction.commit();
       inTxn = false;
@@ -359,6 +449,7 @@ export class ScrubberPipeline {
       if (lastChunkOffset !== null && resolveOffset) resolveOffset(lastChunkOffset);
       this.recordCommitted(source, processed, started);
       this.recordHeld(topic, partition, st);
+      return false;
     } catch (err) {
       metrics.transactions.inc({ outcome: 'abort' });
       const info = describeError(err);
@@ -384,7 +475,7 @@ export class ScrubberPipeline {
     }
   }
 
-  private newHoldback(topic: string): PartitionHoldback | null {
+  private newHoldback(topic: string, partition: number): PartitionHoldback | null {
     const source = this.sourcesByTopic.get(topic);
     const k = this.deps.config.keystrokes;
     if (!source || !this.deps.scanner) return null;
@@ -409,6 +500,24 @@ export class ScrubberPipeline {
       maxHoldMs: k.maxHoldMs,
       maxRunChars: k.maxRunChars,
       maxHeldEvents: k.maxHeldEvents,
+      onSettle: (r) => {
+        this.deps.metrics.keystrokeRunsSettled.inc({ source: source.name, reason: r.reason });
+        this.deps.logger.debug(
+          {
+            topic,
+            partition,
+            generation: this.generation,
+            reason: r.reason,
+            events: r.events,
+            first: r.firstOffset.toString(),
+            last: r.lastOffset.toString(),
+            offsets: r.offsets.map(String).join(','),
+            found: r.found,
+            masked: r.masked,
+          },
+          'keystroke run settled',
+        );
+      },
     });
   }
 
@@ -507,11 +616,15 @@ export class ScrubberPipeline {
     }
   }
 
-  private async fetchCommitted(topic: string, partition: number): Promise<bigint> {
+  private async fetchCommitted(
+    topic: string,
+    partition: number,
+  ): Promise<{ offset: bigint; contextFrom: bigint | null }> {
     const res = await this.admin!.fetchOffsets({ groupId: this.deps.config.group.id, topics: [topic] });
     const p = res.find((t) => t.topic === topic)?.partitions.find((x) => x.partition === partition);
-    const off = p ? BigInt(p.offset) : -1n;
-    return off < 0n ? 0n : off;
+    const raw = p ? BigInt(p.offset) : -1n;
+    const offset = raw < 0n ? 0n : raw;
+    return { offset, contextFrom: raw < 0n ? null : decodeCommitMetadata(p?.metadata, offset) };
   }
 
   private recordCommitted(source: ResolvedSource, processed: ProcessedBatch, started: bigint): void {

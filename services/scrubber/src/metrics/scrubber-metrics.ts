@@ -124,6 +124,20 @@ export class ScrubberMetrics {
     labelNames: ['topic', 'partition'] as const,
     registers: [this.registry],
   });
+  /** Why runs of typing settled: a jump in fail-closed reasons (max-hold, memory-bound) needs a look. */
+  readonly keystrokeRunsSettled = new Counter({
+    name: 'sluice_keystroke_runs_settled_total',
+    help: 'Runs of typed text settled by the keystroke hold-back, by source and reason (boundary, focus, idle-event-time, idle-wall-clock, max-run-chars, max-hold, memory-bound, orphaned)',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  /** Records a new owner re-read as hold-back context (emitted by the previous owner, not again). */
+  readonly holdbackContextRecords = new Counter({
+    name: 'sluice_holdback_context_records_total',
+    help: 'Records re-read after a partition changed owner to rebuild runs of typing whose start the previous owner had already emitted (never emitted again)',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
   readonly assignedPartitions = new Gauge({
     name: 'sluice_assigned_partitions',
     help: 'Input partitions assigned to this instance',

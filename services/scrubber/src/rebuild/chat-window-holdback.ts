@@ -2,7 +2,7 @@ import type { AnalysedRecord } from '../route/batch-processor';
 import type { LocatedFinding } from '../route/decide';
 import type { Finding, RecordScanner } from '../scan/types';
 import type { PartitionHoldback } from './holdback';
-import { countBelow, settledPrefix, settledPrefixLength, unsettledCount } from './head-of-line';
+import { countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
 
 /**
  * Chat context across messages (DESIGN "Context that spans records"): a secret split over two
@@ -29,6 +29,7 @@ interface Entry {
   a: AnalysedRecord;
   offset: bigint;
   settled: boolean;
+  span?: { lastOffset: bigint };
   arrivedAt: number;
   eventTs: number;
   conv: string | null;
@@ -72,6 +73,18 @@ export class ChatWindowHoldback implements PartitionHoldback {
     return this.queue.length === 0 ? 0 : this.now() - this.queue[0]!.arrivedAt;
   }
 
+  get fresh(): boolean {
+    return this.nextOffset === null;
+  }
+
+  /**
+   * A message whose seam finding needs its predecessor is released in the same transaction as
+   * it (span), so nothing queued depends on a released record: no context to re-read.
+   */
+  contextFrom(): bigint | null {
+    return null;
+  }
+
   async ingest(records: readonly AnalysedRecord[]): Promise<void> {
     const now = this.now();
     const seams: Array<{ prev: Previous; cur: Entry; curText: string; prevPart: string; curPart: string }> =
@@ -113,8 +126,15 @@ export class ChatWindowHoldback implements PartitionHoldback {
       for (let i = 0; i < seams.length; i++) {
         const s = seams[i]!;
         const res = results[i];
+        const before = s.cur.a.extra.length;
         if (res && res.ok)
           JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
+        // The current message's finding needs the previous one: they are released together, so a
+        // new owner re-reading from the committed offset always sees both (see head-of-line).
+        if (s.cur.a.extra.length > before && s.prev.entry) {
+          const last = s.prev.entry.span?.lastOffset ?? s.prev.entry.offset;
+          s.prev.entry.span = { lastOffset: last > s.cur.offset ? last : s.cur.offset };
+        }
         // The previous message has now seen its successor: its context is settled.
         if (s.prev.entry) s.prev.entry.settled = true;
       }
@@ -122,7 +142,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
     // Bounded: past the limit the oldest held messages settle without waiting for a successor.
     for (
       let i = 0;
-      this.queue.length - settledPrefixLength(this.queue) > this.opts.maxQueued && i < this.queue.length;
+      this.queue.length - releasableLength(this.queue) > this.opts.maxQueued && i < this.queue.length;
       i++
     )
       this.queue[i]!.settled = true;
@@ -142,7 +162,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   releasable(): AnalysedRecord[] {
-    return settledPrefix(this.queue);
+    return releasablePrefix(this.queue);
   }
 
   private forgetDropped(dropped: Entry[]): void {

@@ -5,12 +5,30 @@ export interface QueuedRecord {
   a: AnalysedRecord;
   offset: bigint;
   settled: boolean;
+  /**
+   * This record's verdict was decided together with later records (a run of typing, a chat seam
+   * with a finding): it may only be released in the same transaction as every record up to
+   * `lastOffset`. Released alone, a crash before the rest commits would leave a new owner to
+   * re-read only the tail, rebuild it without its start, and miss the finding.
+   */
+  span?: { lastOffset: bigint };
 }
 
-/** Length of the settled head of the queue: what may be released, in order. */
-export function settledPrefixLength(queue: readonly QueuedRecord[]): number {
+/**
+ * Length of the head of the queue that may be released now, in order: every record in it is
+ * settled, and no record in it was decided together with a record outside it. The committed
+ * offset then never falls inside a group decided together.
+ */
+export function releasableLength(queue: readonly QueuedRecord[]): number {
+  let reach = -1n;
   let n = 0;
-  while (n < queue.length && queue[n]!.settled) n++;
+  for (let i = 0; i < queue.length; i++) {
+    const e = queue[i]!;
+    if (!e.settled) break;
+    const end = e.span && e.span.lastOffset > e.offset ? e.span.lastOffset : e.offset;
+    if (end > reach) reach = end;
+    if (reach <= e.offset) n = i + 1;
+  }
   return n;
 }
 
@@ -21,9 +39,9 @@ export function unsettledCount(queue: readonly QueuedRecord[]): number {
   return n;
 }
 
-/** The settled head's records (the queue is not changed). */
-export function settledPrefix(queue: readonly QueuedRecord[]): AnalysedRecord[] {
-  return queue.slice(0, settledPrefixLength(queue)).map((e) => e.a);
+/** The releasable head's records (the queue is not changed). */
+export function releasablePrefix(queue: readonly QueuedRecord[]): AnalysedRecord[] {
+  return queue.slice(0, releasableLength(queue)).map((e) => e.a);
 }
 
 /** How many head records lie below `offset`. */

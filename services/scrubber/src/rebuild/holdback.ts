@@ -6,8 +6,20 @@ import type { AnalysedRecord } from '../route/batch-processor';
  * it, so a restart re-reads and rebuilds whatever was held (exactly once, no changelog needed).
  */
 export interface PartitionHoldback {
-  /** Adds newly consumed records in offset order; re-delivered ones are ignored. */
-  ingest(records: readonly AnalysedRecord[]): Promise<void>;
+  /**
+   * Adds newly consumed records in offset order; re-delivered ones are ignored. Records below
+   * `contextBelow` were already emitted by a previous owner: they only rebuild context (a run of
+   * typing that started before the committed offset) and are never queued or released.
+   */
+  ingest(records: readonly AnalysedRecord[], contextBelow?: bigint): Promise<void>;
+  /**
+   * The earliest offset whose record the decisions of the queued records (after the first
+   * `skip`) depend on, or null when they depend on nothing before themselves. Committed with the
+   * offset, so a new owner re-reads from there to rebuild the same context.
+   */
+  contextFrom(skip: number): bigint | null;
+  /** Nothing ingested yet: a new owner that may need to re-read context first. */
+  readonly fresh: boolean;
   /** The partition's high watermark was just read: at our next offset = fully read now. */
   markCaughtUp(highWatermark: bigint, at?: number): void;
   /** Settles what time has settled (idle gaps, maximum hold). */

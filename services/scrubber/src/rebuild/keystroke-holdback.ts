@@ -6,7 +6,7 @@ import type { Finding, RecordScanner, ScanText } from '../scan/types';
 import { KeystrokeRebuilder, ownersOfSpan, type Owner } from './keystroke-rebuilder';
 import { telemetryInfo, type TelemetryInfo } from './telemetry-event';
 import type { PartitionHoldback } from './holdback';
-import { countBelow, settledPrefix, settledPrefixLength, unsettledCount } from './head-of-line';
+import { countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
 
 /**
  * Head-of-line hold for one input partition of keystroke telemetry (DESIGN "Context that spans
@@ -30,6 +30,32 @@ export interface KeystrokeHoldbackOptions {
   maxRunChars: number;
   maxHeldEvents: number;
   now?: () => number;
+  /** Told about every run that settles (offsets and counts only, never typed text). */
+  onSettle?: (s: SettledRun) => void;
+}
+
+/** Why a run of typing was considered complete. */
+export type SettleReason =
+  | 'boundary'
+  | 'focus'
+  | 'max-run-chars'
+  | 'idle-event-time'
+  | 'idle-wall-clock'
+  | 'max-hold'
+  | 'memory-bound'
+  | 'orphaned';
+
+export interface SettledRun {
+  reason: SettleReason;
+  events: number;
+  firstOffset: bigint;
+  lastOffset: bigint;
+  /** Offsets of the run's events, in order. */
+  offsets: bigint[];
+  /** A rule matched the run (or its inserted characters). */
+  found: boolean;
+  /** Its unfinished token was masked (fail closed at the maximum hold or the memory bound). */
+  masked: boolean;
 }
 
 interface Entry {
@@ -44,6 +70,8 @@ interface Entry {
   run: Run | null;
   /** Emitted by another owner (dropBelow): keeps its place in the run, takes no finding. */
   dropped?: boolean;
+  /** First offset of the run this event belongs to (kept after it settles). */
+  runFirst?: bigint;
 }
 
 interface Run {
@@ -56,6 +84,8 @@ interface Run {
   lastArrival: number;
   firstEventTs: number;
   lastEventTs: number;
+  /** Set when the run is chosen for settling. */
+  reason?: SettleReason;
 }
 
 /** Prefixes that mark a token as the start of a secret: an idle gap does not settle it. */
@@ -167,7 +197,26 @@ export class KeystrokeHoldback implements PartitionHoldback {
   }
 
   /** Adds newly consumed records (in offset order) and settles the runs they end. */
-  async ingest(records: readonly AnalysedRecord[]): Promise<void> {
+  get fresh(): boolean {
+    return this.nextOffset === null;
+  }
+
+  /**
+   * The first offset of the earliest run that queued events (after the first `skip`) belong to.
+   * A run's head may be released while its tail waits behind another held run; committing this
+   * with the offset lets a new owner re-read the head as context and give the tail the run's
+   * finding (without it, the tail alone matches nothing: a typed key would go to clean).
+   */
+  contextFrom(skip: number): bigint | null {
+    let min: bigint | null = null;
+    for (let i = skip; i < this.queue.length; i++) {
+      const f = this.queue[i]!.runFirst;
+      if (f !== undefined && (min === null || f < min)) min = f;
+    }
+    return min;
+  }
+
+  async ingest(records: readonly AnalysedRecord[], contextBelow?: bigint): Promise<void> {
     const now = this.now();
     const toSettle = new Set<Run>();
     for (const a of records) {
@@ -178,7 +227,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
       const eventTs = Number.isFinite(ts) ? ts : now;
       if (eventTs > this.watermark) this.watermark = eventTs;
       const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, info: null, run: null };
-      this.queue.push(e);
+      // Context: emitted by the previous owner; it joins its run (text, not a finding), unqueued.
+      const context = contextBelow !== undefined && offset < contextBelow;
+      if (context) e.dropped = true;
+      else this.queue.push(e);
       // Records already decided (undecodable, password field, too large) never join a run.
       if (a.p.early) continue;
       const info = telemetryInfo(a.p);
@@ -186,7 +238,11 @@ export class KeystrokeHoldback implements PartitionHoldback {
       if (!info) continue;
       const act = info.action;
       if (act.kind === 'focus') {
-        for (const run of this.runs.values()) if (run.deviceSession === info.deviceSession) toSettle.add(run);
+        for (const run of this.runs.values()) {
+          if (run.deviceSession !== info.deviceSession) continue;
+          run.reason ??= 'focus';
+          toSettle.add(run);
+        }
         continue;
       }
       if (act.kind === 'other') continue;
@@ -208,15 +264,22 @@ export class KeystrokeHoldback implements PartitionHoldback {
       const id = run.entries.length;
       run.entries.push(e);
       e.run = run;
+      e.runFirst = run.entries[0]!.offset;
       e.settled = false;
       run.lastArrival = now;
       run.lastEventTs = Math.max(run.lastEventTs, eventTs);
       if (act.kind === 'key') {
-        if (run.rebuilder.key(id, act.key, act.modifiers) === 'boundary') toSettle.add(run);
+        if (run.rebuilder.key(id, act.key, act.modifiers) === 'boundary') {
+          run.reason ??= 'boundary';
+          toSettle.add(run);
+        }
       } else {
         run.rebuilder.insert(id, act.text);
       }
-      if (run.rebuilder.insertedLength > this.opts.maxRunChars) toSettle.add(run);
+      if (run.rebuilder.insertedLength > this.opts.maxRunChars) {
+        run.reason ??= 'max-run-chars';
+        toSettle.add(run);
+      }
     }
     await this.settle([...toSettle], false);
     await this.enforceBound();
@@ -240,8 +303,9 @@ export class KeystrokeHoldback implements PartitionHoldback {
         if (blocking.length >= 64) break;
       }
       if (blocking.length === 0) return; // the head is releasable: the caller releases it
+      for (const r of blocking) r.reason ??= 'memory-bound';
       await this.settle(blocking, true);
-      if (settledPrefixLength(this.queue) >= this.queue.length - max) return;
+      if (releasableLength(this.queue) >= this.queue.length - max) return;
     }
   }
 
@@ -254,14 +318,25 @@ export class KeystrokeHoldback implements PartitionHoldback {
     // confirmed fully read: then nothing typed after the run existed yet.
     for (const run of this.runs.values()) {
       const heldFor = Math.max(this.watermark - run.firstEventTs, this.caughtUpAt - run.firstArrival);
-      const idleFor = Math.max(this.watermark - run.lastEventTs, this.caughtUpAt - run.lastArrival);
-      if (heldFor >= this.opts.maxHoldMs) expired.push(run);
-      else if (idleFor >= this.opts.idleGapMs && !unfinishedToken(run.rebuilder.text)) idle.push(run);
+      const idleEvent = this.watermark - run.lastEventTs;
+      const idleWall = this.caughtUpAt - run.lastArrival;
+      if (heldFor >= this.opts.maxHoldMs) {
+        run.reason ??= 'max-hold';
+        expired.push(run);
+      } else if (
+        Math.max(idleEvent, idleWall) >= this.opts.idleGapMs &&
+        !unfinishedToken(run.rebuilder.text)
+      ) {
+        run.reason ??= idleEvent >= this.opts.idleGapMs ? 'idle-event-time' : 'idle-wall-clock';
+        idle.push(run);
+      }
     }
     if (this.orphaned.size > 0) {
-      expired.push(
-        ...[...this.orphaned].filter((r) => this.runs.get(r.fieldKey) === r && !expired.includes(r)),
-      );
+      for (const r of this.orphaned) {
+        if (this.runs.get(r.fieldKey) !== r || expired.includes(r)) continue;
+        r.reason = 'orphaned';
+        expired.push(r);
+      }
       this.orphaned.clear();
     }
     if (idle.length > 0) await this.settle(idle, false);
@@ -279,7 +354,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
 
   /** The head of the queue whose decisions are final, in offset order (not removed yet). */
   releasable(): AnalysedRecord[] {
-    return settledPrefix(this.queue);
+    return releasablePrefix(this.queue);
   }
 
   /** After the transaction that carried them committed: drop the first n released records. */
@@ -326,7 +401,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
         // The typed text could not be scanned: every event of the run fails closed.
         const reason = res && !res.ok ? res.code : ErrorCodes.SCAN_FAILED;
         for (const e of run.entries) {
-          e.a.p.early = failClosed(reason);
+          if (!e.dropped) e.a.p.early = failClosed(reason);
           e.settled = true;
           e.run = null;
         }
@@ -338,14 +413,27 @@ export class KeystrokeHoldback implements PartitionHoldback {
         found = this.attribute(run, f, run.rebuilder.text, run.rebuilder.textOwners) || found;
       for (const f of insertedFindings)
         found = this.attribute(run, f, run.rebuilder.inserted, run.rebuilder.insertedOwnersList) || found;
+      let masked = false;
       if (expiring && !found) {
         const tail = unfinishedToken(run.rebuilder.text);
-        if (tail) this.maskUnfinished(run, tail);
+        if (tail) {
+          this.maskUnfinished(run, tail);
+          masked = true;
+        }
       }
       for (const e of run.entries) {
         e.settled = true;
         e.run = null;
       }
+      this.opts.onSettle?.({
+        reason: run.reason ?? 'boundary',
+        events: run.entries.length,
+        firstOffset: run.entries[0]?.offset ?? -1n,
+        lastOffset: run.entries[run.entries.length - 1]?.offset ?? -1n,
+        offsets: run.entries.map((e) => e.offset),
+        found,
+        masked,
+      });
     }
   }
 

@@ -69,11 +69,20 @@ describe('ChatWindowHoldback', () => {
     await h.ingest(await processor.analyse([msg('c1', `my key is ${key.slice(0, 12)}`)]));
     expect(h.releasable()).toHaveLength(0); // waiting for the next message of c1
     await h.ingest(await processor.analyse([msg('c1', `${key.slice(12)} thanks`)]));
-    expect(verdicts(h)).toEqual(['quarantined']); // the first is settled; the second now waits
+    // The first is settled, but its finding is shared with the second, which still waits for a
+    // successor: both go out in one transaction, so a restart never re-reads the second alone.
+    expect(verdicts(h)).toEqual([]);
     clock += 2000;
     h.markCaughtUp(BigInt(offset));
     await h.tick();
     expect(verdicts(h)).toEqual(['quarantined', 'quarantined']);
+  });
+
+  test('a message without a shared finding is released as soon as the next one arrives', async () => {
+    const h = hold();
+    await h.ingest(await processor.analyse([msg('c3', 'lunch at noon?')]));
+    await h.ingest(await processor.analyse([msg('c3', 'sure, see you there')]));
+    expect(verdicts(h)).toEqual(['clean']);
   });
 
   test('context in one message, the value in the next', async () => {

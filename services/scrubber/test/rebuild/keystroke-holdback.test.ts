@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { SchemaRegistry } from '../../src/codec/schema-registry';
 import { encodeAvro } from '../../src/codec/record-codec';
 import { BatchProcessor, type AnalysedRecord, type InputMessage } from '../../src/route/batch-processor';
@@ -217,6 +218,114 @@ describe('KeystrokeHoldback', () => {
       ]),
     );
     expect(hb.releasable()).toHaveLength(4);
+  });
+
+  test('a run whose head went out before its tail: the commit carries where a new owner re-reads context', async () => {
+    const hb = holdback();
+    // Session a types a key; session b starts typing in the middle of it and is still typing.
+    const secret = awsAccessKeyId(seededRng(4));
+    const a1 = typed(`aws ${secret.slice(0, 8)}`, { session: 'a' });
+    const b1 = typed('ls', { session: 'b' });
+    const a2 = [...typed(secret.slice(8), { session: 'a' }), key('Enter', { session: 'a' })];
+    await hb.ingest(await processor.analyse([...a1, ...b1, ...a2]));
+    const out = hb.releasable();
+    expect(out).toHaveLength(a1.length); // "aws AKIA…" goes out; b's open run holds the rest
+    expect(hb.contextFrom(out.length)).toBe(BigInt(a1[0]!.offset));
+    expect(verdicts(out).slice(4)).toEqual(new Array(8).fill('quarantined'));
+    // The owner dies before releasing the rest. A new one re-reads from the context offset:
+    // the head is context only (never released again), and the key's events are quarantined.
+    const next = holdback();
+    const committed = BigInt(b1[0]!.offset);
+    await next.ingest(
+      await processor.analyse([...a1, ...b1, ...a2, key('Enter', { session: 'b' })]),
+      committed,
+    );
+    const again = next.releasable();
+    expect(again.map((a) => a.p.msg.offset)).toEqual(
+      [...b1, ...a2].map((m) => m.offset).concat(String(offset - 1)),
+    );
+    expect(verdicts(again).filter((v) => v === 'quarantined')).toHaveLength(secret.length - 8);
+    // Without the context, the same tail alone is not recognised: that was the leak.
+    const blind = holdback();
+    await blind.ingest(await processor.analyse([...b1, ...a2]));
+    await blind.ingest(await processor.analyse([key('Enter', { session: 'b' })]));
+    expect(verdicts(blind.releasable()).filter((v) => v === 'quarantined')).toHaveLength(0);
+  });
+
+  test('property: a crash at any point never lets a typed secret key event reach clean', async () => {
+    // Sessions type lines interleaved; some lines carry an AWS key. The first owner processes
+    // chunks, releasing and committing what it may; it dies after a random chunk; a second owner
+    // re-reads from the committed offset. Every event must be released exactly once, and every
+    // key event of a secret must be quarantined by whichever owner released it.
+    const arb = fc.record({
+      lines: fc.array(
+        fc.record({
+          session: fc.integer({ min: 0, max: 4 }),
+          secret: fc.boolean(),
+          word: fc.constantFrom('ls', 'cd src', 'make test'),
+        }),
+        { minLength: 2, maxLength: 12 },
+      ),
+      order: fc.array(fc.nat(), { minLength: 400, maxLength: 400 }),
+      chunk: fc.integer({ min: 1, max: 40 }),
+      crashAfter: fc.nat({ max: 30 }),
+      seed: fc.nat(),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ lines, order, chunk, crashAfter, seed }) => {
+        // Per session, its lines' keys in order, each with whether it is part of a secret.
+        const queues = new Map<string, Array<{ k: string; secret: boolean }>>();
+        lines.forEach((l, i) => {
+          const s = `s${l.session}`;
+          const q = queues.get(s) ?? [];
+          queues.set(s, q);
+          for (const c of `${l.word} `) q.push({ k: c, secret: false });
+          if (l.secret) for (const c of awsAccessKeyId(seededRng(seed + i))) q.push({ k: c, secret: true });
+          q.push({ k: 'Enter', secret: false });
+        });
+        const msgs: InputMessage[] = [];
+        const isSecret = new Map<string, boolean>();
+        const sessions = [...queues.keys()];
+        let pick = 0;
+        while (sessions.length > 0) {
+          const i = order[pick++ % order.length]! % sessions.length;
+          const s = sessions[i]!;
+          const next = queues.get(s)!.shift()!;
+          const m = key(next.k, { session: s });
+          msgs.push(m);
+          isSecret.set(m.offset, next.secret);
+          if (queues.get(s)!.length === 0) sessions.splice(i, 1);
+        }
+        const released: AnalysedRecord[] = [];
+        let committed = BigInt(msgs[0]!.offset);
+        let contextFrom: bigint | null = null; // what the pipeline commits as offset metadata
+        const run = async (stopAfter: number) => {
+          const hb = holdback();
+          const from = contextFrom ?? committed;
+          const contextBelow = committed;
+          const todo = msgs.filter((m) => BigInt(m.offset) >= from);
+          let chunks = 0;
+          for (let i = 0; i < todo.length && chunks < stopAfter; i += chunk, chunks++) {
+            await hb.ingest(await processor.analyse(todo.slice(i, i + chunk)), contextBelow);
+            await hb.tick();
+            const out = hb.releasable();
+            if (out.length === 0) continue;
+            released.push(...out);
+            committed = BigInt(out[out.length - 1]!.p.msg.offset) + 1n;
+            contextFrom = hb.contextFrom(out.length);
+            hb.commitReleased(out.length);
+          }
+        };
+        await run(crashAfter);
+        await run(Number.MAX_SAFE_INTEGER);
+        expect(released.map((a) => a.p.msg.offset)).toEqual(msgs.map((m) => m.offset));
+        for (const a of released) {
+          const v = processor.decideRecord(a).verdict;
+          if (isSecret.get(a.p.msg.offset)) expect(v).toBe('quarantined');
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   test('records another owner already emitted are dropped, and a run cut by them fails closed', async () => {
