@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import '../kafka/kafkajs-linear-grouping';
+import '../kafka/kafkajs-timeout-warning';
 /**
  * `npm run demo`: the whole pipeline on a local broker with synthetic traffic.
  * Creates the raw topics, runs the scrubber in-process, produces chat and telemetry with some

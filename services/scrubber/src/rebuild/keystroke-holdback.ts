@@ -86,6 +86,8 @@ interface Run {
   lastEventTs: number;
   /** Set when the run is chosen for settling. */
   reason?: SettleReason;
+  /** The unfinished last token of a run that reached the maximum hold, carried on once. */
+  carried?: boolean;
 }
 
 /** Prefixes that mark a token as the start of a secret: an idle gap does not settle it. */
@@ -150,6 +152,8 @@ export function unfinishedToken(text: string): { start: number; token: string } 
   }
   // A long random-looking run (a password or key typed without a known prefix).
   if (token.length >= 10 && entropy(token) >= 3.2) return { start, token };
+  // A number being typed (card, phone, account: digits and separators) or an email address.
+  if (/^[+(]?\d[\d().-]{3,}$/.test(token) || /^[^@\s]+@[^@\s]*$/.test(token)) return { start, token };
   return null;
 }
 
@@ -414,6 +418,27 @@ export class KeystrokeHoldback implements PartitionHoldback {
       for (const f of insertedFindings)
         found = this.attribute(run, f, run.rebuilder.inserted, run.rebuilder.insertedOwnersList) || found;
       let masked = false;
+      const carried = expiring && !found && run.reason === 'max-hold' ? this.carryTail(run) : null;
+      if (carried) {
+        // Settled: the events before the unfinished last token. The token's events stay held in
+        // a run of their own, with its own maximum hold (a slow typist's long line is cut
+        // between words, never inside the secret being typed).
+        const settledEntries = run.entries.slice(0, carried.from);
+        for (const e of settledEntries) {
+          e.settled = true;
+          e.run = null;
+        }
+        this.opts.onSettle?.({
+          reason: 'max-hold',
+          events: settledEntries.length,
+          firstOffset: settledEntries[0]?.offset ?? -1n,
+          lastOffset: settledEntries[settledEntries.length - 1]?.offset ?? -1n,
+          offsets: settledEntries.map((e) => e.offset),
+          found,
+          masked: false,
+        });
+        continue;
+      }
       if (expiring && !found) {
         const tail = unfinishedToken(run.rebuilder.text);
         if (tail) {
@@ -435,6 +460,53 @@ export class KeystrokeHoldback implements PartitionHoldback {
         masked,
       });
     }
+  }
+
+  /**
+   * At the maximum hold, a run whose text ends in a token still being typed hands that token's
+   * events (from the first event that typed any of it) to a new run, once. Returns where the
+   * carried events start, or null when there is nothing to carry (text ends in whitespace, the
+   * run was carried before, or another run of the field exists).
+   */
+  private carryTail(run: Run): { from: number } | null {
+    if (run.carried || this.runs.has(run.fieldKey)) return null;
+    const text = run.rebuilder.text;
+    let start = text.length;
+    while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
+    if (start === text.length) return null;
+    let from = run.entries.length;
+    for (let i = start; i < text.length; i++) {
+      const ev = run.rebuilder.textOwners[i]?.event ?? -1;
+      if (ev >= 0 && ev < from) from = ev;
+    }
+    // No event owns the token, or the whole run is the token: nothing to cut before it.
+    if (from === 0 || from >= run.entries.length) return null;
+    const tail = run.entries.slice(from);
+    // Its events were held for the maximum already: no second wait.
+    const heldFor = Math.max(this.watermark - tail[0]!.eventTs, this.caughtUpAt - tail[0]!.arrivedAt);
+    if (heldFor >= this.opts.maxHoldMs) return null;
+    const next: Run = {
+      fieldKey: run.fieldKey,
+      deviceSession: run.deviceSession,
+      rebuilder: new KeystrokeRebuilder(),
+      entries: [],
+      firstArrival: tail[0]!.arrivedAt,
+      lastArrival: run.lastArrival,
+      firstEventTs: tail[0]!.eventTs,
+      lastEventTs: run.lastEventTs,
+      carried: true,
+    };
+    for (const e of tail) {
+      const id = next.entries.length;
+      next.entries.push(e);
+      e.run = next;
+      e.runFirst = tail[0]!.offset;
+      const act = e.info?.action;
+      if (act?.kind === 'key') next.rebuilder.key(id, act.key, act.modifiers);
+      else if (act?.kind === 'insert') next.rebuilder.insert(id, act.text);
+    }
+    this.runs.set(run.fieldKey, next);
+    return { from };
   }
 
   /** Gives a run-level finding to every event that typed (part of) it. */

@@ -9,7 +9,7 @@ import { KeystrokeHoldback, unfinishedToken } from '../../src/rebuild/keystroke-
 import { ScanEngine } from '../../src/scan/engine';
 import type { RecordScanner } from '../../src/scan/types';
 import type { ResolvedSource } from '../../src/config/load-config';
-import { awsAccessKeyId, seededRng } from '../../src/demo/synthetic-secrets';
+import { awsAccessKeyId, cardNumber, seededRng } from '../../src/demo/synthetic-secrets';
 
 const KEY = Buffer.alloc(32, 3);
 const registry = SchemaRegistry.load();
@@ -147,6 +147,28 @@ describe('KeystrokeHoldback', () => {
     expect(v.slice(0, 4)).toEqual(['clean', 'clean', 'clean', 'clean']); // "tok "
     expect(v.slice(4).every((x) => x === 'redacted')).toBe(true); // "AKIA2QX" masked, never clean
     expect(processor.decideRecord(out[15]!).findings[0]!.ruleId).toBe('keystroke-unsettled');
+  });
+
+  test('a slow typist: the maximum hold cuts a long line between words, never inside the number being typed', async () => {
+    const hb = holdback();
+    const card = cardNumber(seededRng(3)).replace(/ /g, '');
+    const t0 = clock;
+    const keys = [...'card ', ...card];
+    const out: AnalysedRecord[] = [];
+    // 1.6 s a key: the line takes 33.6 s, past the 30 s maximum hold, which falls inside the card.
+    for (let i = 0; i <= keys.length; i++) {
+      const m = i < keys.length ? key(keys[i]!, { ts: t0 + i * 1600 }) : key('Enter', { ts: t0 + i * 1600 });
+      await hb.ingest(await processor.analyse([m]));
+      await hb.tick();
+      const r = hb.releasable();
+      out.push(...r);
+      hb.commitReleased(r.length);
+    }
+    expect(out).toHaveLength(keys.length + 1);
+    const v = verdicts(out);
+    expect(v.slice(0, 5)).toEqual(['clean', 'clean', 'clean', 'clean', 'clean']); // "card "
+    expect(v.slice(5, 5 + card.length).every((x) => x === 'redacted')).toBe(true);
+    expect(processor.decideRecord(out[5]!).findings[0]!.ruleId).not.toBe('keystroke-unsettled');
   });
 
   test('a partition that looks quiet but is not confirmed read keeps its runs held', async () => {
@@ -362,6 +384,10 @@ describe('KeystrokeHoldback', () => {
     expect(unfinishedToken('export AKIA')).not.toBeNull();
     expect(unfinishedToken('token gh')).not.toBeNull();
     expect(unfinishedToken('pw Xk9#pL2$vQ8!')).not.toBeNull();
+    expect(unfinishedToken('card 41111111')).not.toBeNull(); // a number being typed
+    expect(unfinishedToken('call +1(555)01')).not.toBeNull();
+    expect(unfinishedToken('mail jane.doe@exa')).not.toBeNull();
+    expect(unfinishedToken('room 12')).toBeNull(); // short numbers are just numbers
     expect(unfinishedToken('hello world')).toBeNull();
     expect(unfinishedToken('the build is green ')).toBeNull();
   });
