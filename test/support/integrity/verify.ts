@@ -34,6 +34,8 @@ export interface IntegrityFigures {
   secretBytesFound: number;
   /** Records that went to a weaker output than expected (e.g. a typed password's key event to clean). */
   verdictDowngrades: number;
+  /** Key events of a token masked at keystrokes.maxHoldMs (fail closed: redacted, not quarantined). */
+  failClosedMasked: number;
   auditRecords: number;
   auditMissing: number;
   auditDuplicated: number;
@@ -76,22 +78,30 @@ export async function verifyDeployment(
 ): Promise<VerifyResult> {
   const n = fx.inputs.length;
   const { outputs, audit } = await fx.readOutputs(n, opts.deadlineMs ?? 300_000);
+  const decodedAudit = audit.map((m) => decodeAuditRecord(fx.registry, m.value!));
   const index = indexOutputs(outputs);
   const once = checkExactlyOnce(fx.inputs, index);
   const order = checkOrderPerPartition([...outputs.clean, ...outputs.redacted, ...outputs.quarantined]);
   const leaks = findSecretsIndexed([...outputs.clean, ...outputs.redacted], fx.secrets());
-  const trail = checkAuditTrail(
-    fx.inputs,
-    index,
-    audit.map((m) => decodeAuditRecord(fx.registry, m.value!)),
-  );
+  const trail = checkAuditTrail(fx.inputs, index, decodedAudit);
   const wrong = opts.checkVerdicts === false ? [] : checkVerdicts(index, fx.expectations);
   const rank: Record<string, number> = { clean: 0, redacted: 1, quarantined: 2 };
-  const downgrades = wrong.filter((w) => {
+  // A key event whose unfinished token was masked at the maximum hold went to redacted by
+  // design (fail closed, issue 4): not a leak, but counted and reported.
+  const failClosedRule = new Set<string>();
+  for (const r of decodedAudit) {
+    if (r.verdict !== 'CLEAN' && r.ruleIds.includes('keystroke-unsettled'))
+      failClosedRule.add(`${r.source.topic}/${r.source.partition}/${r.source.offset}`);
+  }
+  const weaker = wrong.filter((w) => {
     const m = /want (\w+), got (\w+)/.exec(w);
     return m !== null && rank[m[2]!]! < rank[m[1]!]!;
   });
-  const upgrades = wrong.filter((w) => !downgrades.includes(w));
+  const failClosedMasked = weaker.filter(
+    (w) => / got redacted$/.test(w) && failClosedRule.has(w.slice(0, w.indexOf(':'))),
+  );
+  const downgrades = weaker.filter((w) => !failClosedMasked.includes(w));
+  const upgrades = wrong.filter((w) => !weaker.includes(w));
   let abortedInLog: number | undefined;
   if (opts.countAborted) {
     const { clean, redacted, quarantined } = fx.topics.outputs;
@@ -116,6 +126,7 @@ export async function verifyDeployment(
     sensitiveInCleanOrRedacted: leaks.length + downgrades.length,
     secretBytesFound: leaks.length,
     verdictDowngrades: downgrades.length,
+    failClosedMasked: failClosedMasked.length,
     auditRecords: audit.length,
     auditMissing: trail.missing.length,
     auditDuplicated: trail.duplicated.length,
@@ -161,7 +172,7 @@ export function formatFigures(f: IntegrityFigures): string {
   return (
     `${f.scenario}: in=${f.recordsIn} out=${f.recordsOut} clean=${f.clean} redacted=${f.redacted} quarantined=${f.quarantined} ` +
     `duplicates=${f.duplicates} lost=${f.lost} unexpected=${f.unexpected} sensitive-in-clean=${f.sensitiveInCleanOrRedacted} ` +
-    `(secret-bytes=${f.secretBytesFound} verdict-downgrades=${f.verdictDowngrades}) ` +
+    `(secret-bytes=${f.secretBytesFound} verdict-downgrades=${f.verdictDowngrades}) fail-closed-masked=${f.failClosedMasked} ` +
     `audit=${f.auditRecords} (missing=${f.auditMissing} dup=${f.auditDuplicated} disagree=${f.auditDisagreeing}) ` +
     `order-violations=${f.orderViolations} verdict-upgrades=${f.verdictUpgrades}` +
     (f.abortedInLog !== undefined ? ` aborted-in-log=${f.abortedInLog}` : '') +

@@ -88,7 +88,12 @@ interface Run {
   reason?: SettleReason;
   /** The unfinished last token of a run that reached the maximum hold, carried on once. */
   carried?: boolean;
+  /** The field's previous run ended in a masked unfinished token: this run's first token continues it. */
+  continuesMasked?: boolean;
 }
+
+/** Fields whose last run ended in a masked token, remembered at most this many (oldest dropped). */
+const MAX_MASKED_FIELDS = 10_000;
 
 /** Prefixes that mark a token as the start of a secret: an idle gap does not settle it. */
 const SECRET_PREFIXES = [
@@ -165,6 +170,8 @@ export class KeystrokeHoldback implements PartitionHoldback {
   private readonly runs = new Map<string, Run>();
   /** Runs cut by dropBelow: settled (fail closed) at the next tick. */
   private readonly orphaned = new Set<Run>();
+  /** Fields whose last settled run ended in a masked unfinished token (fail closed). */
+  private readonly maskedFields = new Set<string>();
   /** First offset not yet ingested: re-delivered records (a retried batch) are not held twice. */
   private nextOffset: bigint | null = null;
   private readonly now: () => number;
@@ -263,6 +270,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
           firstEventTs: eventTs,
           lastEventTs: eventTs,
         };
+        if (this.maskedFields.delete(info.fieldKey)) run.continuesMasked = true;
         this.runs.set(info.fieldKey, run);
       }
       const id = run.entries.length;
@@ -439,10 +447,23 @@ export class KeystrokeHoldback implements PartitionHoldback {
         });
         continue;
       }
+      if (run.continuesMasked) {
+        // The rest of a token whose start was masked at the maximum hold: masked too, so no
+        // fragment of a possible secret reaches clean, whatever it looks like on its own.
+        const text = run.rebuilder.text;
+        let end = 0;
+        while (end < text.length && !/\s/.test(text[end]!)) end++;
+        if (end > 0) {
+          this.maskSpan(run, 0, text.slice(0, end));
+          masked = true;
+          if (end === text.length && expiring) this.rememberMasked(run.fieldKey);
+        }
+      }
       if (expiring && !found) {
         const tail = unfinishedToken(run.rebuilder.text);
         if (tail) {
           this.maskUnfinished(run, tail);
+          this.rememberMasked(run.fieldKey);
           masked = true;
         }
       }
@@ -548,16 +569,28 @@ export class KeystrokeHoldback implements PartitionHoldback {
     return { ...f, start, end, path: e.a.p.texts[leaf]!.path, textIndex: leaf };
   }
 
+  private rememberMasked(fieldKey: string): void {
+    this.maskedFields.delete(fieldKey);
+    this.maskedFields.add(fieldKey);
+    if (this.maskedFields.size > MAX_MASKED_FIELDS)
+      this.maskedFields.delete(this.maskedFields.values().next().value as string);
+  }
+
   private maskUnfinished(run: Run, tail: { start: number; token: string }): void {
-    const fp = createHmac('sha256', this.opts.fingerprintKey).update(tail.token).digest('hex');
+    this.maskSpan(run, tail.start, tail.token);
+  }
+
+  /** A synthetic fail-closed finding over text[start, start + token.length): its keys masked. */
+  private maskSpan(run: Run, start: number, token: string): void {
+    const fp = createHmac('sha256', this.opts.fingerprintKey).update(token).digest('hex');
     const synthetic: Finding = {
       ruleId: 'keystroke-unsettled',
       category: 'credential',
       action: 'redact',
       shadow: false,
       label: 'TYPED',
-      start: tail.start,
-      end: run.rebuilder.text.length,
+      start,
+      end: start + token.length,
       fingerprint: fp,
       preview: '…',
     };

@@ -171,6 +171,24 @@ describe('KeystrokeHoldback', () => {
     expect(processor.decideRecord(out[5]!).findings[0]!.ruleId).not.toBe('keystroke-unsettled');
   });
 
+  test('after a token is masked at the maximum hold, the rest of it typed later is masked too', async () => {
+    const hb = holdback();
+    const t0 = clock;
+    await hb.ingest(await processor.analyse(typed('tok AKIA2QX', { ts: t0 })));
+    clock = t0 + 31_000;
+    hb.markCaughtUp(BigInt(offset));
+    await hb.tick();
+    const first = hb.releasable();
+    expect(verdicts(first).slice(4)).toEqual(new Array(7).fill('redacted'));
+    hb.commitReleased(first.length);
+    // The typist goes on: the rest of the key, then a word, then Enter.
+    const rest = [...typed('9ZZ4 ok', { ts: clock }), key('Enter', { ts: clock })];
+    await hb.ingest(await processor.analyse(rest));
+    const v = verdicts(hb.releasable());
+    expect(v.slice(0, 4)).toEqual(['redacted', 'redacted', 'redacted', 'redacted']); // "9ZZ4"
+    expect(v.slice(4)).toEqual(['clean', 'clean', 'clean', 'clean']); // " ok" and Enter
+  });
+
   test('a partition that looks quiet but is not confirmed read keeps its runs held', async () => {
     const hb = holdback();
     await hb.ingest(await processor.analyse(typed('export KEY=AKIA')));
