@@ -34,7 +34,7 @@ export interface IntegrityFigures {
   secretBytesFound: number;
   /** Records that went to a weaker output than expected (e.g. a typed password's key event to clean). */
   verdictDowngrades: number;
-  /** Key events of a token masked at keystrokes.maxHoldMs (fail closed: redacted, not quarantined). */
+  /** Key events of a token masked at keystrokes.maxHoldMs (fail closed, to redacted): not downgrades, not upgrades. */
   failClosedMasked: number;
   auditRecords: number;
   auditMissing: number;
@@ -97,11 +97,12 @@ export async function verifyDeployment(
     const m = /want (\w+), got (\w+)/.exec(w);
     return m !== null && rank[m[2]!]! < rank[m[1]!]!;
   });
-  const failClosedMasked = weaker.filter(
-    (w) => / got redacted$/.test(w) && failClosedRule.has(w.slice(0, w.indexOf(':'))),
+  const failClosed = new Set(
+    wrong.filter((w) => / got redacted$/.test(w) && failClosedRule.has(w.slice(0, w.indexOf(':')))),
   );
-  const downgrades = weaker.filter((w) => !failClosedMasked.includes(w));
-  const upgrades = wrong.filter((w) => !weaker.includes(w));
+  const failClosedMasked = [...failClosed];
+  const downgrades = weaker.filter((w) => !failClosed.has(w));
+  const upgrades = wrong.filter((w) => !weaker.includes(w) && !failClosed.has(w));
   let abortedInLog: number | undefined;
   if (opts.countAborted) {
     const { clean, redacted, quarantined } = fx.topics.outputs;

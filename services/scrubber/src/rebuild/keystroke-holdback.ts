@@ -145,6 +145,13 @@ function entropy(s: string): number {
   return h;
 }
 
+/** The last whitespace-separated token of a text, if the text does not end in whitespace. */
+export function trailingToken(text: string): { start: number; token: string } | null {
+  let start = text.length;
+  while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
+  return start === text.length ? null : { start, token: text.slice(start) };
+}
+
 /** The last whitespace-separated token of a run, if it still looks like part of a secret. */
 export function unfinishedToken(text: string): { start: number; token: string } | null {
   let start = text.length;
@@ -460,7 +467,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
         }
       }
       if (expiring && !found) {
-        const tail = unfinishedToken(run.rebuilder.text);
+        // Cut by the maximum hold or the memory bound, not by the typist: the token being typed
+        // is incomplete whatever it looks like (after a restart it can be the middle of a key,
+        // which no prefix or entropy test recognises), so it is masked, and so is its rest.
+        const tail = trailingToken(run.rebuilder.text);
         if (tail) {
           this.maskUnfinished(run, tail);
           this.rememberMasked(run.fieldKey);
@@ -492,11 +502,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
   private carryTail(run: Run): { from: number } | null {
     if (run.carried || this.runs.has(run.fieldKey)) return null;
     const text = run.rebuilder.text;
-    let start = text.length;
-    while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
-    if (start === text.length) return null;
+    const token = trailingToken(text);
+    if (!token) return null;
     let from = run.entries.length;
-    for (let i = start; i < text.length; i++) {
+    for (let i = token.start; i < text.length; i++) {
       const ev = run.rebuilder.textOwners[i]?.event ?? -1;
       if (ev >= 0 && ev < from) from = ev;
     }
