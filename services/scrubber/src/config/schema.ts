@@ -230,6 +230,11 @@ export const configSchema = z.strictObject({
       maxQueued: z.number().int().positive().default(10_000),
       /** Conversations whose last message is kept as context (LRU). */
       maxConversations: z.number().int().positive().default(100_000),
+      /**
+       * Records before the committed offset a new owner of a partition re-reads as context only
+       * (never emitted again), so the window survives a restart or rebalance. 0 = none.
+       */
+      contextRecords: z.number().int().min(0).max(200_000).default(1_000),
     })
     .default({
       windowEnabled: true,
@@ -237,6 +242,7 @@ export const configSchema = z.strictObject({
       seamChars: 256,
       maxQueued: 10_000,
       maxConversations: 100_000,
+      contextRecords: 1_000,
     }),
   secrets: z
     .strictObject({

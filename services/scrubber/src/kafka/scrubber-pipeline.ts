@@ -489,6 +489,7 @@ export class ScrubberPipeline {
         seamChars: c.seamChars,
         maxQueued: c.maxQueued,
         maxConversations: c.maxConversations,
+        contextRecords: c.contextRecords,
       });
     }
     if (source.kind !== 'telemetry' || !k.enabled) return null;

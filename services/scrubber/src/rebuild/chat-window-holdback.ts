@@ -22,6 +22,8 @@ export interface ChatWindowOptions {
   maxQueued: number;
   /** Conversations whose last message is remembered as context after release (LRU). */
   maxConversations: number;
+  /** Records before the committed offset a new owner re-reads as context (0: none). */
+  contextRecords?: number;
   now?: () => number;
 }
 
@@ -78,14 +80,19 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   /**
-   * A message whose seam finding needs its predecessor is released in the same transaction as
-   * it (span), so nothing queued depends on a released record: no context to re-read.
+   * The last `contextRecords` records before the next committed offset: a new owner re-reads
+   * them as context only, so the last message of each recent conversation is known again and
+   * the next message's seam is scanned as it would have been without the restart.
    */
-  contextFrom(): bigint | null {
-    return null;
+  contextFrom(skip: number): bigint | null {
+    const k = BigInt(this.opts.contextRecords ?? 0);
+    if (k === 0n) return null;
+    const next = skip < this.queue.length ? this.queue[skip]!.offset : this.nextOffset;
+    if (next === null) return null;
+    return next > k ? next - k : 0n;
   }
 
-  async ingest(records: readonly AnalysedRecord[]): Promise<void> {
+  async ingest(records: readonly AnalysedRecord[], contextBelow?: bigint): Promise<void> {
     const now = this.now();
     const seams: Array<{ prev: Previous; cur: Entry; curText: string; prevPart: string; curPart: string }> =
       [];
@@ -99,6 +106,12 @@ export class ChatWindowHoldback implements PartitionHoldback {
       const v = a.p.decoded?.value as { conversationId?: unknown } | undefined;
       const conv = !a.p.early && v && typeof v.conversationId === 'string' ? v.conversationId : null;
       const leaf = a.p.texts.findIndex((t) => t.path === 'value.text');
+      if (contextBelow !== undefined && offset < contextBelow) {
+        // Emitted by the previous owner: only remembered as its conversation's last message.
+        if (conv !== null && leaf >= 0)
+          this.remember(conv, { entry: null, text: a.p.texts[leaf]!.text.slice(-this.opts.seamChars) });
+        continue;
+      }
       const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, conv, leaf };
       this.queue.push(e);
       if (conv === null || leaf < 0) continue;

@@ -58,6 +58,7 @@ const hold = (holdMs = 1000) =>
     seamChars: 256,
     maxQueued: 1000,
     maxConversations: 100,
+    contextRecords: 1000,
     now: () => clock,
   });
 const verdicts = (h: ChatWindowHoldback) => h.releasable().map((a) => processor.decideRecord(a).verdict);
@@ -83,6 +84,38 @@ describe('ChatWindowHoldback', () => {
     await h.ingest(await processor.analyse([msg('c3', 'lunch at noon?')]));
     await h.ingest(await processor.analyse([msg('c3', 'sure, see you there')]));
     expect(verdicts(h)).toEqual(['clean']);
+  });
+
+  test('after a restart the last records are re-read as context only: the window survives', async () => {
+    const first = msg('c9', 'the prod db password is');
+    const filler = [msg('c8', 'unrelated'), msg('c7', 'also unrelated')];
+    const value = msg('c9', 'Xk9#pL2vQ8zzW');
+    // The previous owner released the first three (the first waited its holdMs and went out)
+    // and died before the value was committed: the commit carried where to re-read from.
+    const before = hold();
+    await before.ingest(await processor.analyse([first, ...filler]));
+    clock += 2000;
+    before.markCaughtUp(BigInt(value.offset)); // everything it had read so far
+    await before.tick();
+    const out = before.releasable();
+    expect(out).toHaveLength(3);
+    const from = before.contextFrom(3);
+    expect(from).toBe(0n); // contextRecords 1000 back from offset 3, clipped at 0
+    const committed = BigInt(value.offset);
+    const all = [first, ...filler, value].filter((m) => BigInt(m.offset) >= from!);
+    const next = hold();
+    await next.ingest(await processor.analyse(all), committed);
+    clock += 2000;
+    next.markCaughtUp(BigInt(offset));
+    await next.tick();
+    expect(verdicts(next)).toEqual(['quarantined']); // only the value: the rest is context
+    // Without the context the value alone is not recognised.
+    const blind = hold();
+    await blind.ingest(await processor.analyse([value]));
+    clock += 2000;
+    blind.markCaughtUp(BigInt(offset));
+    await blind.tick();
+    expect(verdicts(blind)).toEqual(['clean']);
   });
 
   test('context in one message, the value in the next', async () => {
