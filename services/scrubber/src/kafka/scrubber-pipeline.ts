@@ -391,7 +391,10 @@ export class ScrubberPipeline {
         // While re-reading context everything delivered (from the seek target) is taken.
         const todo = contextBelow !== null ? chunk : chunk.filter((m) => BigInt(m.offset) >= committed);
         if (todo.length > 0)
-          await st.holdback.ingest(await processor.analyse(todo), contextBelow ?? undefined);
+          await st.holdback.ingest(
+            await processor.analyse(todo, { contextBelow: contextBelow ?? undefined }),
+            contextBelow ?? undefined,
+          );
         if (contextBelow !== null && lastChunkOffset !== null && BigInt(lastChunkOffset) + 1n >= contextBelow)
           st.contextBelow = null;
         await st.holdback.tick();

@@ -132,7 +132,15 @@ export class BatchProcessor {
    * Decodes and scans each record on its own (value fields, key, headers). Context rebuilders
    * (keystrokes, chat windows) may then add findings to `extra` before `finish` decides.
    */
-  async analyse(messages: readonly InputMessage[]): Promise<AnalysedRecord[]> {
+  /**
+   * Decodes and scans records. Records below `contextBelow` are context a hold-back re-reads
+   * (already emitted by a previous owner): decoded, never scanned — a record that crashed a
+   * scan worker before would otherwise do it again on every owner change.
+   */
+  async analyse(
+    messages: readonly InputMessage[],
+    opts: { contextBelow?: bigint } = {},
+  ): Promise<AnalysedRecord[]> {
     const { source, codec, maxRecordBytes } = this.opts;
     const out: AnalysedRecord[] = new Array(messages.length);
     const requests: RecordScanRequest[] = [];
@@ -195,6 +203,7 @@ export class BatchProcessor {
         p.texts.push({ path: `headers.${h.name}`, text: t.text });
         p.redactable.push(t.utf8);
       }
+      if (opts.contextBelow !== undefined && BigInt(msg.offset) < opts.contextBelow) continue;
       requestOf.push(i);
       requests.push({ texts: p.texts, source: source.name });
     }

@@ -100,6 +100,20 @@ function msg(
 const h = (headers: unknown, name: string) => (headers as Record<string, Buffer>)[name]?.toString();
 
 describe('BatchProcessor', () => {
+  test('context records (below contextBelow) are decoded for a hold-back, never scanned', async () => {
+    // A record that crashes a scan worker was quarantined by the previous owner; re-read as
+    // context after an owner change, it must not crash the workers again.
+    const inputs = [msg(chat('CRASH the scanner')), msg(chat('hello'))];
+    const out = await processor().analyse(inputs, { contextBelow: BigInt(inputs[1]!.offset) });
+    expect(out[0]!.p.early).toBeNull();
+    expect(out[0]!.findings).toBeNull();
+    expect(out[0]!.p.texts.map((t) => t.text)).toContain('CRASH the scanner');
+    expect(out[1]!.findings).not.toBeNull();
+    // Scanned normally, the same record fails closed.
+    const again = await processor().analyse([inputs[0]!]);
+    expect(again[0]!.p.early?.reason).toBe('SLUICE_WORKER_CRASHED');
+  });
+
   test('clean records keep their bytes, key and headers, plus sluice headers; order is kept', async () => {
     const inputs = [msg(chat('hello')), msg(chat('world'), 'k2', { trace: 't1' })];
     const out = await processor().process('raw.chat', 0, inputs);
