@@ -90,6 +90,11 @@ interface Run {
   carried?: boolean;
   /** The field's previous run ended in a masked unfinished token: this run's first token continues it. */
   continuesMasked?: boolean;
+  /**
+   * First offset of that masked run: what a new owner must re-read to know this run continues a
+   * masked token (the mask is in no record; it is rebuilt from the same events).
+   */
+  contextFirst?: bigint;
 }
 
 /** Fields whose last run ended in a masked token, remembered at most this many (oldest dropped). */
@@ -177,8 +182,11 @@ export class KeystrokeHoldback implements PartitionHoldback {
   private readonly runs = new Map<string, Run>();
   /** Runs cut by dropBelow: settled (fail closed) at the next tick. */
   private readonly orphaned = new Set<Run>();
-  /** Fields whose last settled run ended in a masked unfinished token (fail closed). */
-  private readonly maskedFields = new Set<string>();
+  /**
+   * Fields whose last settled run ended in a masked unfinished token: that run's first offset and
+   * when it was masked (event time). Forgotten after twice the maximum hold without a sequel.
+   */
+  private readonly maskedFields = new Map<string, { first: bigint; at: number }>();
   /** First offset not yet ingested: re-delivered records (a retried batch) are not held twice. */
   private nextOffset: bigint | null = null;
   private readonly now: () => number;
@@ -231,6 +239,8 @@ export class KeystrokeHoldback implements PartitionHoldback {
       const f = this.queue[i]!.runFirst;
       if (f !== undefined && (min === null || f < min)) min = f;
     }
+    // A masked token whose rest may still be typed: the next owner must see it to mask the rest.
+    for (const m of this.maskedFields.values()) if (min === null || m.first < min) min = m.first;
     return min;
   }
 
@@ -277,13 +287,18 @@ export class KeystrokeHoldback implements PartitionHoldback {
           firstEventTs: eventTs,
           lastEventTs: eventTs,
         };
-        if (this.maskedFields.delete(info.fieldKey)) run.continuesMasked = true;
+        const masked = this.maskedFields.get(info.fieldKey);
+        if (masked !== undefined) {
+          this.maskedFields.delete(info.fieldKey);
+          run.continuesMasked = true;
+          run.contextFirst = masked.first;
+        }
         this.runs.set(info.fieldKey, run);
       }
       const id = run.entries.length;
       run.entries.push(e);
       e.run = run;
-      e.runFirst = run.entries[0]!.offset;
+      e.runFirst = runFirst(run);
       e.settled = false;
       run.lastArrival = now;
       run.lastEventTs = Math.max(run.lastEventTs, eventTs);
@@ -332,6 +347,8 @@ export class KeystrokeHoldback implements PartitionHoldback {
   async tick(): Promise<void> {
     const idle: Run[] = [];
     const expired: Run[] = [];
+    for (const [field, m] of this.maskedFields)
+      if (this.watermark - m.at > 2 * this.opts.maxHoldMs) this.maskedFields.delete(field);
     // Time is event time while records flow (a backlog replays fast, and its gaps are the
     // typist's, not ours). Wall-clock time counts only up to the last moment the partition was
     // confirmed fully read: then nothing typed after the run existed yet.
@@ -454,6 +471,23 @@ export class KeystrokeHoldback implements PartitionHoldback {
         });
         continue;
       }
+      if (!found && run.entries.some((e) => e.dropped)) {
+        // Part of this run went out with a previous owner, which may have cut it inside a token
+        // (maximum hold) and masked the head: a token that runs from its events into ours is
+        // masked here too (fail closed; the previous decision is not in any record).
+        const text = run.rebuilder.text;
+        const owners = run.rebuilder.textOwners;
+        for (let i = 1; i < text.length; i++) {
+          const prev = run.entries[owners[i - 1]?.event ?? -1];
+          const cur = run.entries[owners[i]?.event ?? -1];
+          if (!prev?.dropped || !cur || cur.dropped) continue;
+          if (/\s/.test(text[i - 1]!) || /\s/.test(text[i]!)) continue;
+          let end = i;
+          while (end < text.length && !/\s/.test(text[end]!)) end++;
+          this.maskSpan(run, i, text.slice(i, end));
+          masked = true;
+        }
+      }
       if (run.continuesMasked) {
         // The rest of a token whose start was masked at the maximum hold: masked too, so no
         // fragment of a possible secret reaches clean, whatever it looks like on its own.
@@ -463,7 +497,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
         if (end > 0) {
           this.maskSpan(run, 0, text.slice(0, end));
           masked = true;
-          if (end === text.length && expiring) this.rememberMasked(run.fieldKey);
+          if (end === text.length && expiring) this.rememberMasked(run.fieldKey, runFirst(run));
         }
       }
       if (expiring && !found) {
@@ -473,7 +507,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
         const tail = trailingToken(run.rebuilder.text);
         if (tail) {
           this.maskUnfinished(run, tail);
-          this.rememberMasked(run.fieldKey);
+          this.rememberMasked(run.fieldKey, runFirst(run));
           masked = true;
         }
       }
@@ -578,11 +612,11 @@ export class KeystrokeHoldback implements PartitionHoldback {
     return { ...f, start, end, path: e.a.p.texts[leaf]!.path, textIndex: leaf };
   }
 
-  private rememberMasked(fieldKey: string): void {
+  private rememberMasked(fieldKey: string, first: bigint): void {
     this.maskedFields.delete(fieldKey);
-    this.maskedFields.add(fieldKey);
+    this.maskedFields.set(fieldKey, { first, at: this.watermark });
     if (this.maskedFields.size > MAX_MASKED_FIELDS)
-      this.maskedFields.delete(this.maskedFields.values().next().value as string);
+      this.maskedFields.delete(this.maskedFields.keys().next().value as string);
   }
 
   private maskUnfinished(run: Run, tail: { start: number; token: string }): void {
@@ -605,6 +639,12 @@ export class KeystrokeHoldback implements PartitionHoldback {
     };
     this.attribute(run, synthetic, run.rebuilder.text, run.rebuilder.textOwners);
   }
+}
+
+/** Where a new owner must start re-reading to rebuild this run as it is (see contextFrom). */
+function runFirst(run: Run): bigint {
+  const own = run.entries[0]?.offset ?? -1n;
+  return run.contextFirst !== undefined && run.contextFirst < own ? run.contextFirst : own;
 }
 
 function charLength(text: string, index: number): number {

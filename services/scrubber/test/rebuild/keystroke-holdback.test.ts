@@ -189,6 +189,30 @@ describe('KeystrokeHoldback', () => {
     expect(v.slice(4)).toEqual(['clean', 'clean', 'clean', 'clean']); // " ok" and Enter
   });
 
+  test('a new owner still masks the rest of a token the previous owner masked and released', async () => {
+    const hb = holdback();
+    const t0 = clock;
+    const head = typed('tok AKIA2QX', { ts: t0 });
+    await hb.ingest(await processor.analyse(head));
+    clock = t0 + 31_000;
+    hb.markCaughtUp(BigInt(offset));
+    await hb.tick();
+    const out = hb.releasable();
+    expect(out).toHaveLength(head.length);
+    const committed = BigInt(offset); // everything released and committed
+    const from = hb.contextFrom(out.length);
+    expect(from).toBe(BigInt(head[0]!.offset)); // the masked run, so a new owner knows
+    hb.commitReleased(out.length);
+    // The owner dies; the typist goes on. The new owner re-reads the head as context.
+    const rest = [...typed('9ZZ4 ok', { ts: clock }), key('Enter', { ts: clock })];
+    const next = holdback();
+    await next.ingest(await processor.analyse([...head, ...rest]), committed);
+    await next.tick();
+    const v = verdicts(next.releasable());
+    expect(v).toHaveLength(rest.length);
+    expect(v.slice(0, 4).every((x) => x !== 'clean')).toBe(true); // "9ZZ4": never clean
+  });
+
   test('a token cut by the maximum hold is masked even when it does not look like a secret', async () => {
     // After a restart a run can begin in the middle of a key: "Q7XK" matches no prefix and is
     // too short for the entropy test, yet it is incomplete, and part of something.
