@@ -500,15 +500,18 @@ export class KeystrokeHoldback implements PartitionHoldback {
           if (end === text.length && expiring) this.rememberMasked(run.fieldKey, runFirst(run));
         }
       }
-      if (expiring && !found) {
+      if (expiring) {
         // Cut by the maximum hold or the memory bound, not by the typist: the token being typed
         // is incomplete whatever it looks like (after a restart it can be the middle of a key,
-        // which no prefix or entropy test recognises), so it is masked, and so is its rest.
+        // which no prefix or entropy test recognises), so it is masked, and so is its rest —
+        // also when a rule matched its start (a looser rule can match part of a longer key).
         const tail = trailingToken(run.rebuilder.text);
         if (tail) {
-          this.maskUnfinished(run, tail);
+          if (!found) {
+            this.maskUnfinished(run, tail);
+            masked = true;
+          }
           this.rememberMasked(run.fieldKey, runFirst(run));
-          masked = true;
         }
       }
       for (const e of run.entries) {
