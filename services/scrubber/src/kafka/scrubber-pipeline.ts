@@ -211,21 +211,13 @@ export class ScrubberPipeline {
     consumer.on(consumer.events.CRASH, (e) => {
       logger.error({ err: e.payload.error.message, restart: e.payload.restart }, 'consumer crashed');
       this.consuming = e.payload.restart;
-      if (!e.payload.restart && this._status === 'running') {
-        this._status = 'failed';
-        this.fatal?.(e.payload.error);
-      }
+      if (!e.payload.restart && this._status === 'running') void this.recoverConsumer(e.payload.error);
     });
     consumer.on(consumer.events.STOP, () => (this.consuming = false));
     await consumer.connect();
     for (const s of config.sources) await consumer.subscribe({ topic: s.topic, fromBeginning: true });
     this._status = 'running';
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: config.group.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    await this.runConsumer();
     this.consuming = true;
     // Lag is also set after each batch, but a stalled consumer has no batches: poll the high
     // watermarks so "lag growing" alerts fire exactly when processing has stopped.
@@ -251,6 +243,52 @@ export class ScrubberPipeline {
       { sources: config.sources.map((s) => s.topic), group: config.group.id },
       'scrubber consuming',
     );
+  }
+
+  private async runConsumer(): Promise<void> {
+    await this.consumer!.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.deps.config.group.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /**
+   * kafkajs gives up for good on some errors it calls non-retriable although the broker is only
+   * away for a moment — above all "Failed to find group coordinator" while the only broker
+   * restarts (seen in the broker-bounce scenario). Those are retried here: connect and run again,
+   * with backoff, for up to CONSUMER_RECOVERY_MS. Authorization and authentication failures, and
+   * anything still failing after that, are fatal (the process exits for its orchestrator).
+   */
+  private async recoverConsumer(err: Error): Promise<void> {
+    const { logger } = this.deps;
+    const fatal = (e: Error) => {
+      if (this._status !== 'running') return;
+      this._status = 'failed';
+      this.fatal?.(e);
+    };
+    if (!isBrokerUnavailable(err)) return fatal(err);
+    const deadline = Date.now() + CONSUMER_RECOVERY_MS;
+    let delay = 500;
+    let last: Error = err;
+    while (this._status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this._status !== 'running') return;
+      try {
+        await this.consumer!.connect();
+        await this.runConsumer();
+        this.consuming = true;
+        logger.warn({ err: err.message }, 'consumer restarted after kafkajs gave up on a broker outage');
+        return;
+      } catch (e) {
+        last = e as Error;
+        logger.warn({ err: last.message }, 'consumer restart failed; retrying');
+        if (!isBrokerUnavailable(last)) break;
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+    fatal(last);
   }
 
   private onGroupJoin(assignment: Record<string, number[]>): void {
@@ -682,6 +720,17 @@ export class ScrubberPipeline {
 }
 
 const LAG_REFRESH_MS = 5_000;
+/** How long the consumer is restarted in-process after kafkajs gives up during a broker outage. */
+const CONSUMER_RECOVERY_MS = 120_000;
+
+/** An error that means "the broker is not reachable right now", not "you may not" or "bad data". */
+export function isBrokerUnavailable(err: Error): boolean {
+  const text = `${err.name} ${err.message} ${(err as { cause?: Error }).cause?.message ?? ''}`;
+  if (/authori[sz]|authenticat|SASL|not allowed|permission/i.test(text)) return false;
+  return /coordinator|ECONNREFUSED|ECONNRESET|ETIMEDOUT|connection|not available|leader|broker|timed? ?out|network/i.test(
+    text,
+  );
+}
 
 function isDecodeReason(code: string): boolean {
   return (
