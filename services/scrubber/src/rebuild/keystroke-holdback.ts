@@ -507,10 +507,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
         // also when a rule matched its start (a looser rule can match part of a longer key).
         const tail = trailingToken(run.rebuilder.text);
         if (tail) {
-          if (!found) {
-            this.maskUnfinished(run, tail);
-            masked = true;
-          }
+          // Masked also when a rule matched elsewhere in the run: that finding need not cover the
+          // token being typed (the 30-minute soak sent 3 such card/email keys to clean).
+          this.maskUnfinished(run, tail);
+          masked = true;
           this.rememberMasked(run.fieldKey, runFirst(run));
         }
       }

@@ -213,6 +213,19 @@ describe('KeystrokeHoldback', () => {
     expect(v.slice(0, 4).every((x) => x !== 'clean')).toBe(true); // "9ZZ4": never clean
   });
 
+  test('a token cut by the maximum hold is masked even when a rule matched elsewhere in the run', async () => {
+    const hb = holdback();
+    const t0 = clock;
+    const secret = awsAccessKeyId(seededRng(8));
+    await hb.ingest(await processor.analyse(typed(`aws ${secret} mail jane.d`, { ts: t0 })));
+    clock = t0 + 31_000;
+    hb.markCaughtUp(BigInt(offset));
+    await hb.tick();
+    const v = verdicts(hb.releasable());
+    expect(v.slice(4, 4 + secret.length).every((x) => x === 'quarantined')).toBe(true);
+    expect(v.slice(-6)).toEqual(new Array(6).fill('redacted')); // "jane.d", cut mid-address
+  });
+
   test('a token cut by the maximum hold is masked even when it does not look like a secret', async () => {
     // After a restart a run can begin in the middle of a key: "Q7XK" matches no prefix and is
     // too short for the entropy test, yet it is incomplete, and part of something.
