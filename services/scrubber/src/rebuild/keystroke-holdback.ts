@@ -159,10 +159,9 @@ export function trailingToken(text: string): { start: number; token: string } | 
 
 /** The last whitespace-separated token of a run, if it still looks like part of a secret. */
 export function unfinishedToken(text: string): { start: number; token: string } | null {
-  let start = text.length;
-  while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
-  const token = text.slice(start);
-  if (token.length < 2) return null;
+  const last = trailingToken(text);
+  if (!last || last.token.length < 2) return null;
+  const { start, token } = last;
   for (const p of SECRET_PREFIXES) {
     if (token.startsWith(p) || (token.length < p.length && p.startsWith(token) && token.length >= 2))
       return { start, token };
@@ -455,20 +454,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
         // Settled: the events before the unfinished last token. The token's events stay held in
         // a run of their own, with its own maximum hold (a slow typist's long line is cut
         // between words, never inside the secret being typed).
-        const settledEntries = run.entries.slice(0, carried.from);
-        for (const e of settledEntries) {
-          e.settled = true;
-          e.run = null;
-        }
-        this.opts.onSettle?.({
-          reason: 'max-hold',
-          events: settledEntries.length,
-          firstOffset: settledEntries[0]?.offset ?? -1n,
-          lastOffset: settledEntries[settledEntries.length - 1]?.offset ?? -1n,
-          offsets: settledEntries.map((e) => e.offset),
-          found,
-          masked: false,
-        });
+        this.markSettled(run.entries.slice(0, carried.from), 'max-hold', found, false);
         continue;
       }
       if (!found && run.entries.some((e) => e.dropped)) {
@@ -509,25 +495,30 @@ export class KeystrokeHoldback implements PartitionHoldback {
         if (tail) {
           // Masked also when a rule matched elsewhere in the run: that finding need not cover the
           // token being typed (the 30-minute soak sent 3 such card/email keys to clean).
-          this.maskUnfinished(run, tail);
+          this.maskSpan(run, tail.start, tail.token);
           masked = true;
           this.rememberMasked(run.fieldKey, runFirst(run));
         }
       }
-      for (const e of run.entries) {
-        e.settled = true;
-        e.run = null;
-      }
-      this.opts.onSettle?.({
-        reason: run.reason ?? 'boundary',
-        events: run.entries.length,
-        firstOffset: run.entries[0]?.offset ?? -1n,
-        lastOffset: run.entries[run.entries.length - 1]?.offset ?? -1n,
-        offsets: run.entries.map((e) => e.offset),
-        found,
-        masked,
-      });
+      this.markSettled(run.entries, run.reason ?? 'boundary', found, masked);
     }
+  }
+
+  /** Marks events settled (their decisions final) and reports them to onSettle. */
+  private markSettled(entries: Entry[], reason: SettleReason, found: boolean, masked: boolean): void {
+    for (const e of entries) {
+      e.settled = true;
+      e.run = null;
+    }
+    this.opts.onSettle?.({
+      reason,
+      events: entries.length,
+      firstOffset: entries[0]?.offset ?? -1n,
+      lastOffset: entries[entries.length - 1]?.offset ?? -1n,
+      offsets: entries.map((e) => e.offset),
+      found,
+      masked,
+    });
   }
 
   /**
@@ -620,10 +611,6 @@ export class KeystrokeHoldback implements PartitionHoldback {
     this.maskedFields.set(fieldKey, { first, at: this.watermark });
     if (this.maskedFields.size > MAX_MASKED_FIELDS)
       this.maskedFields.delete(this.maskedFields.keys().next().value as string);
-  }
-
-  private maskUnfinished(run: Run, tail: { start: number; token: string }): void {
-    this.maskSpan(run, tail.start, tail.token);
   }
 
   /** A synthetic fail-closed finding over text[start, start + token.length): its keys masked. */
