@@ -9,6 +9,10 @@
 // `sluice-source` header the scrubber adds (the latency bench maps outputs back through it).
 //   node bench/passthrough.cjs <config.json>   (run as a child of bench/run.cjs; IPC 'sluice-started')
 const fs = require('node:fs');
+// The scrubber replaces kafkajs' quadratic per-partition grouping with a linear one before kafkajs
+// loads (services/scrubber/src/kafka/kafkajs-linear-grouping.ts); the baseline gets the same
+// kafkajs, or the comparison would credit Sluice with a kafkajs fix.
+require('../services/scrubber/dist/kafka/kafkajs-linear-grouping.js');
 const { Kafka, Partitioners, logLevel } = require('kafkajs');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));

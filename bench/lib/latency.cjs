@@ -6,6 +6,30 @@
 // warm-up are not counted.
 const { Partitioners } = require('kafkajs');
 const { sleep, log, suffix, partitionFor, percentile } = require('./common.cjs');
+const { metricSum } = require('./children.cjs');
+
+const STAGES = ['begin', 'analyse', 'holdback', 'produce', 'audit', 'commit'];
+
+/** Mean ms per committed batch in each stage (sluice_batch_stage_seconds), null for the pass-through. */
+async function stageBreakdown(child) {
+  let m = '';
+  try {
+    m = await child.metrics();
+  } catch {
+    return null;
+  }
+  if (!m.includes('sluice_batch_stage_seconds')) return null;
+  const batches = metricSum(m, 'sluice_batch_stage_seconds_count', 'stage="commit"');
+  if (!batches) return null;
+  const out = { batches, recordsPerBatch: null, meanMs: {} };
+  for (const stage of STAGES) {
+    const sum = metricSum(m, 'sluice_batch_stage_seconds_sum', `stage="${stage}"`);
+    out.meanMs[stage] = Number(((sum / batches) * 1000).toFixed(2));
+  }
+  const records = metricSum(m, 'sluice_records_total');
+  if (records) out.recordsPerBatch = Math.round(records / batches);
+  return out;
+}
 
 async function measureLatency({
   kafka,
@@ -96,6 +120,7 @@ async function measureLatency({
     const until = Date.now() + 30_000;
     while (lat.length < expected && Date.now() < until) await sleep(100);
     lat.sort((a, b) => a - b);
+    const stages = await stageBreakdown(child);
     const res = {
       rate,
       seconds,
@@ -109,9 +134,10 @@ async function measureLatency({
       maxMs: lat.at(-1) ?? null,
       producerSlowSends: behind,
       peakRssMb: Math.round(child.sample()?.peakRssMb ?? 0),
+      ...(stages ? { stages } : {}),
     };
     log(
-      `  ${child.label} @ ${rate}/s: p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms (${res.measured}/${expected} measured, ${received} outputs read)`,
+      `  ${child.label} @ ${rate}/s: p50 ${res.p50Ms} ms, p99 ${res.p99Ms} ms (${res.measured}/${expected} measured, ${received} outputs read)${stages ? `; per batch (${stages.recordsPerBatch} records) ms: ${JSON.stringify(stages.meanMs)}` : ''}`,
     );
     return res;
   } finally {

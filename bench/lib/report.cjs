@@ -45,6 +45,39 @@ function latencyTable(r) {
   return rows.join('\n');
 }
 
+/** Where a Sluice batch's time went in the latency runs (mean ms per committed transaction). */
+function stageTable(r) {
+  const L = r.latency ?? {};
+  const runs = [];
+  for (const [w, x] of Object.entries(L.sluice ?? {}))
+    runs.push([`chat, ${w} worker${w === '1' ? '' : 's'}, chat.holdMs 0`, x]);
+  runs.push(
+    ['chat, default chat.holdMs', L.chatHoldback],
+    ['keystrokes, default hold-back', L.keystrokeHoldback],
+  );
+  const stages = ['begin', 'analyse', 'holdback', 'produce', 'audit', 'commit'];
+  const rows = [
+    `| run (mean ms per committed transaction) | records per transaction | ${stages.join(' | ')} | sum |`,
+    `|---|---:|${stages.map(() => '---:').join('|')}|---:|`,
+  ];
+  let any = false;
+  for (const [name, x] of runs) {
+    const st = x?.stages;
+    if (!st) continue;
+    any = true;
+    const sum = stages.reduce((a, k) => a + (st.meanMs[k] ?? 0), 0);
+    rows.push(
+      `| ${name} | ${fmt(st.recordsPerBatch)} | ${stages.map((k) => fmt(st.meanMs[k], 1)).join(' | ')} | ${fmt(sum, 1)} |`,
+    );
+  }
+  if (!any) return '';
+  return [
+    "Where a transaction's time goes (`sluice_batch_stage_seconds` of the Sluice child at the end of each latency run): begin = producer + transaction start (+ committed offset on a new producer); analyse = decode + worker scan; holdback = keystroke/chat rebuild and seam scans; produce = output records; audit = audit records; commit = sendOffsets + EndTxn.",
+    '',
+    ...rows,
+  ].join('\n');
+}
+
 function engineTable(r) {
   const e = r.engine;
   if (!e) return '';
@@ -267,6 +300,8 @@ function markdown(r) {
     '### Latency (rate-limited producer at half the measured max; produce → read by a read_committed consumer)',
     '',
     latencyTable(r),
+    '',
+    stageTable(r),
     '',
     '### Engine alone',
     '',

@@ -381,6 +381,7 @@ export class ScrubberPipeline {
     }
     let inTxn = false;
     let transaction: Awaited<ReturnType<Producer['transaction']>> | null = null;
+    const lap = stageLaps(metrics, this.sourcesByTopic.get(topic)?.name ?? topic, started);
     try {
       const got = await this.producers.get(topic, partition);
       if (got.fresh) st.committed = null;
@@ -409,6 +410,7 @@ export class ScrubberPipeline {
         st.holdback?.dropBelow(st.committed);
       }
       const committed = st.committed;
+      lap('begin');
       if (st.contextBelow !== null && st.holdback?.fresh && chunk.length > 0) {
         // A batch fetched before the seek to the context took effect: wait for the re-read. If the
         // context is gone (retention deleted it), give up after a few batches and go on without.
@@ -428,18 +430,20 @@ export class ScrubberPipeline {
         // Head-of-line hold: release only the settled prefix; commit offsets no further than it.
         // While re-reading context everything delivered (from the seek target) is taken.
         const todo = contextBelow !== null ? chunk : chunk.filter((m) => BigInt(m.offset) >= committed);
-        if (todo.length > 0)
-          await st.holdback.ingest(
-            await processor.analyse(todo, { contextBelow: contextBelow ?? undefined }),
-            contextBelow ?? undefined,
-          );
+        if (todo.length > 0) {
+          const analysed = await processor.analyse(todo, { contextBelow: contextBelow ?? undefined });
+          lap('analyse');
+          await st.holdback.ingest(analysed, contextBelow ?? undefined);
+        }
         if (contextBelow !== null && lastChunkOffset !== null && BigInt(lastChunkOffset) + 1n >= contextBelow)
           st.contextBelow = null;
         await st.holdback.tick();
         records = st.holdback.releasable();
+        lap('holdback');
       } else {
         const todo = chunk.filter((m) => BigInt(m.offset) >= committed);
         records = todo.length > 0 ? await processor.analyse(todo) : [];
+        lap('analyse');
       }
       if (records.length === 0) {
         await transaction.abort();
@@ -452,6 +456,7 @@ export class ScrubberPipeline {
       const source = this.sourcesByTopic.get(topic)!;
       const processed = processor.finish(topic, partition, records);
       const outputOffsets = await sendInSlices(transaction, processed.outputs);
+      lap('produce');
       const audit = this.deps.audit.build(
         topic,
         partition,
@@ -469,6 +474,7 @@ export class ScrubberPipeline {
           headers: {},
         })),
       );
+      lap('audit');
       const next = (BigInt(lastOffset) + 1n).toString();
       const metadata = st.holdback
         ? encodeCommitMetadata(st.holdback.contextFrom(records.length), BigInt(next))
@@ -484,6 +490,7 @@ export class ScrubberPipeline {
         topics: [{ topic, partitions: [committedOffset] }],
       });
       await transaction.commit();
+      lap('commit');
       inTxn = false;
       st.committed = BigInt(next);
       st.holdback?.commitReleased(records.length);
@@ -810,4 +817,17 @@ function assignOffsets(outputs: OutputMessage[], results: RecordMetadata[]): Arr
     seen.set(k, n + 1n);
     return (b + n).toString();
   });
+}
+
+/**
+ * Observes, per call, the time since the previous call (or `started`) as one stage of a batch
+ * (sluice_batch_stage_seconds). Stages a batch does not reach are not observed.
+ */
+function stageLaps(metrics: ScrubberMetrics, source: string, started: bigint): (stage: string) => void {
+  let last = started;
+  return (stage) => {
+    const now = process.hrtime.bigint();
+    metrics.batchStageSeconds.observe({ source, stage }, Number(now - last) / 1e9);
+    last = now;
+  };
 }

@@ -42,8 +42,11 @@ export interface RecordOutcome {
   outputIndex: number;
   bytesIn: number;
   timestampMs: number;
-  /** Keyed HMAC of the input key (null for a null key), for audit and quarantine. */
-  keyFingerprint: string | null;
+  /**
+   * Keyed HMAC of the input key (null for a null key), for audit and quarantine. Computed on
+   * first read: most clean records are audited inside an offset range and never need it.
+   */
+  readonly keyFingerprint: string | null;
   /** A clean record that may be audited as part of an offset range (audit.cleanRanges). */
   rangeAuditable: boolean;
 }
@@ -88,7 +91,8 @@ export interface Pending {
   headerStart: number;
   headers: HeaderList;
   early: RecordDecision | null;
-  keyFingerprint: string | null;
+  /** Keyed HMAC of the input key (null for a null key), computed on first read. */
+  readonly keyFingerprint: string | null;
 }
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
@@ -107,6 +111,38 @@ function isKeyEvent(p: Pending): boolean {
   return !!body && typeof body === 'object' && 'io.sluice.KeyEvent' in body;
 }
 
+/** Header values shared by every output (kafkajs only reads header buffers). */
+const VERDICT_BYTES: Record<RecordDecision['verdict'], Buffer> = {
+  clean: Buffer.from('clean'),
+  redacted: Buffer.from('redacted'),
+  quarantined: Buffer.from('quarantined'),
+};
+
+class PendingRecord implements Pending {
+  decoded: DecodedValue | null = null;
+  texts: ScanText[] = [];
+  redactable: boolean[] = [];
+  keyIndex = -1;
+  headerStart = 0;
+  early: RecordDecision | null = null;
+  private fingerprint: string | null | undefined;
+
+  constructor(
+    readonly msg: InputMessage,
+    readonly size: number,
+    readonly headers: HeaderList,
+    private readonly fingerprintKey: Buffer,
+  ) {}
+
+  get keyFingerprint(): string | null {
+    if (this.fingerprint === undefined)
+      this.fingerprint = this.msg.key
+        ? createHmac('sha256', this.fingerprintKey).update(this.msg.key).digest('hex')
+        : null;
+    return this.fingerprint;
+  }
+}
+
 function messageSize(m: InputMessage, headers: HeaderList): number {
   let n = (m.key?.length ?? 0) + (m.value?.length ?? 0);
   for (const h of headers) n += h.name.length + h.value.length;
@@ -118,6 +154,8 @@ function messageSize(m: InputMessage, headers: HeaderList): number {
  * in input order, without touching Kafka. Every input record yields exactly one output.
  */
 export class BatchProcessor {
+  private rulesetCache: { version: string; bytes: Buffer } | null = null;
+
   constructor(private readonly opts: BatchProcessorOptions) {}
 
   async process(
@@ -150,21 +188,7 @@ export class BatchProcessor {
       const msg = messages[i]!;
       const headers = withoutSluiceHeaders(flattenHeaders(msg.headers));
       const size = messageSize(msg, headers);
-      const p: Pending = {
-        msg,
-        size,
-        decoded: null,
-        texts: [],
-        redactable: [],
-        keyIndex: -1,
-        headerStart: 0,
-        headers,
-        early: null,
-        keyFingerprint: null,
-      };
-      p.keyFingerprint = msg.key
-        ? createHmac('sha256', this.opts.fingerprintKey).update(msg.key).digest('hex')
-        : null;
+      const p: Pending = new PendingRecord(msg, size, headers, this.opts.fingerprintKey);
       out[i] = { p, findings: null, extra: [], scanNanos: 0 };
       if (size > maxRecordBytes) {
         p.early = failClosed(ErrorCodes.TOO_LARGE);
@@ -259,7 +283,9 @@ export class BatchProcessor {
         outputIndex: outputs.length,
         bytesIn: p.size,
         timestampMs: Number(p.msg.timestamp),
-        keyFingerprint: p.keyFingerprint,
+        get keyFingerprint() {
+          return p.keyFingerprint;
+        },
         rangeAuditable: decision.verdict === 'clean' && this.rangeAuditable(p),
       });
       outputs.push(out);
@@ -274,10 +300,17 @@ export class BatchProcessor {
     return mode === 'keystrokes' && this.opts.source.kind === 'telemetry' && isKeyEvent(p);
   }
 
+  /** The ruleset header's bytes, shared by every output until the ruleset changes. */
+  private rulesetBytes(): Buffer {
+    const v = this.opts.rulesetVersion();
+    if (this.rulesetCache?.version !== v) this.rulesetCache = { version: v, bytes: Buffer.from(v) };
+    return this.rulesetCache.bytes;
+  }
+
   private sluiceHeaders(topic: string, partition: number, p: Pending, d: RecordDecision): HeaderList {
     const list: HeaderList = [
-      { name: SluiceHeaders.verdict, value: Buffer.from(d.verdict) },
-      { name: SluiceHeaders.ruleset, value: Buffer.from(this.opts.rulesetVersion()) },
+      { name: SluiceHeaders.verdict, value: VERDICT_BYTES[d.verdict] },
+      { name: SluiceHeaders.ruleset, value: this.rulesetBytes() },
       { name: SluiceHeaders.source, value: Buffer.from(`${topic}/${partition}/${p.msg.offset}`) },
     ];
     if (d.reason) list.push({ name: SluiceHeaders.reason, value: Buffer.from(d.reason) });
