@@ -12,7 +12,7 @@ const STAGES = ['begin', 'analyse', 'holdback', 'produce', 'audit', 'commit'];
 
 /** Mean ms per committed batch in each stage (sluice_batch_stage_seconds), null for the pass-through. */
 async function stageBreakdown(child) {
-  let m = '';
+  let m;
   try {
     m = await child.metrics();
   } catch {
