@@ -10,7 +10,8 @@
 // read_uncommitted readers see the aborted records, proving the faults hit open transactions.
 import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
-import { TrafficSeeder } from '../support/integrity/fast-seed';
+import { TrafficSeeder, produceTracked } from '../support/integrity/fast-seed';
+import { TrafficGenerator } from '../../services/scrubber/src/demo/traffic-generator';
 import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
 import { OwnBroker } from '../support/integrity/own-broker';
 import { intrude, laggiestPartition, unwritableUntilFailures } from '../support/integrity/faults';
@@ -53,18 +54,27 @@ describe('integrity: producer and transaction faults', () => {
 
   test('fenced producer: an intruder with a partition transactional id, mid-stream', async () => {
     const N = 15_000;
-    const { fx, admin, groupId, fleet, at } = await deployment(N, 51);
+    const { fx, admin, groupId, fleet, inputs, at } = await deployment(N, 51);
     const p = await fleet.start();
     const intrusions: string[] = [];
     // Chat partitions (no keystroke hold-back, so commits keep coming), the one with the most
     // work left each time, so the scrubber will commit on it again after the fence.
     const topic = fx.topics.rawChat;
+    const gen = new TrafficGenerator(fx.registry, { seed: 52, sensitiveRate: 0.08 });
     for (const fraction of [0.2, 0.4, 0.6]) {
       await at(fraction);
       const partition = await laggiestPartition(admin, groupId, topic);
-      intrusions.push(`chat/${partition}:${await intrude(fx, cleanup, admin, topic, partition)}`);
+      // 200 more chat records on the fenced partition: a commit there must follow the fence even
+      // when the scrubber had already caught up on it (a fast run once made this wait time out).
+      const more = () =>
+        produceTracked(
+          fx,
+          topic,
+          Array.from({ length: 200 }, () => ({ ...gen.chat(), partition })),
+        );
+      intrusions.push(`chat/${partition}:${await intrude(fx, cleanup, admin, topic, partition, more)}`);
     }
-    await at(1);
+    await waitCommitted(admin, groupId, inputs, fx.inputs.length, 300_000);
     p.expectRunning();
     const result = await verifyDeployment(fx, 'fenced-producer', {
       countAborted: true,

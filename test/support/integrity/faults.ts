@@ -49,42 +49,57 @@ export async function intrude(
   admin: Admin,
   topic: string,
   partition: number,
+  /**
+   * Produces more input to the partition once it is fenced. Without it the scrubber may already
+   * have committed everything there (a fast run), and would never commit on it again.
+   */
+  moreWork?: () => Promise<unknown>,
 ): Promise<string> {
   const groupId = `sluice-${fx.id}`;
-  const intruder = fx.kafka.producer({
-    transactionalId: PartitionProducers.transactionalId(`sluice-${fx.id}`, topic, partition),
-    idempotent: true,
-    maxInFlightRequests: 1,
-    transactionTimeout: 5000,
-  });
-  await cleanup.connect(intruder, 'intruder producer');
-  try {
-    // InitProducerId bumps the epoch: the scrubber's producer for this partition is now a zombie.
-    const txn = await intruder.transaction();
-    await txn.send({
-      topic: fx.topics.outputs.clean[0]!,
-      messages: [
-        {
-          partition: partition % fx.partitions,
-          key: 'zombie',
-          value: 'ZOMBIE-RECORD',
-          headers: { 'sluice-source': 'zombie/0/0' },
-        },
-      ],
+  // The scrubber, fenced by our InitProducerId, re-initialises at once and may fence us back
+  // before our send lands (a race on a loaded machine): then start again with a new intruder.
+  for (let attempt = 1; ; attempt++) {
+    const intruder = fx.kafka.producer({
+      transactionalId: PartitionProducers.transactionalId(`sluice-${fx.id}`, topic, partition),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 5000,
     });
-    // Any commit of the scrubber on this partition from now on needs a new InitProducerId (its
-    // producer is fenced), and that aborts our open transaction.
-    const fencedAt = await partitionCommitted(admin, groupId, topic, partition);
-    await waitFor(async () => (await partitionCommitted(admin, groupId, topic, partition)) > fencedAt, {
-      what: `the scrubber to commit on ${topic}/${partition} again`,
-      deadlineMs: 90_000,
-    });
-    return await txn.commit().then(
-      () => 'committed',
-      (err: Error) => `rejected (${err.name})`,
-    );
-  } finally {
-    await intruder.disconnect();
+    await cleanup.connect(intruder, 'intruder producer');
+    try {
+      // InitProducerId bumps the epoch: the scrubber's producer for this partition is now a zombie.
+      const txn = await intruder.transaction();
+      try {
+        await txn.send({
+          topic: fx.topics.outputs.clean[0]!,
+          messages: [
+            {
+              partition: partition % fx.partitions,
+              key: 'zombie',
+              value: 'ZOMBIE-RECORD',
+              headers: { 'sluice-source': 'zombie/0/0' },
+            },
+          ],
+        });
+      } catch (err) {
+        if (attempt < 5 && /epoch|fenced/i.test((err as Error).message)) continue;
+        throw err;
+      }
+      // Any commit of the scrubber on this partition from now on needs a new InitProducerId (its
+      // producer is fenced), and that aborts our open transaction.
+      const fencedAt = await partitionCommitted(admin, groupId, topic, partition);
+      await moreWork?.();
+      await waitFor(async () => (await partitionCommitted(admin, groupId, topic, partition)) > fencedAt, {
+        what: `the scrubber to commit on ${topic}/${partition} again`,
+        deadlineMs: 90_000,
+      });
+      return await txn.commit().then(
+        () => 'committed',
+        (e: Error) => `rejected (${e.name})`,
+      );
+    } finally {
+      await intruder.disconnect();
+    }
   }
 }
 
