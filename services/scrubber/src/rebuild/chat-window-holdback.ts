@@ -2,7 +2,7 @@ import type { AnalysedRecord } from '../route/batch-processor';
 import type { LocatedFinding } from '../route/decide';
 import type { Finding, RecordScanner } from '../scan/types';
 import type { PartitionHoldback } from './holdback';
-import { countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
+import { InputCursor, countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
 
 /**
  * Chat context across messages (DESIGN "Context that spans records"): a secret split over two
@@ -53,10 +53,8 @@ const JOINS = ['\n', ''] as const;
 export class ChatWindowHoldback implements PartitionHoldback {
   private queue: Entry[] = [];
   private readonly last = new Map<string, Previous>();
-  private nextOffset: bigint | null = null;
-  private watermark = 0;
-  /** Last wall-clock time the partition was confirmed fully read (see KeystrokeHoldback). */
-  private caughtUpAt = 0;
+  /** Next offset, event-time watermark and last confirmed caught-up time of the partition. */
+  private readonly cursor = new InputCursor();
   private readonly now: () => number;
 
   constructor(private readonly opts: ChatWindowOptions) {
@@ -76,7 +74,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   get fresh(): boolean {
-    return this.nextOffset === null;
+    return this.cursor.fresh;
   }
 
   /**
@@ -87,7 +85,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
   contextFrom(skip: number): bigint | null {
     const k = BigInt(this.opts.contextRecords ?? 0);
     if (k === 0n) return null;
-    const next = skip < this.queue.length ? this.queue[skip]!.offset : this.nextOffset;
+    const next = skip < this.queue.length ? this.queue[skip]!.offset : this.cursor.nextOffset;
     if (next === null) return null;
     return next > k ? next - k : 0n;
   }
@@ -97,12 +95,9 @@ export class ChatWindowHoldback implements PartitionHoldback {
     const seams: Array<{ prev: Previous; cur: Entry; curText: string; prevPart: string; curPart: string }> =
       [];
     for (const a of records) {
-      const offset = BigInt(a.p.msg.offset);
-      if (this.nextOffset !== null && offset < this.nextOffset) continue;
-      this.nextOffset = offset + 1n;
-      const ts = Number(a.p.msg.timestamp);
-      const eventTs = Number.isFinite(ts) ? ts : now;
-      if (eventTs > this.watermark) this.watermark = eventTs;
+      const admitted = this.cursor.admit(a, now);
+      if (!admitted) continue;
+      const { offset, eventTs } = admitted;
       const v = a.p.decoded?.value as { conversationId?: unknown } | undefined;
       const conv = !a.p.early && v && typeof v.conversationId === 'string' ? v.conversationId : null;
       const leaf = a.p.texts.findIndex((t) => t.path === 'value.text');
@@ -164,14 +159,13 @@ export class ChatWindowHoldback implements PartitionHoldback {
   async tick(): Promise<void> {
     for (const e of this.queue) {
       if (e.settled) continue;
-      const waited = Math.max(this.watermark - e.eventTs, this.caughtUpAt - e.arrivedAt);
+      const waited = Math.max(this.cursor.watermark - e.eventTs, this.cursor.caughtUpAt - e.arrivedAt);
       if (waited >= this.opts.holdMs) e.settled = true;
     }
   }
 
   markCaughtUp(highWatermark: bigint, at: number = this.now()): void {
-    if (this.nextOffset !== null && highWatermark <= this.nextOffset)
-      this.caughtUpAt = Math.max(this.caughtUpAt, at);
+    this.cursor.markCaughtUp(highWatermark, at);
   }
 
   releasable(): AnalysedRecord[] {
@@ -191,7 +185,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
     const n = countBelow(this.queue, offset);
     if (n === 0) return;
     const dropped = this.queue.splice(0, n);
-    if (this.nextOffset === null || this.nextOffset < offset) this.nextOffset = offset;
+    this.cursor.skipTo(offset);
     this.forgetDropped(dropped);
   }
 

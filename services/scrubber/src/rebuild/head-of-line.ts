@@ -50,3 +50,51 @@ export function countBelow(queue: readonly QueuedRecord[], offset: bigint): numb
   while (n < queue.length && queue[n]!.offset < offset) n++;
   return n;
 }
+
+/**
+ * Where a hold-back stands in its input partition: the next offset to ingest (re-delivered records
+ * of a retried batch are not held twice), the event-time watermark, and when the partition was
+ * last confirmed fully read.
+ */
+export class InputCursor {
+  /** First offset not yet ingested; null before the first record (a fresh hold-back). */
+  nextOffset: bigint | null = null;
+  /** Newest record timestamp seen on the partition (event-time watermark). */
+  watermark = 0;
+  /**
+   * Wall-clock time at which the partition was last confirmed fully read (its high watermark
+   * was at our next offset). Only a confirmed caught-up partition lets the wall clock settle a
+   * held record: a partition that merely looks quiet may be unread (broker down, rebalance, a
+   * fetch starved behind others) while the rest of a secret sits in it.
+   */
+  caughtUpAt = 0;
+
+  get fresh(): boolean {
+    return this.nextOffset === null;
+  }
+
+  /**
+   * Takes the record's offset and event time (falling back to `now` without a usable timestamp)
+   * and advances past it; null when the record was ingested already.
+   */
+  admit(a: AnalysedRecord, now: number): { offset: bigint; eventTs: number } | null {
+    const offset = BigInt(a.p.msg.offset);
+    if (this.nextOffset !== null && offset < this.nextOffset) return null;
+    this.nextOffset = offset + 1n;
+    const ts = Number(a.p.msg.timestamp);
+    const eventTs = Number.isFinite(ts) ? ts : now;
+    if (eventTs > this.watermark) this.watermark = eventTs;
+    return { offset, eventTs };
+  }
+
+  /** Records below `offset` were emitted by another owner: never ingest them. */
+  skipTo(offset: bigint): void {
+    if (this.nextOffset === null || this.nextOffset < offset) this.nextOffset = offset;
+  }
+
+  /** The partition's high watermark as just read: at our next offset, we have read everything. */
+  markCaughtUp(highWatermark: bigint, at: number): void {
+    if (this.nextOffset !== null && highWatermark <= this.nextOffset)
+      this.caughtUpAt = Math.max(this.caughtUpAt, at);
+  }
+}

@@ -6,7 +6,7 @@ import type { Finding, RecordScanner, ScanText } from '../scan/types';
 import { KeystrokeRebuilder, ownersOfSpan, type Owner } from './keystroke-rebuilder';
 import { telemetryInfo, type TelemetryInfo } from './telemetry-event';
 import type { PartitionHoldback } from './holdback';
-import { countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
+import { InputCursor, countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
 
 /**
  * Head-of-line hold for one input partition of keystroke telemetry (DESIGN "Context that spans
@@ -186,18 +186,9 @@ export class KeystrokeHoldback implements PartitionHoldback {
    * when it was masked (event time). Forgotten after twice the maximum hold without a sequel.
    */
   private readonly maskedFields = new Map<string, { first: bigint; at: number }>();
-  /** First offset not yet ingested: re-delivered records (a retried batch) are not held twice. */
-  private nextOffset: bigint | null = null;
   private readonly now: () => number;
-  /** Newest record timestamp seen on the partition (event-time watermark). */
-  private watermark = 0;
-  /**
-   * Wall-clock time at which the partition was last confirmed fully read (its high watermark
-   * was at our next offset). Only a confirmed caught-up partition lets the wall clock settle a
-   * run: a partition that merely looks quiet may be unread (broker down, rebalance, a fetch
-   * starved behind others) while the rest of a typed secret sits in it.
-   */
-  private caughtUpAt = 0;
+  /** Next offset, event-time watermark and last confirmed caught-up time of the partition. */
+  private readonly cursor = new InputCursor();
 
   constructor(private readonly opts: KeystrokeHoldbackOptions) {
     this.now = opts.now ?? Date.now;
@@ -223,7 +214,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
 
   /** Adds newly consumed records (in offset order) and settles the runs they end. */
   get fresh(): boolean {
-    return this.nextOffset === null;
+    return this.cursor.fresh;
   }
 
   /**
@@ -247,12 +238,9 @@ export class KeystrokeHoldback implements PartitionHoldback {
     const now = this.now();
     const toSettle = new Set<Run>();
     for (const a of records) {
-      const offset = BigInt(a.p.msg.offset);
-      if (this.nextOffset !== null && offset < this.nextOffset) continue;
-      this.nextOffset = offset + 1n;
-      const ts = Number(a.p.msg.timestamp);
-      const eventTs = Number.isFinite(ts) ? ts : now;
-      if (eventTs > this.watermark) this.watermark = eventTs;
+      const admitted = this.cursor.admit(a, now);
+      if (!admitted) continue;
+      const { offset, eventTs } = admitted;
       const e: Entry = { a, offset, settled: true, arrivedAt: now, eventTs, info: null, run: null };
       // Context: emitted by the previous owner; it joins its run (text, not a finding), unqueued.
       const context = contextBelow !== undefined && offset < contextBelow;
@@ -347,14 +335,17 @@ export class KeystrokeHoldback implements PartitionHoldback {
     const idle: Run[] = [];
     const expired: Run[] = [];
     for (const [field, m] of this.maskedFields)
-      if (this.watermark - m.at > 2 * this.opts.maxHoldMs) this.maskedFields.delete(field);
+      if (this.cursor.watermark - m.at > 2 * this.opts.maxHoldMs) this.maskedFields.delete(field);
     // Time is event time while records flow (a backlog replays fast, and its gaps are the
     // typist's, not ours). Wall-clock time counts only up to the last moment the partition was
     // confirmed fully read: then nothing typed after the run existed yet.
     for (const run of this.runs.values()) {
-      const heldFor = Math.max(this.watermark - run.firstEventTs, this.caughtUpAt - run.firstArrival);
-      const idleEvent = this.watermark - run.lastEventTs;
-      const idleWall = this.caughtUpAt - run.lastArrival;
+      const heldFor = Math.max(
+        this.cursor.watermark - run.firstEventTs,
+        this.cursor.caughtUpAt - run.firstArrival,
+      );
+      const idleEvent = this.cursor.watermark - run.lastEventTs;
+      const idleWall = this.cursor.caughtUpAt - run.lastArrival;
       if (heldFor >= this.opts.maxHoldMs) {
         run.reason ??= 'max-hold';
         expired.push(run);
@@ -383,8 +374,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
    * every record produced so far has been ingested, and wall-clock idleness becomes meaningful.
    */
   markCaughtUp(highWatermark: bigint, at: number = this.now()): void {
-    if (this.nextOffset !== null && highWatermark <= this.nextOffset)
-      this.caughtUpAt = Math.max(this.caughtUpAt, at);
+    this.cursor.markCaughtUp(highWatermark, at);
   }
 
   /** The head of the queue whose decisions are final, in offset order (not removed yet). */
@@ -411,7 +401,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
     const n = countBelow(this.queue, offset);
     if (n === 0) return;
     const dropped = this.queue.splice(0, n);
-    if (this.nextOffset === null || this.nextOffset < offset) this.nextOffset = offset;
+    this.cursor.skipTo(offset);
     this.forgetDropped(dropped);
   }
 
@@ -541,7 +531,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
     if (from === 0 || from >= run.entries.length) return null;
     const tail = run.entries.slice(from);
     // Its events were held for the maximum already: no second wait.
-    const heldFor = Math.max(this.watermark - tail[0]!.eventTs, this.caughtUpAt - tail[0]!.arrivedAt);
+    const heldFor = Math.max(
+      this.cursor.watermark - tail[0]!.eventTs,
+      this.cursor.caughtUpAt - tail[0]!.arrivedAt,
+    );
     if (heldFor >= this.opts.maxHoldMs) return null;
     const next: Run = {
       fieldKey: run.fieldKey,
@@ -608,7 +601,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
 
   private rememberMasked(fieldKey: string, first: bigint): void {
     this.maskedFields.delete(fieldKey);
-    this.maskedFields.set(fieldKey, { first, at: this.watermark });
+    this.maskedFields.set(fieldKey, { first, at: this.cursor.watermark });
     if (this.maskedFields.size > MAX_MASKED_FIELDS)
       this.maskedFields.delete(this.maskedFields.keys().next().value as string);
   }
