@@ -39,12 +39,7 @@ export interface RecordScanRequest {
 }
 
 export type RecordScanResult =
-  | {
-      ok: true;
-      /** Aligned with request.texts; may be shorter (a missing list means nothing found in that text). */
-      findings: Finding[][];
-      scanNanos: number;
-    }
+  | { ok: true; findings: Finding[][] /* aligned with request.texts */; scanNanos: number }
   | { ok: false; code: string; message: string };
 
 /** A scanner: the worker pool in production, an in-thread engine in unit tests. */
