@@ -232,10 +232,9 @@ export const configSchema = z.strictObject({
       maxConversations: z.number().int().positive().default(100_000),
       /**
        * Records before the committed offset a new owner of a partition re-reads as context only
-       * (never emitted again), so the window survives a restart or rebalance. 0 = none (default:
-       * opt-in until a stall seen once with a fenced producer is understood; see the README).
+       * (never emitted again), so the window survives a restart or rebalance. 0 = none.
        */
-      contextRecords: z.number().int().min(0).max(200_000).default(0),
+      contextRecords: z.number().int().min(0).max(200_000).default(1_000),
     })
     .default({
       windowEnabled: true,
@@ -243,7 +242,7 @@ export const configSchema = z.strictObject({
       seamChars: 256,
       maxQueued: 10_000,
       maxConversations: 100_000,
-      contextRecords: 0,
+      contextRecords: 1_000,
     }),
   secrets: z
     .strictObject({

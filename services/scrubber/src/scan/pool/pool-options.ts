@@ -26,7 +26,7 @@ export interface WorkerPoolOptions {
   startTimeoutMs?: number;
   /** V8 old-generation heap cap per worker; exceeding it kills only that worker. Default 512. */
   maxOldGenerationSizeMb?: number;
-  /** How records reach workers; see protocol.ts. Default `clone`: measured cheaper on the main thread than JSON+transfer (test/scan/pool/bench/pool-overhead.cjs). */
+  /** How records reach workers; see protocol.ts. Default `packed`: half the main-thread cost of `clone` per record (test/scan/pool/bench/pool-overhead.cjs). */
   transport?: Transport;
   /** How long `close()` waits for admitted batches before terminating workers. Default 30 000 ms. */
   closeTimeoutMs?: number;
@@ -111,9 +111,9 @@ export function resolvePoolOptions(opts: WorkerPoolOptions): ResolvedPoolOptions
   ) {
     throw invalid('engineModulePath', opts.engineModulePath, 'an absolute path to a CommonJS engine module');
   }
-  const transport = opts.transport ?? 'clone';
-  if (transport !== 'clone' && transport !== 'transfer')
-    throw invalid('transport', transport, "'clone' or 'transfer'");
+  const transport = opts.transport ?? 'packed';
+  if (transport !== 'clone' && transport !== 'transfer' && transport !== 'packed')
+    throw invalid('transport', transport, "'packed', 'clone' or 'transfer'");
   return Object.freeze({
     engineOptions,
     engineModulePath: opts.engineModulePath,

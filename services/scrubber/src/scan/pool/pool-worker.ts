@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCodes, SluiceError } from '../../errors';
 import type { ChunkCounters, MainToWorker, ScanWorkerData, Transport, WorkerToMain } from './protocol';
 import type { RecordScanRequest, RecordScanResult } from '../types';
+import { packRecords, packedTransferList } from './packed';
 
 /** Why a thread stopped. Only the class of error is kept: an error message may quote record data. */
 export type DeathReason =
@@ -147,7 +148,13 @@ export class PoolWorker {
       const timer = setTimeout(() => this.die({ kind: 'timeout', budgetMs }), budgetMs);
       this.task = { id, expected: records.length, resolve, timer };
       try {
-        if (this.spawn.transport === 'transfer') {
+        if (this.spawn.transport === 'packed') {
+          const packed = packRecords(records);
+          this.thread.postMessage(
+            { type: 'scan-packed', taskId: id, packed } satisfies MainToWorker,
+            packedTransferList(packed),
+          );
+        } else if (this.spawn.transport === 'transfer') {
           const encoded = encoder.encode(JSON.stringify(records));
           this.thread.postMessage({ type: 'scan-encoded', taskId: id, encoded } satisfies MainToWorker, [
             encoded.buffer,

@@ -3,6 +3,7 @@
  * everything here crosses a worker_threads port by structured clone.
  */
 import type { RecordScanRequest, RecordScanResult } from '../types';
+import type { PackedRecords } from './packed';
 
 /** Handed to every worker at spawn time as `workerData`. */
 export interface ScanWorkerData {
@@ -14,14 +15,16 @@ export interface ScanWorkerData {
 
 /**
  * How request records reach a worker. `clone` posts the objects; `transfer` posts one
- * JSON/UTF-8 buffer and moves its memory instead of copying it. Both are supported so
- * the cheaper one can be measured, see test/scan/pool/bench/pool-overhead.cjs.
+ * JSON/UTF-8 buffer and moves its memory instead of copying it; `packed` (the default) posts
+ * all texts as one string plus typed arrays (see packed.ts). All are kept so they can be
+ * measured against each other, see test/scan/pool/bench/pool-overhead.cjs.
  */
-export type Transport = 'clone' | 'transfer';
+export type Transport = 'clone' | 'transfer' | 'packed';
 
 export type MainToWorker =
   | { type: 'scan'; taskId: number; records: RecordScanRequest[] }
-  | { type: 'scan-encoded'; taskId: number; encoded: Uint8Array };
+  | { type: 'scan-encoded'; taskId: number; encoded: Uint8Array }
+  | { type: 'scan-packed'; taskId: number; packed: PackedRecords };
 
 /** Counters for one chunk, summed per batch by the pool and recorded as metrics by the caller. */
 export interface ChunkCounters {

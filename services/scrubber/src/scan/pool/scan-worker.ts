@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createEngineFromModule } from './engine-loader';
 import type { LoadedEngine } from './engine-loader';
 import type { ChunkCounters, MainToWorker, ScanWorkerData, WorkerToMain } from './protocol';
+import { unpackRecords } from './packed';
 import type { RecordScanRequest, RecordScanResult } from '../types';
 
 const port = parentPort;
@@ -74,7 +75,11 @@ async function main(p: NonNullable<typeof parentPort>): Promise<void> {
   p.on('message', (msg: MainToWorker) => {
     const started = process.hrtime.bigint();
     const records =
-      msg.type === 'scan' ? msg.records : (JSON.parse(decoder.decode(msg.encoded)) as RecordScanRequest[]);
+      msg.type === 'scan'
+        ? msg.records
+        : msg.type === 'scan-packed'
+          ? unpackRecords(msg.packed)
+          : (JSON.parse(decoder.decode(msg.encoded)) as RecordScanRequest[]);
     const { results, counters } = scanChunk(engine, records, started);
     p.postMessage({ type: 'result', taskId: msg.taskId, results, counters } satisfies WorkerToMain);
   });

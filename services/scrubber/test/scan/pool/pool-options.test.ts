@@ -8,7 +8,7 @@ describe('resolvePoolOptions', () => {
     expect(o).toMatchObject({
       maxQueuedBatches: 4,
       maxChunkRecords: 256,
-      transport: 'clone',
+      transport: 'packed',
       maxOldGenerationSizeMb: 512,
     });
     expect(Object.isFrozen(o)).toBe(true);
@@ -16,7 +16,7 @@ describe('resolvePoolOptions', () => {
 
   it('names the key, the bad value and the expected form, without echoing engine options', () => {
     expect(() => resolvePoolOptions({ engineOptions: {}, transport: 'pigeon' as 'clone' })).toThrow(
-      `worker pool option transport = "pigeon" is invalid: expected 'clone' or 'transfer'`,
+      `worker pool option transport = "pigeon" is invalid: expected 'packed', 'clone' or 'transfer'`,
     );
     expect(() => resolvePoolOptions({ engineOptions: {}, maxQueuedBatches: 1.5 })).toThrow(
       expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }) as unknown as Error,

@@ -32,7 +32,7 @@ function secretCount(r: RecordScanResult): number {
 }
 
 describe('WorkerPool happy path', () => {
-  it.each(['clone', 'transfer'] as const)(
+  it.each(['clone', 'transfer', 'packed'] as const)(
     'scans a batch in order with findings and counters (%s)',
     async (transport) => {
       const pool = await startPool({ transport, maxChunkRecords: 16 });

@@ -9,6 +9,7 @@ const { WorkerPool, createEngineFromModule } = require('../../../../dist/scan/po
 const ENGINE = path.join(__dirname, '..', 'fixtures', 'fixture-engine.cjs');
 const KEY = Buffer.alloc(32, 7);
 
+/** Records shaped like decoded chat: the message text plus the short texts of other fields, key, headers. */
 function records(n, size) {
   const out = [];
   for (let i = 0; i < n; i++) {
@@ -20,6 +21,9 @@ function records(n, size) {
           path: 'value.text',
           text: head + 'lorem ipsum '.repeat(Math.ceil(size / 12)).slice(0, size - head.length),
         },
+        { path: 'value.senderDisplay', text: `User ${i % 97}` },
+        { path: 'key', text: `conv-${i % 50}` },
+        { path: 'headers.content-type', text: 'application/vnd.sluice.chat+avro' },
       ],
     });
   }
@@ -102,7 +106,7 @@ async function main() {
   if (process.argv.includes('--real')) return real();
   const small = records(1_000, 300);
   console.log('## transport: 1,000 records x 300 B in ONE task, 1 worker (ms per batch, round trip)');
-  for (const transport of ['clone', 'transfer']) {
+  for (const transport of ['clone', 'transfer', 'packed']) {
     const pool = await WorkerPool.create({
       engineModulePath: ENGINE,
       engineOptions: { fingerprintKey: KEY },
@@ -122,7 +126,7 @@ async function main() {
   console.log(
     `\n## 10,000 records x 300 B; engine alone in the main thread: ${base.toFixed(1)} ms/batch = ${Math.round(big.length / (base / 1e3)).toLocaleString()} records/s`,
   );
-  for (const transport of ['clone', 'transfer']) {
+  for (const transport of ['clone', 'transfer', 'packed']) {
     for (const workers of [1, 2]) {
       const pool = await WorkerPool.create({
         engineModulePath: ENGINE,
