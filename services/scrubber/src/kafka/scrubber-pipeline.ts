@@ -430,10 +430,17 @@ export class ScrubberPipeline {
         // Head-of-line hold: release only the settled prefix; commit offsets no further than it.
         // While re-reading context everything delivered (from the seek target) is taken.
         const todo = contextBelow !== null ? chunk : chunk.filter((m) => BigInt(m.offset) >= committed);
-        if (todo.length > 0) {
-          const analysed = await processor.analyse(todo, { contextBelow: contextBelow ?? undefined });
+        const below = contextBelow ?? undefined;
+        if (todo.length > 0 && st.holdback.prepare) {
+          // Chat: the seam texts ride in the records' own worker round trip.
+          const decoded = processor.decode(todo, { contextBelow: below });
+          const prep = st.holdback.prepare(decoded.records, below);
+          prep.apply(await processor.scan(decoded, prep.requests));
           lap('analyse');
-          await st.holdback.ingest(analysed, contextBelow ?? undefined);
+        } else if (todo.length > 0) {
+          const analysed = await processor.analyse(todo, { contextBelow: below });
+          lap('analyse');
+          await st.holdback.ingest(analysed, below);
         }
         if (contextBelow !== null && lastChunkOffset !== null && BigInt(lastChunkOffset) + 1n >= contextBelow)
           st.contextBelow = null;

@@ -1,7 +1,7 @@
 import type { AnalysedRecord } from '../route/batch-processor';
 import type { LocatedFinding } from '../route/decide';
-import type { Finding, RecordScanner } from '../scan/types';
-import type { PartitionHoldback } from './holdback';
+import type { Finding, RecordScanResult, RecordScanRequest, RecordScanner } from '../scan/types';
+import type { PartitionHoldback, PreparedIngest } from './holdback';
 import { InputCursor, countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
 
 /**
@@ -37,6 +37,14 @@ interface Entry {
   conv: string | null;
   /** Index of the `text` leaf in the record's texts, -1 when absent. */
   leaf: number;
+}
+
+interface Seam {
+  prev: Previous;
+  cur: Entry;
+  curText: string;
+  prevPart: string;
+  curPart: string;
 }
 
 interface Previous {
@@ -91,9 +99,18 @@ export class ChatWindowHoldback implements PartitionHoldback {
   }
 
   async ingest(records: readonly AnalysedRecord[], contextBelow?: bigint): Promise<void> {
+    const prep = this.prepare(records, contextBelow);
+    prep.apply(prep.requests.length > 0 ? await this.opts.scanner.scanBatch(prep.requests) : []);
+  }
+
+  /**
+   * `ingest` in two halves, so the seam scans can ride in the records' own worker round trip:
+   * queues the records and returns the seam texts to scan; `apply` takes their results once the
+   * records' own scans are in (it compares seam findings with them).
+   */
+  prepare(records: readonly AnalysedRecord[], contextBelow?: bigint): PreparedIngest {
     const now = this.now();
-    const seams: Array<{ prev: Previous; cur: Entry; curText: string; prevPart: string; curPart: string }> =
-      [];
+    const seams: Seam[] = [];
     for (const a of records) {
       const admitted = this.cursor.admit(a, now);
       if (!admitted) continue;
@@ -124,28 +141,28 @@ export class ChatWindowHoldback implements PartitionHoldback {
       if (this.opts.holdMs > 0) e.settled = false;
       this.remember(conv, { entry: this.opts.holdMs > 0 ? e : null, text: text.slice(-this.opts.seamChars) });
     }
-    if (seams.length > 0) {
-      const results = await this.opts.scanner.scanBatch(
-        seams.map((s) => ({
-          texts: JOINS.map((j) => ({ path: 'seam', text: s.prevPart + j + s.curPart })),
-          source: this.opts.source,
-        })),
-      );
-      for (let i = 0; i < seams.length; i++) {
-        const s = seams[i]!;
-        const res = results[i];
-        const before = s.cur.a.extra.length;
-        if (res && res.ok)
-          JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
-        // The current message's finding needs the previous one: they are released together, so a
-        // new owner re-reading from the committed offset always sees both (see head-of-line).
-        if (s.cur.a.extra.length > before && s.prev.entry) {
-          const last = s.prev.entry.span?.lastOffset ?? s.prev.entry.offset;
-          s.prev.entry.span = { lastOffset: last > s.cur.offset ? last : s.cur.offset };
-        }
-        // The previous message has now seen its successor: its context is settled.
-        if (s.prev.entry) s.prev.entry.settled = true;
+    const requests: RecordScanRequest[] = seams.map((s) => ({
+      texts: JOINS.map((j) => ({ path: 'seam', text: s.prevPart + j + s.curPart })),
+      source: this.opts.source,
+    }));
+    return { requests, apply: (results) => this.applySeams(seams, results) };
+  }
+
+  private applySeams(seams: readonly Seam[], results: ReadonlyArray<RecordScanResult | undefined>): void {
+    for (let i = 0; i < seams.length; i++) {
+      const s = seams[i]!;
+      const res = results[i];
+      const before = s.cur.a.extra.length;
+      if (res && res.ok)
+        JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
+      // The current message's finding needs the previous one: they are released together, so a
+      // new owner re-reading from the committed offset always sees both (see head-of-line).
+      if (s.cur.a.extra.length > before && s.prev.entry) {
+        const last = s.prev.entry.span?.lastOffset ?? s.prev.entry.offset;
+        s.prev.entry.span = { lastOffset: last > s.cur.offset ? last : s.cur.offset };
       }
+      // The previous message has now seen its successor: its context is settled.
+      if (s.prev.entry) s.prev.entry.settled = true;
     }
     // Bounded: past the limit the oldest held messages settle without waiting for a successor.
     for (

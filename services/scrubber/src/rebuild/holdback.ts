@@ -1,4 +1,13 @@
 import type { AnalysedRecord } from '../route/batch-processor';
+import type { RecordScanRequest, RecordScanResult } from '../scan/types';
+
+/** The first half of an ingest, see PartitionHoldback.prepare. */
+export interface PreparedIngest {
+  /** Texts the hold-back needs scanned (sent with the records' own scans). */
+  requests: RecordScanRequest[];
+  /** Takes their results, in order (undefined: not scanned), after the records' own scans. */
+  apply(results: ReadonlyArray<RecordScanResult | undefined>): void;
+}
 
 /**
  * A per-partition head-of-line hold: records stay queued (in offset order) until their context
@@ -12,6 +21,11 @@ export interface PartitionHoldback {
    * typing that started before the committed offset) and are never queued or released.
    */
   ingest(records: readonly AnalysedRecord[], contextBelow?: bigint): Promise<void>;
+  /**
+   * Optional: `ingest` split around the scan, for a hold-back whose own scans can share the
+   * records' worker round trip. Called with decoded records whose own scan has not run yet.
+   */
+  prepare?(records: readonly AnalysedRecord[], contextBelow?: bigint): PreparedIngest;
   /**
    * The earliest offset whose record the decisions of the queued records (after the first
    * `skip`) depend on, or null when they depend on nothing before themselves. Committed with the

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
 import { ErrorCodes, SluiceError, describeError } from '../errors';
-import type { Finding, RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
+import type { Finding, RecordScanResult, RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
 import { redactText } from '../scan/redact';
 import { decide, failClosed, type LocatedFinding, type RecordDecision } from './decide';
 import {
@@ -64,6 +64,14 @@ export interface AnalysedRecord {
   /** Findings added by context rebuilders (a secret typed across key events, split over messages). */
   extra: LocatedFinding[];
   scanNanos: number;
+}
+
+/** Decoded records of a batch and the scan requests of those to be scanned (see `decode`). */
+export interface DecodedBatch {
+  records: AnalysedRecord[];
+  requests: RecordScanRequest[];
+  /** Index in `records` of each request. */
+  requestOf: number[];
 }
 
 export interface BatchProcessorOptions {
@@ -167,18 +175,23 @@ export class BatchProcessor {
   }
 
   /**
-   * Decodes and scans each record on its own (value fields, key, headers). Context rebuilders
-   * (keystrokes, chat windows) may then add findings to `extra` before `finish` decides.
-   */
-  /**
-   * Decodes and scans records. Records below `contextBelow` are context a hold-back re-reads
-   * (already emitted by a previous owner): decoded, never scanned — a record that crashed a
-   * scan worker before would otherwise do it again on every owner change.
+   * Decodes and scans records (value fields, key, headers); context rebuilders (keystrokes, chat
+   * windows) may then add findings to `extra` before `finish` decides. Records below
+   * `contextBelow` are context a hold-back re-reads (already emitted by a previous owner):
+   * decoded, never scanned — a record that crashed a scan worker before would otherwise do it
+   * again on every owner change.
    */
   async analyse(
     messages: readonly InputMessage[],
     opts: { contextBelow?: bigint } = {},
   ): Promise<AnalysedRecord[]> {
+    const decoded = this.decode(messages, opts);
+    await this.scan(decoded);
+    return decoded.records;
+  }
+
+  /** The decode half of `analyse`: records ready for rebuilders, their scan not yet run. */
+  decode(messages: readonly InputMessage[], opts: { contextBelow?: bigint } = {}): DecodedBatch {
     const { source, codec, maxRecordBytes } = this.opts;
     const out: AnalysedRecord[] = new Array(messages.length);
     const requests: RecordScanRequest[] = [];
@@ -231,10 +244,22 @@ export class BatchProcessor {
       requestOf.push(i);
       requests.push({ texts: p.texts, source: source.name });
     }
+    return { records: out, requests, requestOf };
+  }
 
-    const results = requests.length > 0 ? await this.opts.scanner.scanBatch(requests) : [];
+  /**
+   * The scan half of `analyse`. `extra` requests (a rebuilder's texts, e.g. chat seams) go to the
+   * workers in the same round trip; their results are returned in order (undefined: not scanned).
+   */
+  async scan(
+    batch: DecodedBatch,
+    extra: readonly RecordScanRequest[] = [],
+  ): Promise<Array<RecordScanResult | undefined>> {
+    const { records, requests, requestOf } = batch;
+    const all = extra.length > 0 ? [...requests, ...extra] : requests;
+    const results = all.length > 0 ? await this.opts.scanner.scanBatch(all) : [];
     for (let r = 0; r < requestOf.length; r++) {
-      const a = out[requestOf[r]!]!;
+      const a = records[requestOf[r]!]!;
       const res = results[r];
       if (!res) a.p.early = failClosed(ErrorCodes.SCAN_FAILED);
       else if (!res.ok) a.p.early = failClosed(res.code);
@@ -243,7 +268,7 @@ export class BatchProcessor {
         a.scanNanos = res.scanNanos;
       }
     }
-    return out;
+    return extra.map((_, i) => results[requests.length + i]);
   }
 
   /** The verdict of an analysed record: its own findings plus what context rebuilders added. */

@@ -79,6 +79,30 @@ describe('ChatWindowHoldback', () => {
     expect(verdicts(h)).toEqual(['quarantined', 'quarantined']);
   });
 
+  test('prepare + one shared scan (the pipeline path) decides as ingest does', async () => {
+    const key = awsAccessKeyId(seededRng(11));
+    const batch = [
+      msg('c4', `my key is ${key.slice(0, 12)}`),
+      msg('c5', 'unrelated'),
+      msg('c4', `${key.slice(12)} thanks`),
+      msg('c4', 'ok'),
+    ];
+    const viaIngest = hold();
+    await viaIngest.ingest(await processor.analyse(batch));
+    const viaPrepare = hold();
+    const decoded = processor.decode(batch);
+    const prep = viaPrepare.prepare(decoded.records);
+    expect(prep.requests).toHaveLength(2); // the two c4 seams, scanned with the records
+    prep.apply(await processor.scan(decoded, prep.requests));
+    for (const h of [viaIngest, viaPrepare]) {
+      clock += 2000;
+      h.markCaughtUp(BigInt(offset));
+      await h.tick();
+    }
+    expect(verdicts(viaPrepare)).toEqual(['quarantined', 'clean', 'quarantined', 'clean']);
+    expect(verdicts(viaPrepare)).toEqual(verdicts(viaIngest));
+  });
+
   test('a message without a shared finding is released as soon as the next one arrives', async () => {
     const h = hold();
     await h.ingest(await processor.analyse([msg('c3', 'lunch at noon?')]));
