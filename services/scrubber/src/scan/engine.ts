@@ -320,6 +320,8 @@ export class ScanEngine {
       for (const r of rules) {
         if (policy.enabled[r.index] !== 1) continue;
         if (digitHit && r.runContains !== null && !runHas(text, s, e, r.runContains)) continue;
+        // A token run without enough capitals cannot hold the match (rule option minUpper).
+        if (r.minUpper > 0 && kind < 0 && !hasUpper(text, s, e, r.minUpper)) continue;
         if (digitHit && (r.minDigits > 0 || r.luhnPrecheck)) {
           // Exact pre-checks on the digit run (count, Luhn) before paying for RE2: digit anchors
           // fire on every date, timestamp and numeric id.
@@ -533,4 +535,14 @@ function dedupe(cands: Candidate[], policy: SourcePolicy): Candidate[] {
     if (!drop) kept.push(c);
   }
   return kept;
+}
+
+/** At least `min` ASCII capitals (A-Z) in text[s, e). */
+function hasUpper(text: string, s: number, e: number, min: number): boolean {
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90 && ++n >= min) return true;
+  }
+  return false;
 }

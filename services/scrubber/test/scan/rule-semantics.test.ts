@@ -247,3 +247,32 @@ describe('shadow mode', () => {
     });
   });
 });
+
+describe('minUpper (entropy / base64 anchors)', () => {
+  // Deliberately case-insensitive, so only the pre-check can explain a lower-case token not matching.
+  const body = (minUpper: string) =>
+    `    anchor: entropy\n    caseInsensitive: true\n    pattern: '\\b([a-z]{6}\\d{10})\\b'\n    maxLength: 16\n${minUpper}`;
+
+  it('a token run with fewer capitals is not handed to RE2; one with enough still matches', () => {
+    const withCheck = engineFor(ruleFile(body('    minUpper: 1\n')));
+    const without = engineFor(ruleFile(body('')));
+    expect(without.scanText('id abcdef0123456789 ok').map((f) => f.ruleId)).toEqual(['my-code']);
+    expect(withCheck.scanText('id abcdef0123456789 ok')).toEqual([]);
+    expect(withCheck.scanText('id Abcdef0123456789 ok').map((f) => f.ruleId)).toEqual(['my-code']);
+  });
+
+  it('needs a token-run anchor', () => {
+    expect(() =>
+      engineFor(ruleFile(`    anchor: digits\n    pattern: '(\\d{9})'\n    minUpper: 2\n`)),
+    ).toThrow(/minUpper needs anchor: entropy or base64/);
+  });
+
+  it('the built-in structural ids still match, a lower-case UUID costs them no RE2 call', () => {
+    const e = ScanEngine.create({ fingerprintKey: KEY });
+    const ids = (t: string) => e.scanText(t).map((f) => f.ruleId);
+    expect(ids('codice fiscale RSSMRA85T10A562S')).toContain('italy-codice-fiscale');
+    expect(ids('CURP: GODE561231HDFRRN09')).toContain('mexico-curp');
+    expect(ids('licence MORGA753116SM9IJ')).toContain('uk-driving-licence-number');
+    expect(ids('57b0ad1f-14c9-4cbc-a2ac-e803357b290c')).toEqual([]);
+  });
+});

@@ -25,6 +25,8 @@ export interface CompiledRule {
   readonly minEntropy: number | null;
   /** digits anchor hits: fewest digits a match needs (0 = no check); see prefilter/digit-run.ts. */
   readonly minDigits: number;
+  /** entropy / base64 anchor hits: fewest ASCII capitals the token run needs (0 = no check). */
+  readonly minUpper: number;
   /** digits anchor + luhn validator: skip runs with no Luhn-valid stretch before calling RE2. */
   readonly luhnPrecheck: boolean;
   /** digits anchor hits: a literal the run (or the char before it) must contain, or null. */

@@ -32,6 +32,7 @@ export function internalDomainSpec(domains: readonly string[]): RuleSpec {
     caseInsensitive: true,
     minEntropy: null,
     minDigits: null,
+    minUpper: null,
     runContains: null,
     validators: [],
     allowlist: { patterns: [], stopwords: [] },

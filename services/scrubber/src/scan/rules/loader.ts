@@ -132,6 +132,7 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
     windowPad: spec.maxLength + (spec.context === null ? 0 : spec.context.window),
     minEntropy: spec.minEntropy,
     minDigits: spec.minDigits ?? 0,
+    minUpper: spec.minUpper ?? 0,
     luhnPrecheck: spec.anchor === 'digits' && spec.validators.includes('luhn'),
     runContains: spec.runContains,
     validators: spec.validators.map((v) => VALIDATORS[v]!),

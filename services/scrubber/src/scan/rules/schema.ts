@@ -38,6 +38,10 @@ export const ruleSchema = z
     minDigits: z.number().int().min(1).max(64).nullable().default(null),
     // digits anchor: a literal that must occur in the digit run or just before it (`+` for E.164).
     runContains: z.string().min(1).max(4).nullable().default(null),
+    // entropy / base64 anchors: fewest ASCII capitals (A-Z) a match needs. The anchor's hit is a
+    // whole token run, which holds any match made of token characters; a run with fewer capitals
+    // (a lower-case UUID, a hex id) is not handed to RE2.
+    minUpper: z.number().int().min(1).max(64).nullable().default(null),
     validators: z.array(z.enum(VALIDATOR_NAMES as [string, ...string[]])).default([]),
     allowlist: z
       .strictObject({
@@ -82,6 +86,10 @@ export const ruleSchema = z
   .refine((r) => r.runContains === null || r.anchor === 'digits', {
     message: 'runContains needs anchor: digits',
     path: ['runContains'],
+  })
+  .refine((r) => r.minUpper === null || r.anchor === 'entropy' || r.anchor === 'base64', {
+    message: 'minUpper needs anchor: entropy or base64 (a token-run anchor)',
+    path: ['minUpper'],
   })
   .refine((r) => r.keywords.length > 0 || r.anchor !== null, {
     message: 'a rule needs keywords or an anchor (the prefilter must be able to select it)',
