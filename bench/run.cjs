@@ -32,16 +32,16 @@ const PROFILES = {
     keys: 120_000,
     docs: 500,
     latencySeconds: 20,
-    scale: 450_000,
+    scale: 1_200_000,
     scaleWindow: 15,
-    memorySeconds: 60,
+    memorySeconds: 300,
   },
   standard: {
     chat: 300_000,
     keys: 300_000,
     docs: 1_000,
     latencySeconds: 30,
-    scale: 700_000,
+    scale: 1_500_000,
     scaleWindow: 20,
     memorySeconds: 600,
   },
@@ -50,7 +50,7 @@ const PROFILES = {
     keys: 1_000_000,
     docs: 3_000,
     latencySeconds: 60,
-    scale: 1_500_000,
+    scale: 2_500_000,
     scaleWindow: 30,
     memorySeconds: 600,
   },
@@ -389,6 +389,8 @@ async function main() {
   }
 
   results.load = load.summary();
+  // The notes quote figures of other stages (load, latency): written once everything is in.
+  if (results.profile?.threads) results.profile.notes = profileNotes(results.profile.threads, results);
   results.targets = targets(results);
   results.model = model(results);
   write(results);
@@ -452,9 +454,9 @@ function model(r) {
 
 const HOW_TO = [
   '```sh',
-  'npm run bench -- --quick      # ~12 min: 120k chat, 120k keystrokes, 500 docs, 20 s latency runs, 450k-record scaling topic (15 s windows), 60 s memory run',
-  'npm run bench                 # standard: 300k / 300k / 1,000 docs, 30 s latency runs, 700k scaling (20 s windows), 10 min memory run (~30 min)',
-  'npm run bench -- --full       # full size: 1M chat, 1M keystrokes, 3,000 docs of 100 KB, 60 s latency runs, 1.5M scaling (30 s windows), 10 min memory run',
+  'npm run bench -- --quick      # ~17 min: 120k chat, 120k keystrokes, 500 docs, 20 s latency runs, 1.2M-record scaling topic (15 s windows), 5 min memory run',
+  'npm run bench                 # standard: 300k / 300k / 1,000 docs, 30 s latency runs, 1.5M scaling (20 s windows), 10 min memory run (~30 min)',
+  'npm run bench -- --full       # full size: 1M chat, 1M keystrokes, 3,000 docs of 100 KB, 60 s latency runs, 2.5M scaling (30 s windows), 10 min memory run',
   'npm run bench -- --only throughput,engine      # stages: throughput,latency,engine,scaling,memory,profile',
   'BENCH_MEMORY_SECONDS=300 BENCH_WORKERS=4 npm run bench   # any size/duration via env (see bench/run.cjs)',
   '```',
@@ -462,6 +464,9 @@ const HOW_TO = [
   'The bench starts its own broker in a temp dir (BENCH_BROKER_DIR reuses one) so other test runs on the shared broker do not disturb it, and stops it at the end.',
   "The pass-through baseline (`bench/passthrough.cjs`) is the scrubber pipeline's kafkajs path without decode, scan or audit: same consumer settings, one transactional producer per input partition with the same settings, chunks of 2,000 records, 512 KB produce slices, `sendOffsets` + commit per chunk.",
 ].join('\n');
+
+const pctChange = (a, b) => (a && b ? `${b >= a ? '+' : ''}${Math.round((100 * (b - a)) / a)}%` : '?');
+const drainTxnMs = (d) => (d?.batchCount ? Math.round((1000 * d.batchSecondsSum) / d.batchCount) : '?');
 
 /** What the profile says, with this run's shares filled in (the reading was done on 2026-11-29). */
 function profileNotes(threads, r) {
@@ -477,10 +482,10 @@ function profileNotes(threads, r) {
     : '?';
   return [
     '**Reading the profile.**',
-    `- The scan worker is not the bottleneck: it is busy ${workers.map(share).join('/')}% of its lifetime while the main thread is busy ${share(main)}%; with 2 workers chat throughput does not rise (table above). The engine itself is fast (engine alone ≥ 100 MB/s per core on clean text); in the worker most time is RE2 confirmation (\`execAll\`) and the prefilter scan, plus sending results back (\`postMessage\`).`,
-    `- Sluice spends ${cpuRatio}× the CPU per chat record of the pass-through, and on this loaded machine throughput follows CPU per record on the main thread. Main-thread self time: kafkajs ${area(main, 'kafkajs')}% (encoding the produced records — the output with its three sluice-* headers, and the audit records — and fetch decoding), of which kafkajs' \`groupMessagesPerPartition\` is ${fnPct(main, /groupMessagesPerPartition/).toFixed(1)}% (replaced by a linear grouping, services/scrubber/src/kafka/kafkajs-linear-grouping.ts; it was 11% and quadratic); garbage collection ${area(main, 'gc')}%; Node core ${area(main, 'node-core')}% (Buffer allocation for the encoders, \`postMessage\` to the workers ≈ ${fnPct(main, /^postMessage/).toFixed(1)}%); Sluice's own code (route ${area(main, 'scrubber/route')}%, pipeline ${area(main, 'scrubber/kafka')}%, hold-back ${area(main, 'scrubber/rebuild')}%, Avro ${area(main, 'avsc')}%, audit ${area(main, 'scrubber/audit')}%) is a small share.`,
+    `- Neither thread is saturated during the chat drain: the scan worker is busy ${workers.map(share).join('/')}% of its lifetime, the main thread ${share(main)}%; a second worker changes chat throughput by ${chat ? pctChange(chat.sluice['1'].recordsPerSec, chat.sluice['2']?.recordsPerSec) : '?'}. Each input partition is one chain of sequential steps per transaction (scan round trip, produce, audit, offsets, commit: the stage table above), so throughput is bounded by the transaction time (mean ${drainTxnMs(chat?.sluice['1'])} ms per transaction of up to 2,000 records in the 1-worker drain) times \`group.partitionsConsumedConcurrently\` as much as by CPU. In the worker most time is the prefilter scan and RE2 confirmation (\`execAll\`).`,
+    `- Sluice spends ${cpuRatio}× the CPU per chat record of the pass-through. Main-thread self time: kafkajs ${area(main, 'kafkajs')}% (encoding the produced records — the output with its three sluice-* headers, and the audit records — and fetch decoding), of which kafkajs' \`groupMessagesPerPartition\` is ${fnPct(main, /groupMessagesPerPartition/).toFixed(1)}% (replaced by a linear grouping, services/scrubber/src/kafka/kafkajs-linear-grouping.ts; it was 11% and quadratic); garbage collection ${area(main, 'gc')}%; Node core ${area(main, 'node-core')}% (Buffer allocation for the encoders, \`postMessage\` to the workers ≈ ${fnPct(main, /^postMessage/).toFixed(1)}%); Sluice's own code (route ${area(main, 'scrubber/route')}%, pipeline ${area(main, 'scrubber/kafka')}%, hold-back ${area(main, 'scrubber/rebuild')}%, packing for the workers ${area(main, 'scrubber/scan')}%, Avro ${area(main, 'avsc')}%, audit ${area(main, 'scrubber/audit')}%).`,
     "- Changed since the first profile (18:13 run): kafkajs' quadratic per-partition grouping replaced by a linear one (in the scrubber and, so the comparison stays fair, in the pass-through too); consecutive clean records audited as one offset-range record (`audit.cleanRanges`, default `all`); records reach the scan workers packed (one string plus typed arrays, not an object graph: half the main-thread cost per record in the pool-overhead bench); the chat seam scans ride in the records' own worker round trip; the key HMAC is computed only for records audited or quarantined on their own; the verdict and ruleset header bytes are shared. The levers left, in order: (1) decode and text extraction in the workers, with the raw record bytes transferred — the main thread would keep only Kafka I/O and routing (the hold-backs then need the decoded fields they use sent back); (2) fewer allocations per record in `BatchProcessor.decode/finish` (GC); (3) the audit records are produced after the outputs (they carry the output offsets), one more round trip per transaction.",
-    `- Latency: every transaction is a chain of sequential round trips — worker scan (with the chat seams), output slices, audit slices, AddOffsetsToTxn + TxnOffsetCommit, EndTxn — against 3-4 for the pass-through (the stage table above shows where the time goes), and each step waits for a CPU on a machine whose load average (${r.load ? `${r.load.median.toFixed(1)} median` : '?'}) is far above its 2 cores; the pass-through's own p99 (${r.latency?.passthrough?.p99Ms ?? '?'} ms) shows how much of it is the machine.`,
+    `- Latency: every transaction is a chain of sequential round trips — worker scan (with the chat seams), output slices, audit slices, AddOffsetsToTxn + TxnOffsetCommit, EndTxn — against 3-4 for the pass-through (the stage table above shows where the time goes), and each step waits for a CPU on a machine with 2 cores shared with the broker (load average ${r.load ? `${r.load.median.toFixed(1)} median` : '?'} during the run); the pass-through's own p99 (${r.latency?.passthrough?.p99Ms ?? '?'} ms) shows how much of it is the machine.`,
   ].join('\n');
 }
 
@@ -516,6 +521,17 @@ module.exports = { markdown: report.markdown, profileNotes };
 if (require.main === module && args.includes('--render')) {
   // Re-renders the tables, chart, notes and README section from bench/results/latest.json.
   const r = JSON.parse(fs.readFileSync(path.join(C.RESULTS, 'latest.json'), 'utf8'));
+  // --overlay FILE: stages re-measured in a separate run (e.g. --only scaling,memory) replace
+  // those of latest.json; the README says which and when.
+  if (args.includes('--overlay')) {
+    const o = JSON.parse(fs.readFileSync(args[args.indexOf('--overlay') + 1], 'utf8'));
+    const stages = ['throughput', 'latency', 'engine', 'scaling', 'memory', 'profile'].filter((k) => o[k]);
+    for (const k of stages) r[k] = o[k];
+    r.settings.overlaid = [
+      ...(r.settings.overlaid ?? []),
+      { stages, date: o.date, command: o.settings?.command },
+    ];
+  }
   if (r.profile?.threads) r.profile.notes = profileNotes(r.profile.threads, r);
   r.settings.howTo = HOW_TO;
   r.targets = targets(r);

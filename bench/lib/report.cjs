@@ -283,7 +283,13 @@ function markdown(r) {
     '',
     `Measured ${r.date} on ${m.cpus}, ${m.memGb} GB RAM, ${m.kernel}, Node ${m.node}, kafkajs ${m.kafkajs}, Kafka ${m.kafka} (one local KRaft broker on the same machine, started by the bench). ` +
       `Load average during the run: ${r.load ? `${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)} (median ${r.load.median.toFixed(1)})` : 'n/a'} on ${m.cpus.split(' ')[0]} cores shared with other engineers' test runs, so compare the ratios measured in the same run, not absolute figures. ` +
-      `Settings: \`${r.settings.command}\` (${r.settings.profile}). Full results: \`bench/results/latest.json\`.`,
+      `Settings: \`${r.settings.command}\` (${r.settings.profile}). Full results: \`bench/results/latest.json\`.` +
+      (r.settings.overlaid ?? [])
+        .map(
+          (o) =>
+            ` The ${o.stages.join(' and ')} figures are from a separate run at ${o.date} (\`${o.command}\`).`,
+        )
+        .join(''),
     '',
     '![throughput and latency against worker count](bench/results/chart.svg)',
     '',
