@@ -72,7 +72,7 @@ function stageTable(r) {
   }
   if (!any) return '';
   return [
-    "Where a transaction's time goes (`sluice_batch_stage_seconds` of the Sluice child at the end of each latency run): begin = producer + transaction start (+ committed offset on a new producer); analyse = decode + worker scan; holdback = keystroke/chat rebuild and seam scans; produce = output records; audit = audit records; commit = sendOffsets + EndTxn.",
+    "Where a transaction's time goes (`sluice_batch_stage_seconds` of the Sluice child at the end of each latency run): begin = producer + transaction start (+ committed offset on a new producer); analyse = decode + worker scan (chat seam texts included); holdback = keystroke rebuild and its scans, hold-back bookkeeping; produce = output records; audit = audit records; commit = sendOffsets + EndTxn.",
     '',
     ...rows,
   ].join('\n');

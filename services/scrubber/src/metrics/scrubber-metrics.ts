@@ -60,7 +60,7 @@ export class ScrubberMetrics {
   /** Where a batch's time goes, stage by stage (no payload, no partition label). */
   readonly batchStageSeconds = new Histogram({
     name: 'sluice_batch_stage_seconds',
-    help: 'Time per batch in each stage: begin (producer + transaction start), analyse (decode + worker scan), holdback (context rebuild + seam scans), produce (outputs), audit, commit (sendOffsets + EndTxn)',
+    help: 'Time per batch in each stage: begin (producer + transaction start), analyse (decode + worker scan, chat seam texts included), holdback (keystroke rebuild and its scans, hold-back bookkeeping), produce (outputs), audit, commit (sendOffsets + EndTxn)',
     labelNames: ['source', 'stage'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
