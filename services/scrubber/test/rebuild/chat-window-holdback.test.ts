@@ -1,39 +1,11 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { SchemaRegistry } from '../../src/codec/schema-registry';
 import { encodeAvro } from '../../src/codec/record-codec';
-import { BatchProcessor, type InputMessage } from '../../src/route/batch-processor';
-import { AvroValueCodec } from '../../src/route/avro-value-codec';
-import { EnvelopeWriter } from '../../src/quarantine/envelope-writer';
+import type { InputMessage } from '../../src/route/batch-processor';
+import { inThreadProcessor } from '../support/in-thread';
 import { ChatWindowHoldback } from '../../src/rebuild/chat-window-holdback';
-import { ScanEngine } from '../../src/scan/engine';
-import type { RecordScanner } from '../../src/scan/types';
-import type { ResolvedSource } from '../../src/config/load-config';
 import { awsAccessKeyId, seededRng } from '../../src/demo/synthetic-secrets';
 
 const KEY = Buffer.alloc(32, 4);
-const registry = SchemaRegistry.load();
-const engine = ScanEngine.create({ fingerprintKey: KEY });
-const scanner: RecordScanner = {
-  rulesetVersion: engine.rulesetVersion,
-  scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
-  close: async () => undefined,
-};
-const source: ResolvedSource = {
-  name: 'chat',
-  topic: 'c',
-  format: 'avro',
-  kind: 'chat',
-  outputs: { clean: 'c1', redacted: 'r1', quarantine: 'q1' },
-};
-const processor = new BatchProcessor({
-  source,
-  codec: new AvroValueCodec(registry, source),
-  scanner,
-  fingerprintKey: KEY,
-  maxRecordBytes: 100_000,
-  rulesetVersion: () => 'x',
-  envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'test'),
-});
+const { registry, scanner, processor } = inThreadProcessor('chat', KEY);
 let offset = 0;
 let clock = 5_000_000;
 function msg(conv: string, text: string, ts = clock): InputMessage {

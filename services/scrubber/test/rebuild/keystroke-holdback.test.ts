@@ -1,41 +1,14 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { SchemaRegistry } from '../../src/codec/schema-registry';
 import { encodeAvro } from '../../src/codec/record-codec';
-import { BatchProcessor, type AnalysedRecord, type InputMessage } from '../../src/route/batch-processor';
-import { AvroValueCodec } from '../../src/route/avro-value-codec';
-import { EnvelopeWriter } from '../../src/quarantine/envelope-writer';
+import type { AnalysedRecord, InputMessage } from '../../src/route/batch-processor';
+import { inThreadProcessor } from '../support/in-thread';
 import { KeystrokeHoldback, unfinishedToken } from '../../src/rebuild/keystroke-holdback';
-import { ScanEngine } from '../../src/scan/engine';
-import type { RecordScanner } from '../../src/scan/types';
-import type { ResolvedSource } from '../../src/config/load-config';
 import { awsAccessKeyId, cardNumber, seededRng } from '../../src/demo/synthetic-secrets';
 
 const KEY = Buffer.alloc(32, 3);
-const registry = SchemaRegistry.load();
-const engine = ScanEngine.create({ fingerprintKey: KEY });
 /** The real engine, in-thread: the hold-back is tested against real rules. */
-const scanner: RecordScanner = {
-  rulesetVersion: engine.rulesetVersion,
-  scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
-  close: async () => undefined,
-};
-const source: ResolvedSource = {
-  name: 'telemetry',
-  topic: 't',
-  format: 'avro',
-  kind: 'telemetry',
-  outputs: { clean: 'c', redacted: 'r', quarantine: 'q' },
-};
-const processor = new BatchProcessor({
-  source,
-  codec: new AvroValueCodec(registry, source),
-  scanner,
-  envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'test'),
-  fingerprintKey: KEY,
-  maxRecordBytes: 100_000,
-  rulesetVersion: () => 'x',
-});
+const { registry, scanner, processor } = inThreadProcessor('telemetry', KEY);
 
 let offset = 0;
 let clock = 1_000_000;
