@@ -23,12 +23,15 @@ function benchKeys() {
   return keys;
 }
 
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+
 /** Scrubber config for one measured run: fresh group, transactional ids and output topics. */
 function scrubberConfig({ brokers, sources, workers, id = `bench-${suffix()}`, extra = {} }) {
   return {
     instanceId: id,
     kafka: { brokers },
-    group: { id: `sluice-${id}` },
+    // BENCH_CONCURRENCY: group.partitionsConsumedConcurrently of both processes (default 4).
+    group: { id: `sluice-${id}`, partitionsConsumedConcurrently: CONCURRENCY },
     transactions: { idPrefix: `sluice-${id}` },
     sources: sources.map((s) => ({
       name: s.name,
@@ -152,7 +155,12 @@ function scrubber(config, { nodeOptions } = {}) {
 }
 
 /** The pass-through baseline with the scrubber's defaults for chunking and concurrency. */
-function passthrough({ brokers, topic, partitionsConsumedConcurrently = 4, maxBatchRecords = 2000 }) {
+function passthrough({
+  brokers,
+  topic,
+  partitionsConsumedConcurrently = CONCURRENCY,
+  maxBatchRecords = 2000,
+}) {
   const id = `bench-pt-${suffix()}`;
   const cfg = {
     brokers,

@@ -299,7 +299,7 @@ function markdown(r) {
     '',
     `### Throughput (pre-seeded input drained; window from the first commit to 95% committed; best of ${r.settings.repeat} interleaved rounds)`,
     '',
-    `Corpora: chat ${fmt(r.corpora.chat?.records)} records (${r.corpora.chat?.avgBytes} B avg, TrafficGenerator, sensitiveRate 0.01), keystrokes ${fmt(r.corpora.keystrokes?.records)} events (${r.corpora.keystrokes?.avgBytes} B avg, one key per event, plus pointer/focus/clipboard events), docs ${fmt(r.corpora.docs?.records)} pasted documents (${fmt(r.corpora.docs?.avgBytes / 1024, 0)} KB avg). ${r.settings.partitions} input partitions; \`group.partitionsConsumedConcurrently\` 4 and \`limits.maxBatchRecords\` 2000 for both processes. CPU and peak RSS are the whole child process (all threads), from /proc.`,
+    `Corpora: chat ${fmt(r.corpora.chat?.records)} records (${r.corpora.chat?.avgBytes} B avg, TrafficGenerator, sensitiveRate 0.01), keystrokes ${fmt(r.corpora.keystrokes?.records)} events (${r.corpora.keystrokes?.avgBytes} B avg, one key per event, plus pointer/focus/clipboard events), docs ${fmt(r.corpora.docs?.records)} pasted documents (${fmt(r.corpora.docs?.avgBytes / 1024, 0)} KB avg). ${r.settings.partitions} input partitions; \`group.partitionsConsumedConcurrently\` ${r.settings.concurrency ?? 4} and \`limits.maxBatchRecords\` 2000 for both processes. CPU and peak RSS are the whole child process (all threads), from /proc.`,
     '',
     throughputTable(r),
     '',
