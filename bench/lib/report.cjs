@@ -55,22 +55,21 @@ function stageTable(r) {
     ['chat, default chat.holdMs', L.chatHoldback],
     ['keystrokes, default hold-back', L.keystrokeHoldback],
   );
-  const stages = ['begin', 'analyse', 'holdback', 'produce', 'audit', 'commit'];
+  const measured = runs.filter(([, x]) => x?.stages);
+  if (measured.length === 0) return '';
+  // The stage names and their order are those latency.cjs measured (its STAGES).
+  const stages = Object.keys(measured[0][1].stages.meanMs);
   const rows = [
     `| run (mean ms per committed transaction) | records per transaction | ${stages.join(' | ')} | sum |`,
     `|---|---:|${stages.map(() => '---:').join('|')}|---:|`,
   ];
-  let any = false;
-  for (const [name, x] of runs) {
-    const st = x?.stages;
-    if (!st) continue;
-    any = true;
+  for (const [name, x] of measured) {
+    const st = x.stages;
     const sum = stages.reduce((a, k) => a + (st.meanMs[k] ?? 0), 0);
     rows.push(
       `| ${name} | ${fmt(st.recordsPerBatch)} | ${stages.map((k) => fmt(st.meanMs[k], 1)).join(' | ')} | ${fmt(sum, 1)} |`,
     );
   }
-  if (!any) return '';
   return [
     "Where a transaction's time goes (`sluice_batch_stage_seconds` of the Sluice child at the end of each latency run): begin = producer + transaction start (+ committed offset on a new producer); analyse = decode + worker scan (chat seam texts included); holdback = keystroke rebuild and its scans, hold-back bookkeeping; produce = output records; audit = audit records; commit = sendOffsets + EndTxn.",
     '',

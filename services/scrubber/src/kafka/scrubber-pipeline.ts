@@ -430,17 +430,16 @@ export class ScrubberPipeline {
         // Head-of-line hold: release only the settled prefix; commit offsets no further than it.
         // While re-reading context everything delivered (from the seek target) is taken.
         const todo = contextBelow !== null ? chunk : chunk.filter((m) => BigInt(m.offset) >= committed);
-        const below = contextBelow ?? undefined;
-        if (todo.length > 0 && st.holdback.prepare) {
-          // Chat: the seam texts ride in the records' own worker round trip.
+        if (todo.length > 0) {
+          const below = contextBelow ?? undefined;
           const decoded = processor.decode(todo, { contextBelow: below });
-          const prep = st.holdback.prepare(decoded.records, below);
-          prep.apply(await processor.scan(decoded, prep.requests));
+          // A hold-back that can (chat) queues the records first: its own texts (the seams) ride
+          // in the records' worker round trip. The others ingest the scanned records.
+          const prep = st.holdback.prepare?.(decoded.records, below);
+          const extra = await processor.scan(decoded, prep?.requests);
           lap('analyse');
-        } else if (todo.length > 0) {
-          const analysed = await processor.analyse(todo, { contextBelow: below });
-          lap('analyse');
-          await st.holdback.ingest(analysed, below);
+          if (prep) prep.apply(extra);
+          else await st.holdback.ingest(decoded.records, below);
         }
         if (contextBelow !== null && lastChunkOffset !== null && BigInt(lastChunkOffset) + 1n >= contextBelow)
           st.contextBelow = null;

@@ -212,7 +212,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
     return this.queue.length === 0 ? 0 : this.now() - this.queue[0]!.arrivedAt;
   }
 
-  /** Adds newly consumed records (in offset order) and settles the runs they end. */
+  /** Nothing ingested yet (see PartitionHoldback.fresh). */
   get fresh(): boolean {
     return this.cursor.fresh;
   }
@@ -234,6 +234,7 @@ export class KeystrokeHoldback implements PartitionHoldback {
     return min;
   }
 
+  /** Adds newly consumed records (in offset order) and settles the runs they end. */
   async ingest(records: readonly AnalysedRecord[], contextBelow?: bigint): Promise<void> {
     const now = this.now();
     const toSettle = new Set<Run>();
@@ -480,11 +481,10 @@ export class KeystrokeHoldback implements PartitionHoldback {
         // Cut by the maximum hold or the memory bound, not by the typist: the token being typed
         // is incomplete whatever it looks like (after a restart it can be the middle of a key,
         // which no prefix or entropy test recognises), so it is masked, and so is its rest —
-        // also when a rule matched its start (a looser rule can match part of a longer key).
+        // also when a rule matched its start or elsewhere in the run (that finding need not cover
+        // the token being typed: a 30-minute soak sent 3 such card/email keys to clean).
         const tail = trailingToken(run.rebuilder.text);
         if (tail) {
-          // Masked also when a rule matched elsewhere in the run: that finding need not cover the
-          // token being typed (the 30-minute soak sent 3 such card/email keys to clean).
           this.maskSpan(run, tail.start, tail.token);
           masked = true;
           this.rememberMasked(run.fieldKey, runFirst(run));
