@@ -19,6 +19,7 @@ import type { RuleSource } from './rules/loader';
 import { BUILTIN_RULES_DIR, listRuleFiles, loadRuleset } from './rules/loader';
 import type { ParsedOverrides, RuleOverrides } from './rules/schema';
 import type { Action, Finding, RecordScanRequest, RecordScanResult } from './types';
+import { insideHexIdentifier } from './validators/hex-identifier';
 
 export interface ScanEngineOptions {
   /** Directories of user rule files (*.yaml, *.yml). Samples optional (warning). */
@@ -467,6 +468,8 @@ function runHas(text: string, s: number, e: number, lit: string): boolean {
 /** Validators, entropy, allowlist and context words, on the normalised text. */
 function passesFilters(m: RawMatch, secret: string, text: string): boolean {
   const r = m.rule;
+  // A number rule's digits inside a UUID or hash are part of an identifier, not a number.
+  if (r.anchor === Anchor.digits && insideHexIdentifier(text, m.start, m.end)) return false;
   const ctx = r.context;
   // A context word near the match: required, or (required: false) evidence instead of entropy.
   const inContext =
@@ -491,7 +494,8 @@ function passesFilters(m: RawMatch, secret: string, text: string): boolean {
  * True when one of `words` (lower-case) starts in [from, to) of `text` (clamped) at a word start,
  * case-insensitively: a word beginning with a letter or digit must not follow one (`_` counts),
  * so `tin` does not fire inside `waiting` nor `text` inside `screen_text`. Only the start is
- * anchored, so `tel` still covers `telephone`.
+ * anchored, so `tel` still covers `telephone`. A word inside a hex identifier (`aba` in a UUID's
+ * `-aba5-`) does not count.
  */
 function hasWordIn(text: string, from: number, to: number, words: readonly string[]): boolean {
   const lo = Math.max(0, from);
@@ -499,7 +503,9 @@ function hasWordIn(text: string, from: number, to: number, words: readonly strin
   for (const w of words) {
     const anchored = isWordChar(w.charCodeAt(0));
     for (let at = around.indexOf(w); at >= 0; at = around.indexOf(w, at + 1)) {
-      if (!anchored || lo + at === 0 || !isWordChar(text.charCodeAt(lo + at - 1))) return true;
+      if (anchored && lo + at > 0 && isWordChar(text.charCodeAt(lo + at - 1))) continue;
+      if (insideHexIdentifier(text, lo + at, lo + at + w.length)) continue;
+      return true;
     }
   }
   return false;

@@ -276,3 +276,43 @@ describe('minUpper (entropy / base64 anchors)', () => {
     expect(ids('57b0ad1f-14c9-4cbc-a2ac-e803357b290c')).toEqual([]);
   });
 });
+
+describe('hex identifiers', () => {
+  const full = ScanEngine.create({ fingerprintKey: KEY });
+  // The e2e run that found it: a random UUID read as a routing number (context word `aba` in
+  // `-aba5-`, nine digits starting 0-3 in the last group).
+  const uuid = '1a2b3c4d-aba5-4e6f-8a7b-c012345678de';
+
+  it('a UUID is not a routing number, and a real one next to it still is', () => {
+    expect(full.scanText(`request ${uuid} done`)).toEqual([]);
+    const f = full.scanText(`request ${uuid}, ABA routing 021000021`);
+    expect(f.map((x) => x.ruleId)).toEqual(['us-bank-routing-number']);
+    expect(f[0]!.start).toBe(`request ${uuid}, ABA routing `.length);
+  });
+
+  it('a word inside a hex identifier is not context; the same word on its own is', () => {
+    const e = engineFor(
+      ruleFile(
+        "    anchor: digits\n    pattern: '(?:^|[^0-9])([0-3][0-9]{8})(?:$|[^0-9])'\n    context: { words: [aba], window: 40 }\n",
+      ),
+    );
+    expect(e.scanText('trace 0fabcdef-aba5-4e6f-8a7b-1c2d3e4f5a6b then 021000021')).toEqual([]);
+    expect(e.scanText('trace deadbeefaba5cafe0123 then 021000021')).toEqual([]);
+    expect(e.scanText('aba 021000021')).toHaveLength(1);
+  });
+
+  it('no built-in number rule fires inside random UUIDs and hashes (property)', () => {
+    const hexString = (n: number) =>
+      fc.array(fc.constantFrom(...'0123456789abcdef'), { minLength: n, maxLength: n }).map((a) => a.join(''));
+    const id = fc.oneof(fc.uuid(), hexString(32), hexString(40), hexString(64));
+    fc.assert(
+      fc.property(fc.array(id, { minLength: 1, maxLength: 6 }), (ids) => {
+        // Context words for the number rules are around, so only the identifier check stops them.
+        const text = `routing aba account ssn phone tel: ${ids.join(' ')}`;
+        const found = full.scanText(text).filter((f) => f.category === 'pii');
+        expect(found.map((f) => f.ruleId)).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
