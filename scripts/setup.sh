@@ -10,9 +10,23 @@ cd "$root"
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
-if [ "${SLUICE_SETUP_PROMETHEUS:-0}" = "1" ] && ! command -v promtool >/dev/null 2>&1; then need_apt+=(prometheus); fi
+# Prometheus (promtool and the server) only for the tests: optional for a developer, required in CI.
+want_prom=0
+if [ "${SLUICE_SETUP_PROMETHEUS:-0}" = "1" ] && ! command -v promtool >/dev/null 2>&1; then want_prom=1; fi
+can_apt=0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then can_apt=1; fi
+if [ $want_prom = 1 ]; then
+  if [ $can_apt = 1 ]; then
+    need_apt+=(prometheus)
+  elif [ -n "${CI:-}" ]; then
+    echo "setup: CI needs Debian's prometheus package (promtool and the server for the observability tests), and this user cannot apt-get it: run as root or preinstall it" >&2
+    exit 1
+  else
+    echo "setup: prometheus is not installed and this user cannot apt-get it: the promtool rule tests and the observability test will be skipped (as root: apt-get install prometheus)" >&2
+  fi
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  if [ $can_apt = 1 ]; then
     echo "setup: installing ${need_apt[*]} (apt-get)" >&2
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2

@@ -19,14 +19,17 @@ npx prettier --check . >/dev/null || { npx prettier --check . | tail -20; echo "
 if command -v promtool >/dev/null 2>&1; then
   echo "== promtool: alert and recording rules"
   bash scripts/prometheus/check.sh
+elif [ -n "${CI:-}" ]; then
+  echo "promtool not installed: CI must run the alert rule tests (Debian package prometheus)" >&2
+  exit 1
 else
-  echo "== promtool not installed: alert rule tests skipped (SLUICE_SETUP_PROMETHEUS=1 installs it)"
+  echo "== promtool not installed: alert rule tests skipped (as root: apt-get install prometheus)"
 fi
 
 if [ "${1:-}" = "--unit" ]; then
   npx jest --selectProjects unit
 else
   npx jest --selectProjects unit integration e2e
-  npx jest --selectProjects integrity --passWithNoTests
+  npx jest --selectProjects integrity
 fi
 echo "sluice tests: done in $(( $(date +%s) - started ))s"

@@ -77,7 +77,10 @@ export function checkExactlyOnce(inputs: Coordinates[], index: OutputIndex): Exa
   return { inputs: want.size, outputs, lost, duplicated, unexpected, byVerdict };
 }
 
-/** Per output topic-partition, the source offsets must increase (outputs follow input order). */
+/**
+ * Per output topic-partition, the source offsets must increase (outputs follow input order), and
+ * every output sits on its source's partition number (partitioning unchanged, also for redacted keys).
+ */
 export function checkOrderPerPartition(outputs: ConsumedMessage[]): string[] {
   const last = new Map<string, bigint>();
   const violations: string[] = [];
@@ -96,6 +99,8 @@ export function checkOrderPerPartition(outputs: ConsumedMessage[]): string[] {
     const parts = src.split('/');
     const srcOffset = BigInt(parts.pop()!);
     const srcPartition = parts.pop()!;
+    if (Number(srcPartition) !== m.partition)
+      violations.push(`${m.topic}/${m.partition}/${m.offset} came from partition ${srcPartition}`);
     const k = `${m.topic}:${m.partition}<-${parts.join('/')}:${srcPartition}`;
     const prev = last.get(k);
     if (prev !== undefined && srcOffset <= prev) violations.push(`${k} offset ${srcOffset} after ${prev}`);

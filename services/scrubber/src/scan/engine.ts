@@ -516,16 +516,27 @@ function isWordChar(c: number): boolean {
 }
 
 /**
- * Same span twice: keep the strongest action (then the earlier rule). A finding inside another
+ * Same span twice: keep the strongest action (then a specific rule over a generic one, then the
+ * earlier rule). A finding inside another
  * is dropped when the container's action is at least as strong; partial overlaps are both kept
- * (redaction merges them), so no character of either secret survives.
+ * (redaction merges them), so no character of either secret survives. Shadow and live findings
+ * are deduplicated separately: a shadow rule's hits must be seen even where a live rule also
+ * fires (that overlap is what a team rolling out the rule wants to measure), and never hide one.
  */
 function dedupe(cands: Candidate[], policy: SourcePolicy): Candidate[] {
   if (cands.length < 2) return cands;
   const rank = (c: Candidate): number =>
     ACTION_RANK[policy.action[c.rule.index]!] * 2 + (policy.shadow[c.rule.index] === 1 ? 0 : 1);
+  // On the same span a specific rule (stripe-secret-key) wins over a `generic-*` one, so findings
+  // name the real kind of secret; then the earlier rule.
+  const generic = (c: Candidate): number => (c.rule.id.startsWith('generic-') ? 1 : 0);
   cands.sort(
-    (a, b) => a.start - b.start || b.end - a.end || rank(b) - rank(a) || a.rule.index - b.rule.index,
+    (a, b) =>
+      a.start - b.start ||
+      b.end - a.end ||
+      rank(b) - rank(a) ||
+      generic(a) - generic(b) ||
+      a.rule.index - b.rule.index,
   );
   const kept: Candidate[] = [];
   for (const c of cands) {
@@ -533,6 +544,7 @@ function dedupe(cands: Candidate[], policy: SourcePolicy): Candidate[] {
     for (let k = kept.length - 1; k >= 0; k--) {
       const o = kept[k]!;
       if (o.end <= c.start) continue;
+      if (policy.shadow[o.rule.index] !== policy.shadow[c.rule.index]) continue;
       if (o.start <= c.start && o.end >= c.end && rank(o) >= rank(c)) {
         drop = true;
         break;

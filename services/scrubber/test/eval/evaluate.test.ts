@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ScanEngine } from '../../src/scan/engine';
 import type { CorpusLine } from '../../src/eval/corpus-generator';
 import { DEFAULT_CORPUS, generateCorpus, toJsonl } from '../../src/eval/corpus-generator';
 import type { EvalFinding, TextScanner } from '../../src/eval/evaluate';
@@ -102,5 +105,30 @@ describe('corpus generator', () => {
     const card = luhnComplete('411111111111111');
     expect(card).toBe('4111111111111111');
     expect(ibanFor('GB', 'WEST12345698765432')).toBe('GB82WEST12345698765432');
+  });
+});
+
+describe('quality gate on the committed corpus (what `npm run eval` reports, enforced here)', () => {
+  it('credentials and structured PII reach precision and recall >= 0.95 with the built-in rules', () => {
+    const raw = readFileSync(join(__dirname, '..', '..', 'eval', 'corpus.jsonl'), 'utf8');
+    const lines = raw
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as CorpusLine);
+    expect(lines.length).toBeGreaterThan(10_000);
+    const res = evaluate(lines, ScanEngine.create({ fingerprintKey: Buffer.alloc(32, 3) }));
+    for (const [group, g] of Object.entries(res.gates)) {
+      expect({
+        group,
+        labels: g.labels > 100,
+        precision: g.precision >= 0.95,
+        recall: g.recall >= 0.95,
+      }).toEqual({
+        group,
+        labels: true,
+        precision: true,
+        recall: true,
+      });
+    }
   });
 });

@@ -6,7 +6,9 @@ import { ScanEngine } from '../../src/scan/engine';
 import { SluiceError } from '../../src/errors';
 import { AWS_ID, CARD, GHP, KEY, nativeAvailable, STARTER, starterEngine } from './support/engine';
 
-const engines: Array<['re2-wasm' | 're2-native', () => ScanEngine]> = [['re2-wasm', () => starterEngine()]];
+const engines: Array<['re2-wasm' | 're2-native', () => ScanEngine]> = [
+  ['re2-wasm', () => starterEngine({ regexEngine: 're2-wasm' })],
+];
 if (nativeAvailable()) engines.push(['re2-native', () => starterEngine({ regexEngine: 're2-native' })]);
 
 describe.each(engines)('ScanEngine (%s)', (_kind, get) => {

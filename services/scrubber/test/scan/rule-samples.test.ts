@@ -7,7 +7,8 @@ import { checkRuleSamples } from '../../src/scan/rules/sample-check';
 const key = Buffer.alloc(32, 7);
 
 describe('built-in rule samples', () => {
-  const engine = ScanEngine.create({ fingerprintKey: key });
+  // re2-wasm (the required engine and the fallback) explicitly: 'auto' would pick native re2 here.
+  const engine = ScanEngine.create({ fingerprintKey: key, regexEngine: 're2-wasm' });
 
   it('loads every file in rules/builtin', () => {
     const files = readdirSync(BUILTIN_RULES_DIR).filter((f) => /\.ya?ml$/.test(f));
@@ -16,7 +17,7 @@ describe('built-in rule samples', () => {
     for (const f of files) expect(used.has(f)).toBe(true);
   });
 
-  it('every rule has samples and every sample behaves', () => {
+  it('every rule has samples and every sample behaves (re2-wasm)', () => {
     const failures = checkRuleSamples(engine, true);
     expect(
       failures.map((f) => `${f.file.split('/').pop()} ${f.ruleId} ${f.kind}#${f.sample}: ${f.reason}`),

@@ -238,6 +238,21 @@ describe('shadow mode', () => {
     expect(verdictOf(`card ${CARD}`, 'other')).toEqual({ verdict: 'redacted', findings: 1, shadow: 0 });
   });
 
+  it('a shadow rule is still reported where a live rule covers the same span', () => {
+    const key =
+      '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';
+    const text = `STRIPE_SECRET_KEY=${key}`;
+    const live = ScanEngine.create({ fingerprintKey: KEY }).scanText(text);
+    const shadowed = ScanEngine.create({
+      fingerprintKey: KEY,
+      overrides: { rules: { 'stripe-secret-key': { shadow: true } } },
+    }).scanText(text);
+    expect(live.map((f) => [f.ruleId, f.shadow])).toEqual([['stripe-secret-key', false]]);
+    // Live: the generic assignment rule (no longer hidden behind stripe's) keeps the verdict.
+    expect(shadowed.filter((f) => f.shadow).map((f) => f.ruleId)).toEqual(['stripe-secret-key']);
+    expect(shadowed.filter((f) => !f.shadow).length).toBeGreaterThan(0);
+  });
+
   it('a shadow finding next to a live one: verdict follows the live one', () => {
     expect(verdictOf(`card ${CARD} mail dana@acme-corp.io`, 'chat').verdict).toBe('clean');
     expect(verdictOf(`card ${CARD} mail dana@acme-corp.io`, 'telemetry')).toEqual({
@@ -314,5 +329,48 @@ describe('hex identifiers', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('private key blocks of any length', () => {
+  const full = ScanEngine.create({ fingerprintKey: KEY });
+  const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const body = (chars: number): string => {
+    let s = '';
+    for (let i = 0; s.length < chars; i++) {
+      let line = '';
+      for (let k = 0; k < 64; k++) line += b64[(i * 31 + k * 7 + ((i * k) % 13)) % 64];
+      s += `${line}\n`;
+    }
+    return s;
+  };
+  const block = (label: string, chars: number, end = true): string =>
+    `-----BEGIN ${label}-----\n${label.startsWith('PGP') ? 'Version: GnuPG v2\n\n' : ''}${body(chars)}${end ? `-----END ${label}-----` : ''}`;
+  const verdict = (text: string) => {
+    const f = full.scanText(text);
+    return {
+      kinds: [...new Set(f.map((x) => x.category))],
+      verdict: decide({ texts: [{ path: 'value.text', text }], redactable: [true], findings: [f] }).verdict,
+    };
+  };
+
+  it('a block that fits the full-block rule is found whole', () => {
+    const k = block('PRIVATE KEY', 3000);
+    const f = full.scanText(`key:\n${k}\nthanks`);
+    expect(f.map((x) => [x.ruleId, x.start, x.end])).toEqual([['private-key-pem', 5, 5 + k.length]]);
+  });
+
+  it.each([
+    ['RSA-8192 sized PKCS#1 (6.4 KB)', block('RSA PRIVATE KEY', 6400)],
+    ['12 KB PKCS#8', block('PRIVATE KEY', 12000)],
+    ['9 KB PGP block', block('PGP PRIVATE KEY BLOCK', 9000)],
+    ['a block cut off before its END line', block('OPENSSH PRIVATE KEY', 900, false)],
+  ])('%s quarantines the record', (_name, k) => {
+    expect(verdict(`here it is\n${k}\nbye`)).toEqual({ kinds: ['private-key'], verdict: 'quarantined' });
+  });
+
+  it('a public key or a documentation placeholder does not', () => {
+    expect(verdict(block('PUBLIC KEY', 400)).verdict).toBe('clean');
+    expect(verdict('-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----').verdict).toBe('clean');
   });
 });
