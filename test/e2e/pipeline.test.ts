@@ -15,8 +15,9 @@ import {
   summarise,
 } from '../support/invariants';
 import { decodeAvro } from '../../services/scrubber/src/codec/record-codec';
-import { decryptPayload } from '../../services/scrubber/src/quarantine/payload-cipher';
-import { payloadAad, SchemaIds } from '../../services/scrubber/src/quarantine/envelope-writer';
+import { DEK_PAYLOAD_ALG } from '../../services/scrubber/src/quarantine/payload-cipher';
+import { openQuarantined } from '../../services/scrubber/src/quarantine/quarantine-review';
+import type { QuarantineEnvelope } from '../../services/scrubber/src/quarantine/quarantine-review';
 
 jest.setTimeout(600_000);
 
@@ -68,6 +69,14 @@ describe('pipeline end to end', () => {
     }
     expect(wrong.slice(0, 20)).toEqual([]);
 
+    // Every output names the ruleset that decided it (one ruleset for the whole run).
+    const rulesets = new Set(
+      [...outputs.clean, ...outputs.redacted, ...outputs.quarantined].map((m) =>
+        headerString(m, 'sluice-ruleset'),
+      ),
+    );
+    expect([...rulesets]).toEqual([expect.stringMatching(/^rs-[0-9a-f]{8}$/)]);
+
     // No secret or PII value from the input in any clean or redacted record's bytes.
     expect(findSecretsInOutputs([...outputs.clean, ...outputs.redacted], fx.secrets())).toEqual([]);
 
@@ -81,40 +90,25 @@ describe('pipeline end to end', () => {
       expect(a.verdict).toBe(list[0]!.verdict.toUpperCase());
     }
 
-    // Quarantined payloads decrypt, with security's private key, to the original record bytes.
+    // Quarantined payloads decrypt, with security's private key and the record's own data key
+    // (the default crypto-shredding layout), to the original key and value bytes.
     const privateKey = createPrivateKey(readFileSync(fx.keys.privateKeyFile));
     const sample = outputs.quarantined.slice(0, 25);
     expect(sample.length).toBeGreaterThan(0);
     for (const m of sample) {
-      const env = decodeAvro(fx.registry, m.value!).value as {
-        source: { topic: string; partition: number; offset: number };
-        payload: {
-          'io.sluice.EncryptedPayload'?: {
-            keyId: string;
-            alg: string;
-            ephemeralPublicKey: Buffer;
-            iv: Buffer;
-            tag: Buffer;
-            ciphertext: Buffer;
-          };
-        };
-      };
-      const enc = env.payload['io.sluice.EncryptedPayload']!;
-      const plain = decryptPayload(
+      const envelope = decodeAvro(fx.registry, m.value!).value as QuarantineEnvelope;
+      expect(envelope.payload['io.sluice.EncryptedPayload']?.alg).toBe(DEK_PAYLOAD_ALG);
+      const opened = await openQuarantined(
+        fx.kafka,
+        fx.registry,
+        `e2e-review-${fx.id}`,
+        { at: { topic: m.topic, partition: m.partition, offset: m.offset }, envelope },
         privateKey,
-        enc,
-        payloadAad(
-          SchemaIds.quarantinedRecord,
-          env.source.topic,
-          env.source.partition,
-          String(env.source.offset),
-        ),
       );
-      const original = decodeAvro(fx.registry, plain).value as { value: Buffer | null };
+      const src = `${envelope.source.topic}/${envelope.source.partition}/${envelope.source.offset}`;
       expect(headerString(m, 'sluice-verdict')).toBe('quarantined');
-      expect(original.value).toEqual(
-        fx.rawValues.get(`${env.source.topic}/${env.source.partition}/${env.source.offset}`),
-      );
+      expect(opened.value).toEqual(fx.rawValues.get(src));
+      expect(opened.key).toEqual(fx.rawKeys.get(src));
     }
   });
 });

@@ -180,7 +180,7 @@ describeIfProm('observability with a real Prometheus', () => {
       canary: {
         canary: {
           intervalMs: 100,
-          types: ['aws-key', 'email', 'card', 'private-key', 'clipboard'],
+          types: ['aws-key', 'email', 'card', 'private-key', 'clipboard', 'keystroke'],
           maxCanaries: CANARIES,
           resolveTimeoutMs: 120_000,
         },
@@ -190,8 +190,16 @@ describeIfProm('observability with a real Prometheus', () => {
     // The seed finishes lines still being typed, so there are a few more than N records.
     expect(fx.inputs.length).toBeGreaterThanOrEqual(N);
 
-    // Every non-keystroke canary is one record.
-    const produced = fx.inputs.length + CANARIES;
+    // A keystroke canary is one record per key event: the canary counts what it wrote.
+    await waitFor(async () => (await prometheus.scalar('sum(sluice_canary_sent_total)')) === CANARIES, {
+      what: `the canary to send ${CANARIES} canaries`,
+      deadlineMs: 60_000,
+      intervalMs: 500,
+      describe: () => `canary log ${canary.logFile}`,
+    });
+    const canaryRecords = (await prometheus.scalar('sum(sluice_canary_records_total)')) ?? 0;
+    expect(canaryRecords).toBeGreaterThan(CANARIES); // the keystroke ones are several records each
+    const produced = fx.inputs.length + canaryRecords;
     await waitFor(async () => (await prometheus.scalar('sum(sluice_records_total)')) === produced, {
       what: `Prometheus to count ${produced} records`,
       deadlineMs: 180_000,

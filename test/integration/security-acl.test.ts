@@ -8,7 +8,7 @@
 //  - `sluice quarantine release` lands a record exactly once on clean (read_committed), audited,
 //    and a second release is refused; `sluice audit where` shows decision and release.
 import { auditCoverageCounter, expandAudit } from '../support/audit';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,6 +139,8 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
   let inputs: Coordinates[] = [];
   const rawByCoord = new Map<string, Buffer>();
   let auditRecords: ConsumedMessage[] = [];
+  /** Personal data (emails, cards) of generated chat records that must be redacted. */
+  const redactedSecrets: string[] = [];
 
   beforeAll(async () => {
     const dir = path.join(work, 'broker');
@@ -179,6 +181,7 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     const tele: GeneratedRecord[] = [];
     for (let i = 0; i < N_GENERATED; i++)
       (i % 5 < 3 ? chat : tele).push(i % 5 < 3 ? gen.chat() : gen.telemetry());
+    for (const r of chat) if (r.expect.verdict === 'redacted') redactedSecrets.push(...r.expect.secrets);
     for (let i = 0; i < N_GARBAGE; i++) garbage.push(Buffer.from(`not avro at all #${i} \u0000\u0001`));
     await canary.send({
       topic: t.rawChat,
@@ -448,6 +451,8 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
       target.id,
       '--to',
       'clean',
+      '--principal',
+      'alice',
       '--config',
       configFile('security'),
       '--private-key',
@@ -473,7 +478,8 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     const clean = await consumeAllAs('trainer', [t.clean[0]!]);
     const landed = clean.filter((m) => m.headers.source === src);
     expect(landed).toHaveLength(1);
-    expect(landed[0]!.headers.by).toBe('security');
+    // The SASL user comes first; --principal only says whom it acted for.
+    expect(landed[0]!.headers.by).toBe('security on behalf of alice');
 
     const where = await cli([
       'audit',
@@ -492,8 +498,112 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/QUARANTINED -> quarantine\.chat\..*reason SLUICE_DECODE_FAILED/);
     expect(lines[1]).toMatch(
-      new RegExp(`RELEASED to ${t.clean[0]!.replace(/\./g, '\\.')}/\\d+/\\d+ by security`),
+      new RegExp(`RELEASED to ${t.clean[0]!.replace(/\./g, '\\.')}/\\d+/\\d+ by security on behalf of alice`),
     );
+  });
+
+  test('fingerprints: a value security holds leads to every record that carried it', async () => {
+    // The keyed fingerprint of each known value, computed by the CLI from stdin (not argv).
+    expect(redactedSecrets.length).toBeGreaterThan(3);
+    const fp = spawnSync(
+      process.execPath,
+      [CLI, 'audit', 'fingerprint', '--config', configFile('security')],
+      {
+        env: cliEnv(),
+        input: redactedSecrets.join('\n') + '\n',
+        encoding: 'utf8',
+      },
+    );
+    expect(fp.status).toBe(0);
+    const fps = fp.stdout.trim().split('\n');
+    expect(fps).toHaveLength(redactedSecrets.length);
+    expect(fps.every((f) => /^[0-9a-f]{64}$/.test(f))).toBe(true);
+
+    type Decision = {
+      verdict: string;
+      fingerprints: string[];
+      source: { topic: string; partition: number; offset: number | string };
+    };
+    const find = async (f: string): Promise<Decision[]> => {
+      const r = await cli([
+        'audit',
+        'find',
+        '--config',
+        configFile('security'),
+        '--fingerprint',
+        f,
+        '--json',
+      ]);
+      expect(r.code).toBe(0);
+      return r.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Decision);
+    };
+    // Every known value is found again, in a redacted record's decision, by its fingerprint alone.
+    for (const f of fps.slice(0, 3)) {
+      const decisions = await find(f);
+      expect(decisions.length).toBeGreaterThan(0);
+      expect(decisions.every((d) => d.fingerprints.includes(f))).toBe(true);
+      expect(decisions.some((d) => d.verdict === 'REDACTED')).toBe(true);
+    }
+
+    // Quarantined records: a finding's fingerprint lists exactly the records that carry it.
+    const listed = await cli([
+      'quarantine',
+      'list',
+      '--config',
+      configFile('security'),
+      '--category',
+      'private-key',
+      '--json',
+    ]);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            id: string;
+            source: Decision['source'];
+            findings: Array<{ fingerprint: string }>;
+          },
+      );
+    expect(rows.length).toBeGreaterThan(0);
+    const target = rows[0]!.findings[0]!.fingerprint;
+    const byFp = await cli([
+      'quarantine',
+      'list',
+      '--config',
+      configFile('security'),
+      '--fingerprint',
+      target,
+      '--json',
+    ]);
+    expect(byFp.code).toBe(0);
+    const ids = byFp.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids).toEqual(
+      rows.filter((r) => r.findings.some((f) => f.fingerprint === target)).map((r) => r.id),
+    );
+    const src = rows[0]!.source;
+    expect(
+      (await find(target)).some(
+        (d) =>
+          d.verdict === 'QUARANTINED' &&
+          d.source.topic === src.topic &&
+          d.source.partition === src.partition &&
+          String(d.source.offset) === String(src.offset),
+      ),
+    ).toBe(true);
+    // A malformed fingerprint is a usage error with the way to make one.
+    const bad = await cli(['audit', 'find', '--config', configFile('security'), '--fingerprint', 'abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fingerprint must be 64 hex digits/);
   });
 
   test('shred: after the data key is tombstoned the payload cannot be opened', async () => {

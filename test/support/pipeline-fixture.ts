@@ -27,6 +27,8 @@ export class PipelineFixture {
   readonly inputs: Coordinates[] = [];
   /** source coordinate -> the raw value bytes produced there. */
   readonly rawValues = new Map<string, Buffer>();
+  /** Input keys by coordinate (null for a null key). */
+  readonly rawKeys = new Map<string, Buffer | null>();
   private admin: Admin | null = null;
 
   constructor(
@@ -163,6 +165,7 @@ export class PipelineFixture {
       if (!e) continue;
       this.expectations.set(k, e);
       this.rawValues.set(k, m.value!);
+      this.rawKeys.set(k, m.key);
       this.inputs.push(c);
     }
   }

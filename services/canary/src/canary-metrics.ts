@@ -13,6 +13,12 @@ export class CanaryMetrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+  readonly records = new Counter({
+    name: 'sluice_canary_records_total',
+    help: 'Records written to raw topics for canaries, by type (a keystroke canary is one record per key event)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
   readonly caught = new Counter({
     name: 'sluice_canary_caught_total',
     help: 'Canaries the gate redacted or quarantined (secret absent from clean and redacted), by type and verdict',

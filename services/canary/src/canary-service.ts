@@ -194,6 +194,7 @@ export class CanaryService {
       });
       this.sentCount++;
       this.metrics.sent.inc({ type });
+      this.metrics.records.inc({ type }, batch.messages.length);
       this.ledger.placed(tracked, coords);
     } catch (err) {
       this.ledger.abandon(tracked);

@@ -59,8 +59,8 @@ export const canaryConfigSchema = z.strictObject({
       /** One canary every intervalMs, cycling through `types`. */
       intervalMs: z.number().int().min(10).default(1_000),
       /**
-       * Keystroke canaries count as escapes until keystroke reassembly ships in the scrubber;
-       * that is the point of a canary, but drop `keystroke` here to silence them meanwhile.
+       * Canary kinds to cycle through. `keystroke` types a secret one key event at a time, so it
+       * tests the scrubber's keystroke reassembly; `clipboard` and `keystroke` need a telemetry source.
        */
       types: z
         .array(z.enum(CANARY_TYPES))

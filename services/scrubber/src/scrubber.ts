@@ -87,7 +87,7 @@ export class Scrubber {
     const envelopes = new EnvelopeWriter(
       registry,
       config.quarantinePublicKey,
-      config.secrets.quarantineKeyId,
+      config.quarantineKeyId,
       config.instanceId,
       {
         dataKeyTopic: config.quarantine.dataKeys === 'topic' ? config.quarantine.dataKeyTopic : null,

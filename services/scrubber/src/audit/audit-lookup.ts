@@ -55,6 +55,37 @@ export async function findAudit(
   return { hits, auditPartition, auditPartitions: partitions, scanned };
 }
 
+/**
+ * Every audit record that carries a keyed fingerprint, among its findings' fingerprints or as its
+ * record key's: "which records held this leaked key / this person's phone number". Reads the whole
+ * audit topic (fingerprints are not a partitioning key); `limit` stops early.
+ */
+export async function findByFingerprint(
+  kafka: Kafka,
+  registry: SchemaRegistry,
+  opts: { auditTopic: string; groupPrefix: string; deadlineMs?: number; limit?: number },
+  fp: string,
+): Promise<{ hits: AuditHit[]; scanned: number }> {
+  const want = fp.toLowerCase();
+  const hits: AuditHit[] = [];
+  let scanned = 0;
+  await readTopics(kafka, {
+    topics: [opts.auditTopic],
+    groupPrefix: opts.groupPrefix,
+    ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+    onMessage: (m) => {
+      scanned++;
+      if (!m.value) return false;
+      const record = decodeAuditRecord(registry, m.value);
+      if (record.fingerprints.includes(want) || record.source.keyFingerprint === want) {
+        hits.push({ at: { topic: m.topic, partition: m.partition, offset: m.offset }, record });
+      }
+      return opts.limit !== undefined && hits.length >= opts.limit; // true: stop reading
+    },
+  });
+  return { hits, scanned };
+}
+
 /** One human-readable answer per audit record: where the record went, and why. */
 export function describeAuditHit(h: AuditHit): string {
   const r = h.record;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { describeAuditHit, findAudit } from '../audit/audit-lookup';
+import { describeAuditHit, findAudit, findByFingerprint } from '../audit/audit-lookup';
+import { fingerprint } from '../scan/fingerprint';
 import { ErrorCodes, SluiceError } from '../errors';
 import { action, toolContext } from '../security/tool-context';
 
@@ -58,5 +59,74 @@ export function registerAuditCommand(program: Command): void {
           }
         },
       ),
+    );
+
+  audit
+    .command('find')
+    .description(
+      'every decision whose findings (or record key) carry this keyed fingerprint: where one leaked value went (reads the whole audit topic)',
+    )
+    .option('-c, --config <file>', 'the scrubber config (topic names; kafka.sasl for your principal)')
+    .requiredOption(
+      '--fingerprint <hex>',
+      'a keyed fingerprint (from an envelope, an audit record or `sluice audit fingerprint`)',
+    )
+    .option('--limit <n>', 'stop after n matches')
+    .option('--group-prefix <prefix>', 'consumer-group prefix your ACLs allow', 'sluice-security')
+    .option('--json', 'one JSON audit record per line')
+    .action(
+      action(
+        async (o: {
+          config?: string;
+          fingerprint: string;
+          limit?: string;
+          groupPrefix: string;
+          json?: boolean;
+        }) => {
+          if (!/^[0-9a-fA-F]{64}$/.test(o.fingerprint)) {
+            throw new SluiceError(
+              ErrorCodes.CONFIG_INVALID,
+              '--fingerprint must be 64 hex digits (HMAC-SHA-256)',
+              { hint: 'compute one with: printf %s "$VALUE" | sluice audit fingerprint --config <file>' },
+            );
+          }
+          const limit = o.limit === undefined ? undefined : Number(o.limit);
+          if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+            throw new SluiceError(ErrorCodes.CONFIG_INVALID, '--limit must be a positive integer');
+          const ctx = toolContext({ config: o.config });
+          const res = await findByFingerprint(
+            ctx.kafka,
+            ctx.registry,
+            { auditTopic: ctx.config.auditTopic, groupPrefix: o.groupPrefix, ...(limit ? { limit } : {}) },
+            o.fingerprint,
+          );
+          for (const h of res.hits) {
+            process.stdout.write(
+              o.json ? JSON.stringify({ at: h.at, ...h.record }) + '\n' : describeAuditHit(h) + '\n',
+            );
+          }
+          process.stderr.write(`${res.hits.length} decision(s) in ${res.scanned} audit records\n`);
+        },
+      ),
+    );
+  audit
+    .command('fingerprint')
+    .description(
+      'the keyed fingerprint of each line on stdin (a value security already holds, e.g. a leaked key), to search with `audit find` or `quarantine list --fingerprint`; read from stdin so the value stays out of shell history',
+    )
+    .option('-c, --config <file>', "a config with secrets.fingerprintKey(File): the scrubber's key")
+    .action(
+      action(async (o: { config?: string }) => {
+        const ctx = toolContext({ config: o.config });
+        const chunks: Buffer[] = [];
+        for await (const c of process.stdin) chunks.push(c as Buffer);
+        const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
+        if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+        if (lines.length === 0)
+          throw new SluiceError(ErrorCodes.CONFIG_INVALID, 'no value on stdin', {
+            hint: 'printf %s "$VALUE" | sluice audit fingerprint --config <file>',
+          });
+        for (const v of lines) process.stdout.write(`${fingerprint(ctx.config.fingerprintKey, v)}\n`);
+      }),
     );
 }

@@ -1,6 +1,7 @@
-import { generateKeyPairSync, createHash, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { keyIdOf } from '../quarantine/payload-cipher';
 
 /**
  * `sluice keys generate --out DIR`: security's X25519 key pair for quarantine payloads and a
@@ -22,10 +23,7 @@ export function generateKeys(
   }
   const { publicKey, privateKey } = generateKeyPairSync('x25519');
   const pubPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const keyId = createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex')
-    .slice(0, 16);
+  const keyId = keyIdOf(publicKey);
   writeFileSync(pub, pubPem, { mode: 0o644 });
   writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
   if (opts.force || !existsSync(fp))

@@ -105,6 +105,10 @@ export function registerQuarantineCommand(program: Command): void {
     .option('--category <c>', 'with a finding of this category (credential, pii, ...)')
     .option('--reason <code>', 'quarantine reason, e.g. SLUICE_DECODE_FAILED')
     .option('--key-fingerprint <hex>', 'records whose key has this keyed fingerprint')
+    .option(
+      '--fingerprint <hex>',
+      'records with a finding of this keyed fingerprint (`sluice audit fingerprint`)',
+    )
     .option('--limit <n>', 'stop after n matches')
     .option('--json', 'one JSON object per line')
     .action(
@@ -118,6 +122,7 @@ export function registerQuarantineCommand(program: Command): void {
             category?: string;
             reason?: string;
             keyFingerprint?: string;
+            fingerprint?: string;
             limit?: string;
           },
         ) => {
@@ -132,6 +137,7 @@ export function registerQuarantineCommand(program: Command): void {
           if (o.category) filter.category = o.category;
           if (o.reason) filter.reason = o.reason;
           if (o.keyFingerprint) filter.keyFingerprint = o.keyFingerprint;
+          if (o.fingerprint) filter.fingerprint = o.fingerprint.toLowerCase();
           const items = await review(ctx, o).list(filter, o.limit ? Number(o.limit) : Infinity);
           for (const it of items)
             process.stdout.write((o.json ? JSON.stringify(envelopeSummary(it)) : line(it)) + '\n');
@@ -215,7 +221,10 @@ export function registerQuarantineCommand(program: Command): void {
     ),
   )
     .requiredOption('--to <output>', 'clean | redacted')
-    .option('--principal <name>', 'who releases it (default: kafka.sasl.username, else the OS user)')
+    .option(
+      '--principal <name>',
+      'the person releasing it; with SASL the audit names the authenticated user "on behalf of" them (default: kafka.sasl.username, else the OS user)',
+    )
     .option('--transactional-id <id>', "security's transactional id", 'sluice-security-release')
     .action(
       action(
@@ -230,7 +239,7 @@ export function registerQuarantineCommand(program: Command): void {
           const res = await releaseQuarantined(ctx.kafka, ctx.registry, ctx.config, {
             at: parseCoordinates(id),
             to: o.to,
-            principal: o.principal ?? principalOf(ctx),
+            principal: releasedBy(ctx, o.principal),
             transactionalId: o.transactionalId,
             privateKey: key,
             groupPrefix: o.groupPrefix,
@@ -296,6 +305,18 @@ export function registerQuarantineCommand(program: Command): void {
         },
       ),
     );
+}
+
+/**
+ * Who the audit says released a record. With SASL the authenticated Kafka user always comes first
+ * (the broker vouches for it); --principal can only add the person it acted for, never replace it.
+ */
+function releasedBy(ctx: ToolContext, principal: string | undefined): string {
+  const authenticated = ctx.config.kafka.sasl?.username;
+  if (authenticated === undefined) return principal ?? userInfo().username;
+  return principal === undefined || principal === authenticated
+    ? authenticated
+    : `${authenticated} on behalf of ${principal}`;
 }
 
 function principalOf(ctx: ToolContext): string {

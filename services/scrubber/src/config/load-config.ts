@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type RawConfig, type SourceConfig } from './schema';
+import { keyIdOf } from '../quarantine/payload-cipher';
 import { ErrorCodes, SluiceError } from '../errors';
 
 export interface ResolvedSource extends SourceConfig {
@@ -15,6 +16,8 @@ export interface SluiceConfig extends Omit<RawConfig, 'sources' | 'instanceId'> 
   sources: ResolvedSource[];
   fingerprintKey: Buffer;
   quarantinePublicKey: KeyObject;
+  /** secrets.quarantineKeyId, or the id derived from the public key when not set. */
+  quarantineKeyId: string;
 }
 
 /** Environment variables with a fixed meaning, besides the generic SLUICE__A__B_C=value form. */
@@ -283,6 +286,7 @@ function resolve(raw: RawConfig, env: NodeJS.ProcessEnv): SluiceConfig {
     sources,
     fingerprintKey,
     quarantinePublicKey,
+    quarantineKeyId: raw.secrets.quarantineKeyId ?? keyIdOf(quarantinePublicKey),
   };
 }
 

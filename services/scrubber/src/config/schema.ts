@@ -41,6 +41,8 @@ const sslSchema = z.union([
   }),
 ]);
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export const configSchema = z.strictObject({
   instanceId: z.string().min(1).optional(),
   kafka: z
@@ -104,18 +106,36 @@ export const configSchema = z.strictObject({
    */
   quarantine: z
     .strictObject({
-      dataKeys: z.enum(['inline', 'topic']).default('inline'),
+      dataKeys: z.enum(['inline', 'topic']).default('topic'),
       dataKeyTopic: z.string().min(1).default('sluice.quarantine.keys'),
     })
-    .default({ dataKeys: 'inline', dataKeyTopic: 'sluice.quarantine.keys' }),
+    .default({ dataKeys: 'topic', dataKeyTopic: 'sluice.quarantine.keys' }),
   topics: z
     .strictObject({
       /** Create missing output topics at start (same partition count as the source); else validate only. */
       create: z.boolean().default(true),
       replicationFactor: z.number().int().positive().default(1),
       auditPartitions: z.number().int().positive().default(3),
+      /** retention.ms of quarantine topics the scrubber creates (docs/security.md, Retention). */
+      quarantineRetentionMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * DAY_MS),
+      /** retention.ms of the audit topic when the scrubber creates it: it holds no payloads. */
+      auditRetentionMs: z
+        .number()
+        .int()
+        .positive()
+        .default(400 * DAY_MS),
     })
-    .default({ create: true, replicationFactor: 1, auditPartitions: 3 }),
+    .default({
+      create: true,
+      replicationFactor: 1,
+      auditPartitions: 3,
+      quarantineRetentionMs: 30 * DAY_MS,
+      auditRetentionMs: 400 * DAY_MS,
+    }),
   limits: z
     .strictObject({
       /**
@@ -251,9 +271,10 @@ export const configSchema = z.strictObject({
       fingerprintKeyFile: z.string().min(1).optional(),
       /** Security's X25519 public key (PEM, SPKI) the quarantine payloads are encrypted to. */
       quarantinePublicKeyFile: z.string().min(1).optional(),
-      quarantineKeyId: z.string().min(1).default('default'),
+      /** Default: derived from the public key (sha-256 of its SPKI, 16 hex digits; `sluice keys generate` prints it). */
+      quarantineKeyId: z.string().min(1).optional(),
     })
-    .default({ quarantineKeyId: 'default' }),
+    .default({}),
   schemas: z.strictObject({ registryFile: z.string().optional() }).default({}),
   http: z
     .strictObject({

@@ -88,6 +88,7 @@ export async function ensureTopics(admin: Admin, config: SluiceConfig, logger: L
     });
   }
   if (toCreate.length > 0) {
+    const quarantineTopics = new Set(config.sources.map((s) => s.outputs.quarantine));
     for (const t of toCreate) {
       // Room for a carried record plus its envelope; the broker default (1 MB) may be smaller.
       t.configEntries = [
@@ -96,6 +97,11 @@ export async function ensureTopics(admin: Admin, config: SluiceConfig, logger: L
           value: String(config.limits.maxRecordBytes + ENVELOPE_OVERHEAD_BYTES * 2),
         },
       ];
+      // Retention of what security reviews (docs/security.md); clean and redacted keep the broker's.
+      if (quarantineTopics.has(t.topic))
+        t.configEntries.push({ name: 'retention.ms', value: String(config.topics.quarantineRetentionMs) });
+      else if (t.topic === config.auditTopic)
+        t.configEntries.push({ name: 'retention.ms', value: String(config.topics.auditRetentionMs) });
     }
     try {
       await admin.createTopics({ topics: toCreate, waitForLeaders: true });

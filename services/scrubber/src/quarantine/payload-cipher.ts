@@ -1,6 +1,7 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createHash,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -44,6 +45,24 @@ function deriveKey(shared: Buffer, ephemeralRaw: Buffer, recipientRaw: Buffer): 
   return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeralRaw, recipientRaw]), HKDF_INFO, 32));
 }
 
+/**
+ * The id of an X25519 key: the first 16 hex digits of SHA-256 over its public key (SPKI DER).
+ * The default `secrets.quarantineKeyId`, so envelopes name the key that opens them; a private key
+ * gives the same id, which lets review tools refuse a mismatched key before trying it.
+ */
+export function keyIdOf(key: KeyObject): string {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** An id made by keyIdOf (custom ids such as `prod-2026` cannot be checked against a key). */
+export function isDerivedKeyId(id: string): boolean {
+  return /^[0-9a-f]{16}$/.test(id);
+}
+
 export function encryptPayload(
   recipient: KeyObject,
   keyId: string,
@@ -68,6 +87,15 @@ export function decryptPayload(privateKey: KeyObject, payload: EncryptedPayload,
     throw new SluiceError(ErrorCodes.DECRYPT_FAILED, `unsupported payload algorithm ${payload.alg}`, {
       hint: `this version of sluice reads ${PAYLOAD_ALG}`,
     });
+  }
+  if (isDerivedKeyId(payload.keyId) && keyIdOf(privateKey) !== payload.keyId) {
+    throw new SluiceError(
+      ErrorCodes.DECRYPT_FAILED,
+      `this private key has key id ${keyIdOf(privateKey)}, the payload was encrypted to key id ${payload.keyId}`,
+      {
+        hint: 'use the private key whose id matches the envelope (sluice keys generate writes it to key-id)',
+      },
+    );
   }
   try {
     const recipientPublic = createPublicKey(privateKey);

@@ -133,6 +133,8 @@ export interface QuarantineFilter {
   category?: string;
   reason?: string;
   keyFingerprint?: string;
+  /** A finding's keyed fingerprint (the same value in any record gives the same one). */
+  fingerprint?: string;
   /** The original (raw) topic. */
   sourceTopic?: string;
 }
@@ -145,6 +147,7 @@ export function matches(e: QuarantineEnvelope, f: QuarantineFilter): boolean {
   if (f.category && !e.findings.some((x) => x.category === f.category)) return false;
   if (f.reason && e.reason !== f.reason) return false;
   if (f.keyFingerprint && e.source.keyFingerprint !== f.keyFingerprint) return false;
+  if (f.fingerprint && !e.findings.some((x) => x.fingerprint === f.fingerprint)) return false;
   if (f.sourceTopic && e.source.topic !== f.sourceTopic) return false;
   return true;
 }
@@ -227,65 +230,8 @@ export class QuarantineReview {
   }
 
   /** Decrypts the payload with the private key (and the data key, in the data-key layout). */
-  async open(item: QuarantineItem, privateKey: KeyObject): Promise<OpenedRecord> {
-    const e = item.envelope;
-    const enc = e.payload['io.sluice.EncryptedPayload'];
-    if (!enc) {
-      throw new SluiceError(
-        ErrorCodes.RECORD_NOT_FOUND,
-        `${formatCoordinates(item.at)} carries no payload (${e.reason}: quarantined by reference)`,
-        {
-          hint: 'fetch it from the source topic by its coordinates while retention lasts',
-        },
-      );
-    }
-    const src = e.source;
-    let plain: Buffer;
-    if (enc.alg === DEK_PAYLOAD_ALG) {
-      if (!e.envelopeId || !e.dataKeyTopic)
-        throw new SluiceError(
-          ErrorCodes.DECRYPT_FAILED,
-          'envelope names a wrapped data key but no envelope id or data-key topic',
-        );
-      const keys = await readDataKeys(
-        this.kafka,
-        this.registry,
-        e.dataKeyTopic,
-        this.groupPrefix,
-        new Set([e.envelopeId]),
-      );
-      const dk = keys.get(e.envelopeId);
-      if (!dk) {
-        throw new SluiceError(
-          ErrorCodes.PAYLOAD_SHREDDED,
-          `the payload of ${formatCoordinates(item.at)} was crypto-shredded (no data key for envelope ${e.envelopeId})`,
-          {
-            hint: 'its data key was deleted on purpose (erasure or end of investigation); the payload cannot be recovered',
-          },
-        );
-      }
-      plain = decryptWithDataKey(
-        privateKey,
-        enc,
-        dk.wrapped,
-        payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset), e.envelopeId),
-        e.envelopeId,
-      );
-    } else {
-      plain = decryptPayload(
-        privateKey,
-        enc,
-        payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset)),
-      );
-    }
-    const r = decodeAvro(this.registry, plain).value as {
-      key: Buffer | null;
-      value: Buffer | null;
-      headers: Array<{ key: string; value: Buffer | null }>;
-      timestampMs: number | Date;
-    };
-    plain.fill(0);
-    return { key: r.key, value: r.value, headers: r.headers, timestampMs: ms(r.timestampMs) };
+  open(item: QuarantineItem, privateKey: KeyObject): Promise<OpenedRecord> {
+    return openQuarantined(this.kafka, this.registry, this.groupPrefix, item, privateKey);
   }
 
   sourceOf(e: QuarantineEnvelope): ResolvedSource {
@@ -413,4 +359,69 @@ export function releasedRecord(
     value,
     headers: toKafkaHeaders([...headers.filter((h) => !h.name.startsWith('sluice-')), ...sluice]),
   };
+}
+
+/**
+ * The original record of a quarantine envelope: the payload decrypted with security's private key
+ * (and its data key from the data-key topic, in the crypto-shredding layout). Never logs it.
+ */
+export async function openQuarantined(
+  kafka: Kafka,
+  registry: SchemaRegistry,
+  groupPrefix: string,
+  item: QuarantineItem,
+  privateKey: KeyObject,
+): Promise<OpenedRecord> {
+  const e = item.envelope;
+  const enc = e.payload['io.sluice.EncryptedPayload'];
+  if (!enc) {
+    throw new SluiceError(
+      ErrorCodes.RECORD_NOT_FOUND,
+      `${formatCoordinates(item.at)} carries no payload (${e.reason}: quarantined by reference)`,
+      {
+        hint: 'fetch it from the source topic by its coordinates while retention lasts',
+      },
+    );
+  }
+  const src = e.source;
+  let plain: Buffer;
+  if (enc.alg === DEK_PAYLOAD_ALG) {
+    if (!e.envelopeId || !e.dataKeyTopic)
+      throw new SluiceError(
+        ErrorCodes.DECRYPT_FAILED,
+        'envelope names a wrapped data key but no envelope id or data-key topic',
+      );
+    const keys = await readDataKeys(kafka, registry, e.dataKeyTopic, groupPrefix, new Set([e.envelopeId]));
+    const dk = keys.get(e.envelopeId);
+    if (!dk) {
+      throw new SluiceError(
+        ErrorCodes.PAYLOAD_SHREDDED,
+        `the payload of ${formatCoordinates(item.at)} was crypto-shredded (no data key for envelope ${e.envelopeId})`,
+        {
+          hint: 'its data key was deleted on purpose (erasure or end of investigation); the payload cannot be recovered',
+        },
+      );
+    }
+    plain = decryptWithDataKey(
+      privateKey,
+      enc,
+      dk.wrapped,
+      payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset), e.envelopeId),
+      e.envelopeId,
+    );
+  } else {
+    plain = decryptPayload(
+      privateKey,
+      enc,
+      payloadAad(enc.plaintextSchemaId, src.topic, src.partition, String(src.offset)),
+    );
+  }
+  const r = decodeAvro(registry, plain).value as {
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: Array<{ key: string; value: Buffer | null }>;
+    timestampMs: number | Date;
+  };
+  plain.fill(0);
+  return { key: r.key, value: r.value, headers: r.headers, timestampMs: ms(r.timestampMs) };
 }

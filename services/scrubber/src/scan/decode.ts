@@ -45,9 +45,23 @@ export function base64Runs(text: string, start: number, end: number, out: Encode
     while (i < end && isBase64Char(text.charCodeAt(i))) i++;
     let e = i;
     while (e < end && text.charCodeAt(e) === 61 && e - i < 2) e++; // padding
-    if (i - s >= MIN_ENCODED_RUN) out.push({ kind: 'base64', start: s, end: e });
+    // A UUID is a base64url-alphabet run too (hex and dashes), and every chat message id is one:
+    // decoded it is 27 bytes of noise, never text, so it is not worth a decode and a rescan.
+    if (i - s >= MIN_ENCODED_RUN && !isUuid(text, s, i)) out.push({ kind: 'base64', start: s, end: e });
     i = e > i ? e : i + 1;
   }
+}
+
+/** True when text[s, e) is exactly a UUID (8-4-4-4-12 hex digits, either case). */
+function isUuid(text: string, s: number, e: number): boolean {
+  if (e - s !== 36) return false;
+  for (let k = 0; k < 36; k++) {
+    const c = text.charCodeAt(s + k);
+    if (k === 8 || k === 13 || k === 18 || k === 23) {
+      if (c !== 45) return false;
+    } else if (hexVal(c) < 0) return false;
+  }
+  return true;
 }
 
 function isRunChar(c: number): boolean {

@@ -321,6 +321,7 @@ export class ScanEngine {
       for (const r of rules) {
         if (policy.enabled[r.index] !== 1) continue;
         if (digitHit && r.runContains !== null && !runHas(text, s, e, r.runContains)) continue;
+        if (digitHit && r.separated && !hasNonDigit(text, s, e)) continue;
         // A token run without enough capitals cannot hold the match (rule option minUpper).
         if (r.minUpper > 0 && kind < 0 && !hasUpper(text, s, e, r.minUpper)) continue;
         if (digitHit && (r.minDigits > 0 || r.luhnPrecheck)) {
@@ -452,6 +453,15 @@ function hasContextWord(
   let around = lower.slice(Math.max(0, ws - ctx.window), Math.min(lower.length, we + ctx.window));
   if (needsLowering) around = around.toLowerCase();
   for (const word of ctx.words) if (around.includes(word)) return true;
+  return false;
+}
+
+/** True when [s, e) of `text` holds a character that is not an ASCII digit (a separator). */
+function hasNonDigit(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return true;
+  }
   return false;
 }
 

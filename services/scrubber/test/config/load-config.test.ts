@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, envOverrides } from '../../src/config/load-config';
 import type { SluiceError } from '../../src/errors';
+import { keyIdOf } from '../../src/quarantine/payload-cipher';
 
 function keys(kind: 'x25519' | 'ed25519' = 'x25519') {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
@@ -40,6 +41,16 @@ describe('loadConfig', () => {
     expect(c.fingerprintKey).toHaveLength(32);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.sources[0])).toBe(true);
+  });
+
+  test('the quarantine key id defaults to the one derived from the public key; a set id wins', () => {
+    const e = env();
+    const c = loadConfig({ env: e });
+    expect(c.quarantineKeyId).toBe(keyIdOf(c.quarantinePublicKey));
+    expect(c.quarantineKeyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(loadConfig({ env: { ...e, SLUICE_QUARANTINE_KEY_ID: 'prod-2026' } }).quarantineKeyId).toBe(
+      'prod-2026',
+    );
   });
 
   test('YAML file, then environment overrides it', () => {

@@ -79,6 +79,7 @@ describe('metric names follow Prometheus conventions', () => {
       'sluice_ready',
       'sluice_process_cpu_seconds_total',
       'sluice_canary_sent_total',
+      'sluice_canary_records_total',
       'sluice_canary_caught_total',
       'sluice_canary_escaped_total',
       'sluice_canary_catch_latency_seconds',

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { decryptPayload, encryptPayload } from '../../src/quarantine/payload-cipher';
+import { decryptPayload, encryptPayload, keyIdOf } from '../../src/quarantine/payload-cipher';
 
 describe('payload cipher', () => {
   const { publicKey, privateKey } = generateKeyPairSync('x25519');
@@ -33,5 +33,18 @@ describe('payload cipher', () => {
     expect(() => decryptPayload(privateKey, tampered, Buffer.from('t/0/1'))).toThrow(
       /SLUICE_DECRYPT_FAILED|cannot decrypt/,
     );
+  });
+
+  test('key ids: derived from the public key, the same from the private key, and a mismatch is named', () => {
+    const id = keyIdOf(publicKey);
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(keyIdOf(privateKey)).toBe(id);
+    const other = generateKeyPairSync('x25519');
+    expect(keyIdOf(other.publicKey)).not.toBe(id);
+    const enc = encryptPayload(publicKey, id, Buffer.from('x'), Buffer.alloc(0));
+    expect(() => decryptPayload(other.privateKey, enc, Buffer.alloc(0))).toThrow(
+      `this private key has key id ${keyIdOf(other.privateKey)}, the payload was encrypted to key id ${id}`,
+    );
+    expect(decryptPayload(privateKey, enc, Buffer.alloc(0)).toString()).toBe('x');
   });
 });

@@ -31,6 +31,8 @@ export interface CompiledRule {
   readonly luhnPrecheck: boolean;
   /** digits anchor hits: a literal the run (or the char before it) must contain, or null. */
   readonly runContains: string | null;
+  /** digits anchor hits: the match has separators between its digits; a bare digit run is skipped. */
+  readonly separated: boolean;
   readonly validators: readonly Validator[];
   readonly allowPatterns: readonly CompiledPattern[];
   /** Lower-cased. */

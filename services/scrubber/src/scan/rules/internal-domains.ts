@@ -34,6 +34,7 @@ export function internalDomainSpec(domains: readonly string[]): RuleSpec {
     minDigits: null,
     minUpper: null,
     runContains: null,
+    separated: false,
     validators: [],
     allowlist: { patterns: [], stopwords: [] },
     context: null,

@@ -135,6 +135,7 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
     minUpper: spec.minUpper ?? 0,
     luhnPrecheck: spec.anchor === 'digits' && spec.validators.includes('luhn'),
     runContains: spec.runContains,
+    separated: spec.separated,
     validators: spec.validators.map((v) => VALIDATORS[v]!),
     allowPatterns,
     stopwords: spec.allowlist.stopwords.map((s) => s.toLowerCase()),

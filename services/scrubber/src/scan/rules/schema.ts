@@ -38,6 +38,9 @@ export const ruleSchema = z
     minDigits: z.number().int().min(1).max(64).nullable().default(null),
     // digits anchor: a literal that must occur in the digit run or just before it (`+` for E.164).
     runContains: z.string().min(1).max(4).nullable().default(null),
+    // digits anchor: every match has a separator between its digits (a dashed SSN, a dotted CPF),
+    // so a run of bare digits (timestamps, numeric ids) cannot hold one and RE2 is not called.
+    separated: z.boolean().default(false),
     // entropy / base64 anchors: fewest ASCII capitals (A-Z) a match needs. The anchor's hit is a
     // whole token run, which holds any match made of token characters; a run with fewer capitals
     // (a lower-case UUID, a hex id) is not handed to RE2.
@@ -82,6 +85,10 @@ export const ruleSchema = z
   .refine((r) => r.minDigits === null || r.anchor === 'digits', {
     message: 'minDigits needs anchor: digits',
     path: ['minDigits'],
+  })
+  .refine((r) => !r.separated || r.anchor === 'digits', {
+    message: 'separated needs anchor: digits',
+    path: ['separated'],
   })
   .refine((r) => r.runContains === null || r.anchor === 'digits', {
     message: 'runContains needs anchor: digits',
