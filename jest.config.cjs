@@ -9,6 +9,9 @@ const transform = {
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 const withBroker = {
   ...common,
+  // Every kafkajs reader in the broker tiers (the invariant checks read outputs and audit
+  // read_committed) gets the corrected aborted-transaction filter the services install.
+  moduleNameMapper: { '^\\./filterAbortedMessages$': '<rootDir>/test/support/kafkajs-aborted-filter.ts' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -11,8 +11,10 @@
 const fs = require('node:fs');
 // The scrubber replaces kafkajs' quadratic per-partition grouping with a linear one before kafkajs
 // loads (services/scrubber/src/kafka/kafkajs-linear-grouping.ts); the baseline gets the same
-// kafkajs, or the comparison would credit Sluice with a kafkajs fix.
+// kafkajs, or the comparison would credit Sluice with a kafkajs fix (likewise the corrected
+// read_committed filter of aborted transactions, kafkajs-aborted-filter.ts).
 require('../services/scrubber/dist/kafka/kafkajs-linear-grouping.js');
+require('../services/scrubber/dist/kafka/kafkajs-aborted-filter.js');
 const { Kafka, Partitioners, logLevel } = require('kafkajs');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));

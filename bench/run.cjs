@@ -10,7 +10,7 @@
 //   env overrides: BENCH_CHAT_RECORDS, BENCH_KEY_EVENTS, BENCH_DOCS, BENCH_DOC_KB, BENCH_WORKERS,
 //   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_SCALE_WINDOW_SECONDS, BENCH_MEMORY_SECONDS,
 //   BENCH_MEMORY_CHAT_RATE / BENCH_MEMORY_KEY_RATE (records/s of the memory run when throughput is not run),
-//   BENCH_CONCURRENCY (group.partitionsConsumedConcurrently of both processes, default 4),
+//   BENCH_CONCURRENCY (group.partitionsConsumedConcurrently of both processes, default 8 = the config default),
 //   BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
 //   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
 const fs = require('node:fs');
@@ -92,7 +92,7 @@ async function main() {
     settings: {
       ...S,
       command: `npm run bench --${args.length ? ` ${args.join(' ')}` : ''}`,
-      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4),
+      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
       howTo: HOW_TO,
     },
     corpora: {},

@@ -23,14 +23,14 @@ function benchKeys() {
   return keys;
 }
 
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
 /** Scrubber config for one measured run: fresh group, transactional ids and output topics. */
 function scrubberConfig({ brokers, sources, workers, id = `bench-${suffix()}`, extra = {} }) {
   return {
     instanceId: id,
     kafka: { brokers },
-    // BENCH_CONCURRENCY: group.partitionsConsumedConcurrently of both processes (default 4).
+    // BENCH_CONCURRENCY: group.partitionsConsumedConcurrently of both processes (default 8, as the config).
     group: { id: `sluice-${id}`, partitionsConsumedConcurrently: CONCURRENCY },
     transactions: { idPrefix: `sluice-${id}` },
     sources: sources.map((s) => ({

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// Before kafkajs loads: read_committed filtering of aborted transactions (see the module).
+import '@sluice/scrubber/dist/kafka/kafkajs-aborted-filter';
 import { createLogger } from '@sluice/scrubber/dist/log/logger';
 import { describeError } from '@sluice/scrubber/dist/errors';
 import { loadCanaryConfig } from './config';

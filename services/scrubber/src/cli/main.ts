@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Before anything requires kafkajs: its per-partition grouping is quadratic (see the module).
 import '../kafka/kafkajs-linear-grouping';
+import '../kafka/kafkajs-aborted-filter';
 import '../kafka/kafkajs-timeout-warning';
 import { Command } from 'commander';
 import { runScrubber } from './run-command';

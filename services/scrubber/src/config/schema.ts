@@ -69,8 +69,12 @@ export const configSchema = z.strictObject({
       sessionTimeoutMs: z.number().int().positive().default(30_000),
       heartbeatIntervalMs: z.number().int().positive().default(3_000),
       rebalanceTimeoutMs: z.number().int().positive().default(60_000),
-      /** Partitions processed at once; feeds the worker pool from several partitions. */
-      partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(4),
+      /**
+       * Partitions processed at once; feeds the worker pool from several partitions. At least the
+       * partitions an instance owns: kafkajs fetches again only when every batch of the previous
+       * fetch is handled, so fewer means waves of transactions (latency) and idle partitions.
+       */
+      partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(8),
       maxBytesPerPartition: z.number().int().positive().default(1_048_576),
       maxWaitTimeMs: z.number().int().positive().default(500),
     })
@@ -79,7 +83,7 @@ export const configSchema = z.strictObject({
       sessionTimeoutMs: 30_000,
       heartbeatIntervalMs: 3_000,
       rebalanceTimeoutMs: 60_000,
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently: 8,
       maxBytesPerPartition: 1_048_576,
       maxWaitTimeMs: 500,
     }),

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import '../kafka/kafkajs-linear-grouping';
+import '../kafka/kafkajs-aborted-filter';
 import '../kafka/kafkajs-timeout-warning';
 /**
  * `npm run demo`: the whole pipeline on a local broker with synthetic traffic.

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { Prng } from './prng';
 import { ALNUM, ALPHA, B64, B64URL, DIGITS, HEX, UPPER_ALNUM } from './prng';
 
@@ -63,6 +64,75 @@ function cpf(r: Prng): string {
   }
   const s = d.join('');
   return `${s.slice(0, 3)}.${s.slice(3, 6)}.${s.slice(6, 9)}-${s.slice(9)}`;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const UPPER_HEX = '0123456789ABCDEF';
+
+/**
+ * GitHub / npm checksummed token: `<prefix>_` + 30 random base62 chars + their CRC32 (IEEE) as 6
+ * base62 digits, zero-padded (https://github.blog/2021-04-05-behind-githubs-new-authentication-token-formats/).
+ * Written here independently of the scanner's validator, so the corpus checks it rather than echoes it.
+ */
+function crcToken(r: Prng, prefix: string): string {
+  const body = r.chars(ALNUM, 30);
+  let n = crc32(Buffer.from(body, 'latin1')) >>> 0;
+  let sum = '';
+  for (let i = 0; i < 6; i++) {
+    sum = BASE62[n % 62]! + sum;
+    n = Math.floor(n / 62);
+  }
+  return `${prefix}_${body}${sum}`;
+}
+
+/** A compact JWS (RFC 7515): real base64url JSON header and claims, random signature. */
+function jws(r: Prng): string {
+  const rsa = r.chance(0.5);
+  const header = rsa ? { alg: 'RS256', typ: 'JWT', kid: r.chars(HEX, 16) } : { alg: 'HS256', typ: 'JWT' };
+  const iat = 1700000000 + r.int(0, 3e7);
+  const claims = {
+    sub: `u-${r.chars(DIGITS, 6)}`,
+    iss: r.pick(['https://auth.acme.io', 'acme-api', 'https://login.acme-corp.de/']),
+    iat,
+    exp: iat + r.pick([900, 3600, 86400]),
+  };
+  const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${enc(header)}.${enc(claims)}.${r.chars(B64URL, rsa ? 342 : 43)}`;
+}
+
+/** A global-unicast IPv6 address (2000::/3, outside the documentation range), full or compressed. */
+function ipv6(r: Prng): string {
+  const head = r.pick(['2a02', '2a01', '2a00', '2606', '2607', '2620', '2a03', '2400', '2c0f']);
+  const group = (): string => r.int(1, 0xffff).toString(16);
+  if (r.chance(0.4)) return [head, ...Array.from({ length: 7 }, group)].join(':');
+  const left = [head, ...Array.from({ length: r.int(1, 3) }, group)];
+  const right = Array.from({ length: r.int(1, 2) }, group);
+  return `${left.join(':')}::${right.join(':')}`;
+}
+
+/** Escaped PEM body as it appears inside a JSON string ("...\\n..."). */
+function escapedPem(r: Prng): string {
+  const lines = [
+    'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ' + r.chars(B64, 14),
+    ...Array.from({ length: r.int(3, 6) }, () => r.chars(B64, 64)),
+  ];
+  return `-----BEGIN PRIVATE KEY-----\\n${lines.join('\\n')}\\n-----END PRIVATE KEY-----\\n`;
+}
+
+/** A Google Cloud service-account key file (the shape `gcloud iam service-accounts keys create` writes). */
+function gcpServiceAccountJson(r: Prng): string {
+  const project = `${r.pick(['acme', 'ledger', 'orbit'])}-${r.pick(['prod', 'staging', 'data'])}-${r.chars(DIGITS, 6)}`;
+  const fields: [string, string][] = [
+    ['type', 'service_account'],
+    ['project_id', project],
+    ['private_key_id', r.chars(HEX, 40)],
+    ['private_key', escapedPem(r)],
+    ['auth_uri', 'https://accounts.google.com/o/oauth2/auth'],
+    ['token_uri', 'https://oauth2.googleapis.com/token'],
+  ];
+  const pretty = r.chance(0.5);
+  const body = fields.map(([k, v]) => `${pretty ? '  ' : ''}"${k}": "${v}"`).join(pretty ? ',\n' : ', ');
+  return pretty ? `{\n${body}\n}` : `{${body}}`;
 }
 
 const cred = (ruleFamily: string, phrase: string, value: string): Planted => ({
@@ -213,8 +283,13 @@ export const FAMILIES: Record<string, Family> = {
   jwt: (r) =>
     cred(
       'jwt',
-      'Authorization: Bearer {}',
-      `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1LTQ4MjEzIiwiZXhwIjoxNzI5${r.chars(ALNUM, 12)}In0.${r.chars(B64URL, 43).replace(/^[-_]/, 'a')}`,
+      r.pick([
+        '"id_token": "{}"',
+        'document.cookie = "session={}; Path=/"',
+        'token: {}',
+        'decode this jwt {} pls',
+      ]),
+      jws(r),
     ),
   'private-key-pem': (r) => ({
     phrase: 'key:\n{}',
@@ -228,6 +303,137 @@ export const FAMILIES: Record<string, Family> = {
     category: 'private-key',
     ruleFamily: 'openssh-private-key-body',
   }),
+  'github-pat-classic': (r) =>
+    cred(
+      'github-pat-classic',
+      r.pick([
+        'GITHUB_TOKEN={}',
+        'git clone https://{}@github.com/acme/app.git',
+        'echo {} | gh auth login --with-token',
+        'Authorization: token {}',
+      ]),
+      crcToken(r, r.pick(['ghp', 'ghp', 'gho', 'ghu', 'ghs', 'ghr'])),
+    ),
+  'github-fine-grained-pat': (r) =>
+    cred(
+      'github-fine-grained-pat',
+      r.pick(['GH_TOKEN={}', 'my fine-grained token is {}']),
+      `github_pat_11${r.chars(UPPER_ALNUM, 20)}_${r.chars(ALNUM, 59)}`,
+    ),
+  'github-app-client-secret': (r) =>
+    cred(
+      'github-app-client-secret',
+      r.pick(['GITHUB_CLIENT_SECRET={}', 'github_oauth_client_secret: "{}"']),
+      r.chars(HEX, 40),
+    ),
+  'openai-api-key': (r) =>
+    cred(
+      'openai-api-key',
+      r.pick(['OPENAI_API_KEY={}', 'client = OpenAI(api_key="{}")', 'here is my openai key {} why 401']),
+      r.pick([
+        () => `sk-proj-${r.chars(B64URL, 74)}T3BlbkFJ${r.chars(B64URL, 74)}`,
+        () => `sk-svcacct-${r.chars(B64URL, 74)}T3BlbkFJ${r.chars(B64URL, 74)}`,
+        () => `sk-admin-${r.chars(B64URL, 74)}T3BlbkFJ${r.chars(B64URL, 74)}`,
+        () => `sk-${r.chars(ALNUM, 20)}T3BlbkFJ${r.chars(ALNUM, 20)}`,
+      ])(),
+    ),
+  'anthropic-api-key': (r) =>
+    cred(
+      'anthropic-api-key',
+      r.pick([
+        'ANTHROPIC_API_KEY={}',
+        'client = Anthropic(api_key="{}")',
+        'my claude key {} stopped working',
+      ]),
+      `sk-ant-${r.pick(['api03', 'admin01'])}-${r.chars(B64URL, 93)}AA`,
+    ),
+  'anthropic-oauth-token': (r) =>
+    cred(
+      'anthropic-oauth-token',
+      'CLAUDE_CODE_OAUTH_TOKEN={}',
+      `sk-ant-${r.pick(['oat01', 'ort01'])}-${r.chars(B64URL, 93)}AA`,
+    ),
+  'aws-secret-access-key': (r) =>
+    cred(
+      'aws-secret-access-key',
+      r.pick([
+        'aws_secret_access_key = {}',
+        'export AWS_SECRET_ACCESS_KEY={}',
+        '"SecretAccessKey": "{}",',
+        'aws_secret_key: "{}"',
+      ]),
+      r.chars(ALNUM + '/+', 40),
+    ),
+  'aws-session-token': (r) =>
+    cred(
+      'aws-session-token',
+      r.pick(['aws_session_token = {}', 'export AWS_SESSION_TOKEN="{}"', 'X-Amz-Security-Token: {}']),
+      'IQoJb3JpZ2luX2Vj' + r.chars(B64, r.int(300, 700)),
+    ),
+  'gcp-service-account-json': (r) =>
+    cred(
+      'gcp-service-account-json',
+      r.pick(['here is the key file:\n{}', 'GOOGLE_CREDENTIALS={}', 'cat sa.json\n{}']),
+      gcpServiceAccountJson(r),
+    ),
+  'azure-ad-client-secret': (r) =>
+    cred(
+      'azure-ad-client-secret',
+      r.pick(['AZURE_CLIENT_SECRET={}', 'the app registration secret is "{}"']),
+      `${r.chars(ALNUM, 3)}${r.int(0, 9)}Q~${r.chars(ALNUM + '_~.-', 33)}${r.chars(ALNUM, 1)}`,
+    ),
+  'azure-devops-pat': (r) =>
+    cred(
+      'azure-devops-pat',
+      r.pick(['AZURE_DEVOPS_EXT_PAT={}', 'git -c http.extraheader="AUTHORIZATION: basic" pat {}']),
+      `${r.chars(ALNUM, 52)}AZDO${r.chars(ALNUM, 28)}`,
+    ),
+  'npm-access-token': (r) =>
+    cred(
+      'npm-access-token',
+      r.pick(['//registry.npmjs.org/:_authToken={}', 'NPM_TOKEN={}', 'npm token create gave me {}']),
+      crcToken(r, 'npm'),
+    ),
+  'slack-bot-token': (r) =>
+    cred(
+      'slack-bot-token',
+      r.pick(['SLACK_BOT_TOKEN={}', 'client = WebClient(token="{}")']),
+      `xoxb-${r.chars(DIGITS, r.int(11, 13))}-${r.chars(DIGITS, 13)}-${r.chars(ALNUM, 24)}`,
+    ),
+  'slack-app-token': (r) =>
+    cred(
+      'slack-app-token',
+      'SLACK_APP_TOKEN={}',
+      `xapp-1-A${r.chars(UPPER_ALNUM, 10)}-${r.chars(DIGITS, 13)}-${r.chars(HEX, 64)}`,
+    ),
+  'twilio-api-key': (r) =>
+    cred('twilio-api-key', r.pick(['TWILIO_API_KEY={}', 'api key sid {}']), 'SK' + r.chars(HEX, 32)),
+  'twilio-auth-token': (r) =>
+    cred('twilio-auth-token', r.pick(['TWILIO_AUTH_TOKEN={}', 'twilio_api_secret: "{}"']), r.chars(HEX, 32)),
+  'bitbucket-app-password': (r) =>
+    cred(
+      'bitbucket-app-password',
+      r.pick(['BITBUCKET_APP_PASSWORD={}', 'git clone https://acme-ci:{}@bitbucket.org/acme/app.git']),
+      `ATBB${r.chars(ALNUM, 24)}${r.chars(UPPER_HEX, 8)}`,
+    ),
+  'bitbucket-access-token': (r) =>
+    cred(
+      'bitbucket-access-token',
+      r.pick(['BITBUCKET_ACCESS_TOKEN={}', 'repo access token: {}']),
+      `ATCTT3xFfGN0${r.chars(B64URL, 171)}=${r.chars(UPPER_HEX, 8)}`,
+    ),
+  'atlassian-api-token': (r) =>
+    cred(
+      'atlassian-api-token',
+      r.pick(['JIRA_API_TOKEN={}', 'confluence token {}']),
+      `ATATT3xFfGF0${r.chars(B64URL, 171)}=${r.chars(UPPER_HEX, 8)}`,
+    ),
+  'stripe-restricted-key': (r) =>
+    cred(
+      'stripe-restricted-key',
+      r.pick(['STRIPE_RESTRICTED_KEY={}', 'stripe.api_key = "{}"']),
+      'rk_live_51' + r.chars(ALNUM, r.int(40, 97)),
+    ),
   email: (r) =>
     pii(
       'email',
@@ -303,11 +509,24 @@ export const FAMILIES: Record<string, Family> = {
     category: 'network',
     ruleFamily: 'ipv4-address',
   }),
+  'ipv6-address': (r) => ({
+    phrase: r.pick([
+      'client {} connected',
+      'from {} port 443',
+      'AAAA record -> {}',
+      'curl http://[{}]:8080/',
+    ]),
+    value: ipv6(r),
+    category: 'network',
+    ruleFamily: 'ipv6-address',
+  }),
   'mac-address': (r) => ({
     phrase: 'wlan0 ether {}',
+    // A device's own address: unicast and globally administered (first octet's two low bits 0),
+    // so never a multicast group address such as IPv6's 33:33:xx, which the rule rightly skips.
     value: Array.from({ length: 6 }, () => r.chars(HEX, 2))
       .join(':')
-      .replace(/^(.)(.)/, '3$2'),
+      .replace(/^(.)(.)/, (_m, _a: string, b: string) => '3' + '048c'[parseInt(b, 16) % 4]!),
     category: 'network',
     ruleFamily: 'mac-address',
   }),

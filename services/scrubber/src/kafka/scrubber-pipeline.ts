@@ -340,7 +340,9 @@ export class ScrubberPipeline {
         if (seeked) return;
         await heartbeat();
       }
-      this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
+      // Revoked while the batch ran: setting it would resurrect a series forgetPartition removed.
+      if (this.assigned.has(key))
+        this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
       if (state.holdback && state.generation === this.generation)
         state.holdback.markCaughtUp(BigInt(batch.highWatermark), fetchedAt);
       this.lastBatchAt = Date.now();

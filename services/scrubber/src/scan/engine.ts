@@ -537,9 +537,9 @@ function dedupe(cands: Candidate[], policy: SourcePolicy): Candidate[] {
   if (cands.length < 2) return cands;
   const rank = (c: Candidate): number =>
     ACTION_RANK[policy.action[c.rule.index]!] * 2 + (policy.shadow[c.rule.index] === 1 ? 0 : 1);
-  // On the same span a specific rule (stripe-secret-key) wins over a `generic-*` one, so findings
-  // name the real kind of secret; then the earlier rule.
-  const generic = (c: Candidate): number => (c.rule.id.startsWith('generic-') ? 1 : 0);
+  // On the same span a specific rule (stripe-secret-key) wins over a generic one (rule option
+  // `generic`: generic-*, bearer and API-key headers), so findings name the real kind; then the earlier rule.
+  const generic = (c: Candidate): number => (c.rule.generic ? 1 : 0);
   cands.sort(
     (a, b) =>
       a.start - b.start ||

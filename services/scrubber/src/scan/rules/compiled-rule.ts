@@ -33,6 +33,8 @@ export interface CompiledRule {
   readonly runContains: string | null;
   /** digits anchor hits: the match has separators between its digits; a bare digit run is skipped. */
   readonly separated: boolean;
+  /** Loses a same-span tie to a specific rule (rule option `generic`). */
+  readonly generic: boolean;
   readonly validators: readonly Validator[];
   readonly allowPatterns: readonly CompiledPattern[];
   /** Lower-cased. */

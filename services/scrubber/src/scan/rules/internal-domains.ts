@@ -35,6 +35,7 @@ export function internalDomainSpec(domains: readonly string[]): RuleSpec {
     minUpper: null,
     runContains: null,
     separated: false,
+    generic: false,
     validators: [],
     allowlist: { patterns: [], stopwords: [] },
     context: null,

@@ -136,6 +136,7 @@ function compileRule(spec: RuleSpec, index: number, src: RuleSource, engine: Reg
     luhnPrecheck: spec.anchor === 'digits' && spec.validators.includes('luhn'),
     runContains: spec.runContains,
     separated: spec.separated,
+    generic: spec.generic ?? spec.id.startsWith('generic-'),
     validators: spec.validators.map((v) => VALIDATORS[v]!),
     allowPatterns,
     stopwords: spec.allowlist.stopwords.map((s) => s.toLowerCase()),

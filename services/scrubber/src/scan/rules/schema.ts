@@ -75,6 +75,9 @@ export const ruleSchema = z
       .default(null),
     shadow: z.boolean().default(false),
     enabled: z.boolean().default(true),
+    // A rule for a shape many secrets share (a bearer header, `password=`): on the very same span
+    // a specific rule wins, so findings name the real kind. Default: ids starting with `generic-`.
+    generic: z.boolean().optional(),
     samples: z
       .strictObject({
         positive: z.array(sampleSchema).default([]),

@@ -37,3 +37,41 @@ it('scans with the production engine exactly as the engine does in-thread', asyn
     await pool.close();
   }
 });
+
+it('a 50 MB record and ReDoS bait with the full ruleset: scanned in a worker, none restarted', async () => {
+  // The pipeline quarantines records over limits.maxRecordBytes by reference, but the engine in
+  // a worker must survive any size: bounded windows, a bounded worker heap (512 MB default).
+  jest.setTimeout(240_000);
+  const fingerprintKey = Buffer.alloc(32, 3);
+  const GHP = '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';
+  const line = 'hey, can you check the deploy logs? the build on main failed again, see ticket 4821. ';
+  const parts: string[] = [];
+  const inserted: number[] = [];
+  let len = 0;
+  while (len < 50 * 1024 * 1024) {
+    parts.push(line);
+    len += line.length;
+    if (parts.length % 150_000 === 0) {
+      parts.push(` ${GHP} `);
+      inserted.push(len + 1);
+      len += GHP.length + 2;
+    }
+  }
+  const big = parts.join('');
+  const bait = `${'a'.repeat(100_000)}!${'(x+x+)+y'.repeat(2000)}${'=='.repeat(50_000)}`;
+  const pool = await WorkerPool.create({ engineOptions: { fingerprintKey }, workers: 1 });
+  try {
+    const [r1, r2] = await pool.scanBatch([
+      { source: 'chat', texts: [{ path: 'value.text', text: big }] },
+      { source: 'chat', texts: [{ path: 'value.text', text: bait }] },
+    ]);
+    expect(r1!.ok).toBe(true);
+    expect(r2!.ok).toBe(true);
+    if (!r1!.ok) return;
+    const found = r1!.findings[0]!.filter((f) => f.ruleId === 'github-pat-classic').map((f) => f.start);
+    expect(found).toEqual(inserted);
+    expect(pool.restarts).toBe(0);
+  } finally {
+    await pool.close();
+  }
+});
