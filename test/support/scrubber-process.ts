@@ -110,6 +110,11 @@ export class ScrubberProcess {
     return `code ${this.exitCode}, signal ${this.exitSignal}; log ${this.logFile}:\n${tail}`;
   }
 
+  /** The child's log so far (JSON lines). */
+  logText(): string {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+  }
+
   get running(): boolean {
     return this.child !== null && this.exitCode === null && this.exitSignal === null;
   }

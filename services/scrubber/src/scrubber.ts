@@ -155,6 +155,23 @@ export class Scrubber {
     await this.pipeline.start();
   }
 
+  /**
+   * Reloads the rules (rule files, overrides, internal domains) without dropping a batch: new
+   * workers compile the new ruleset, batches in flight finish on the old one, and outputs name
+   * the ruleset current when their chunk is written. `config` supplies the new scan options (other keys are ignored:
+   * they need a restart). A ruleset that fails to load leaves the old one scanning, and throws.
+   */
+  async reloadRules(config: SluiceConfig = this.opts.config): Promise<{ from: string; to: string }> {
+    const pool = this.scanner;
+    if (!(pool instanceof WorkerPool)) throw new Error('reloadRules needs the worker pool scanner');
+    const from = pool.rulesetVersion;
+    await pool.reload(engineOptionsFrom(config));
+    const to = pool.rulesetVersion;
+    this.metrics.setRuleset(to);
+    this.opts.logger.info({ from, to }, 'rules reloaded');
+    return { from, to };
+  }
+
   onFatal(fn: (err: Error) => void): void {
     if (!this.pipeline) throw new Error('start() first');
     this.pipeline.onFatal(fn);

@@ -6,6 +6,7 @@ import { describeError } from '../errors';
 /**
  * `sluice run`: the scrubber service. SIGTERM/SIGINT drain in-flight batches (their transactions
  * commit), leave the group and exit 0; a second signal, or a drain past the deadline, exits 1.
+ * SIGHUP reloads the rules (scan.* of the config file, and the rule files it names).
  */
 export async function runScrubber(opts: { config?: string | undefined }): Promise<void> {
   const config = loadConfig({ file: opts.config });
@@ -38,6 +39,21 @@ export async function runScrubber(opts: { config?: string | undefined }): Promis
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP: re-read the config file and reload the rules (rule files, overrides) in place.
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    reloading = reloading.then(async () => {
+      try {
+        await scrubber.reloadRules(loadConfig({ file: opts.config }));
+      } catch (err) {
+        const e = describeError(err);
+        logger.error(
+          { code: e.code, err: e.message },
+          'rule reload failed; still scanning with the previous rules',
+        );
+      }
+    });
+  });
   try {
     await scrubber.start();
   } catch (err) {
