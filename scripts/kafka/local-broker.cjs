@@ -129,12 +129,80 @@ function randomClusterId() {
   }
 }
 
+/**
+ * A throwaway CA and a broker certificate for 127.0.0.1 (openssl), for the SASL_SSL test broker.
+ * Returns the CA (clients trust it) and the broker's PEM key store (PKCS#8 key + certificate).
+ */
+function makeTestCertificates(dir) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const f = (n) => path.join(dir, n);
+  const run = (args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    run([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.pem'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=sluice-test-ca',
+    ]);
+    run([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f('broker.key'),
+      '-out',
+      f('broker.csr'),
+      '-subj',
+      '/CN=127.0.0.1',
+    ]);
+    fs.writeFileSync(f('san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    run([
+      'x509',
+      '-req',
+      '-in',
+      f('broker.csr'),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f('broker.crt'),
+      '-days',
+      '30',
+      '-extfile',
+      f('san.cnf'),
+    ]);
+    run(['pkcs8', '-topk8', '-nocrypt', '-in', f('broker.key'), '-out', f('broker.pk8')]);
+  } catch (err) {
+    throw new Error(
+      `openssl could not make the test certificates (is openssl installed?): ${err.stderr || err.message}`,
+    );
+  }
+  fs.writeFileSync(
+    f('broker-keystore.pem'),
+    fs.readFileSync(f('broker.pk8'), 'utf8') + fs.readFileSync(f('broker.crt'), 'utf8'),
+    { mode: 0o600 },
+  );
+  return { caFile: f('ca.pem'), keystoreFile: f('broker-keystore.pem') };
+}
+
 function major(version) {
   return Number(version.split('.')[0]);
 }
 
 function serverProperties(state) {
-  const { dir, ports, sasl } = state;
+  const { dir, ports, sasl, tls } = state;
   const p = [];
   const set = (k, v) => p.push(`${k}=${v}`);
   set('process.roles', 'broker,controller');
@@ -146,10 +214,21 @@ function serverProperties(state) {
     // listener even on one node), authenticates with SCRAM. The controller listener stays
     // PLAINTEXT (KRaft cannot use SCRAM there: the credentials live in the metadata log it
     // serves), so its principal ANONYMOUS must be a super user; clients cannot use it.
-    set('listeners', `SASL_PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller}`);
-    set('advertised.listeners', `SASL_PLAINTEXT://127.0.0.1:${ports.broker}`);
-    set('listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT');
-    set('inter.broker.listener.name', 'SASL_PLAINTEXT');
+    // With tls: SASL_SSL (SCRAM over TLS, what docs/security.md recommends), else SASL_PLAINTEXT.
+    const name = tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
+    set('listeners', `${name}://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller}`);
+    set('advertised.listeners', `${name}://127.0.0.1:${ports.broker}`);
+    set('listener.security.protocol.map', `CONTROLLER:PLAINTEXT,${name}:${name}`);
+    set('inter.broker.listener.name', name);
+    if (tls) {
+      // PEM key store and trust store (KIP-651): the broker's key and certificate (SAN
+      // IP:127.0.0.1, signed by a throwaway CA made at format time), and that CA for its own
+      // inter-broker connections; hostname verification stays on.
+      set('ssl.keystore.type', 'PEM');
+      set('ssl.keystore.location', tls.keystoreFile);
+      set('ssl.truststore.type', 'PEM');
+      set('ssl.truststore.location', tls.caFile);
+    }
     set('sasl.enabled.mechanisms', SCRAM_MECHANISMS.join(','));
     set('sasl.mechanism.inter.broker.protocol', 'SCRAM-SHA-512');
     // Every enabled mechanism needs a JAAS entry on the listener; the username/password is
@@ -157,7 +236,7 @@ function serverProperties(state) {
     // credentials from the metadata log).
     for (const mech of SCRAM_MECHANISMS) {
       set(
-        `listener.name.sasl_plaintext.${mech.toLowerCase()}.sasl.jaas.config`,
+        `listener.name.${name.toLowerCase()}.${mech.toLowerCase()}.sasl.jaas.config`,
         `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${sasl.users.admin}";`,
       );
     }
@@ -324,6 +403,7 @@ function clientConfig(state, user, clientId) {
     if (!password) throw new Error(`no SASL user '${username}' on this broker`);
     config.sasl = { mechanism: 'scram-sha-512', username, password };
   }
+  if (state.tls) config.ssl = { ca: [fs.readFileSync(state.tls.caFile, 'utf8')] };
   return config;
 }
 
@@ -470,6 +550,9 @@ async function start(opts = {}) {
     ports = { broker: await freePort(), controller: await freePort() };
     while (ports.controller === ports.broker) ports.controller = await freePort();
   }
+  const wantTls = reuseOld ? Boolean(previous.tls) : Boolean(opts.tls);
+  if (wantTls && !wantSasl) throw new Error('--tls needs --sasl (the TLS listener is SASL_SSL)');
+  const tls = wantTls ? (reuseOld ? previous.tls : makeTestCertificates(path.join(dir, 'tls'))) : null;
   let sasl = null;
   if (wantSasl) {
     if (reuseOld) sasl = previous.sasl;
@@ -491,6 +574,7 @@ async function start(opts = {}) {
     clusterId: reuseOld ? previous.clusterId : randomClusterId(),
     libs: fetched.libs,
     sasl,
+    tls,
     messageMaxBytes: MESSAGE_MAX_BYTES,
     serverLog: path.join(dir, 'logs', 'server.log'),
     stdoutLog: path.join(dir, 'logs', 'stdout.log'),
@@ -547,7 +631,7 @@ async function start(opts = {}) {
   state.readyMs = Date.now() - t0;
   writeState(dir, state);
   log(
-    `Kafka ${version}${sasl ? ' (SASL/SCRAM)' : ''} ready at ${state.brokers} pid ${state.pid} in ${(state.readyMs / 1000).toFixed(1)}s` +
+    `Kafka ${version}${sasl ? (tls ? ' (SASL/SCRAM over TLS)' : ' (SASL/SCRAM)') : ''} ready at ${state.brokers} pid ${state.pid} in ${(state.readyMs / 1000).toFixed(1)}s` +
       ` (jars ${fetched.ms}ms, format ${formatted ? 'kept' : formatMs + 'ms'}, metadata ${ready.metadataMs}ms, transactions +${ready.txnMs}ms)`,
   );
   return state;
@@ -648,6 +732,7 @@ async function main(argv) {
     const a = rest[i];
     if (a === '--dir') opts.dir = rest[++i];
     else if (a === '--sasl') opts.sasl = true;
+    else if (a === '--tls') opts.tls = true;
     else if (a === '--fresh') opts.fresh = true;
     else if (a === '--hard') opts.hard = true;
     else if (a === '--version') opts.version = rest[++i];
@@ -686,7 +771,7 @@ async function main(argv) {
     }
     default:
       process.stderr.write(
-        'usage: node scripts/kafka/local-broker.cjs start|stop|kill|status|restart [--dir D] [--sasl] [--fresh] [--hard] [--version V]\n',
+        'usage: node scripts/kafka/local-broker.cjs start|stop|kill|status|restart [--dir D] [--sasl [--tls]] [--fresh] [--hard] [--version V]\n',
       );
       return 2;
   }

@@ -13,7 +13,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type KafkaConfig } from 'kafkajs';
 import { stringify } from 'yaml';
 import { SchemaRegistry } from '../../services/scrubber/src/codec/schema-registry';
 import { decodeAvro } from '../../services/scrubber/src/codec/record-codec';
@@ -102,7 +102,7 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
   };
   const kafkaSection = (user: string) => {
     const c = localBroker.clientConfig(state, user);
-    return { brokers: c.brokers, sasl: c.sasl };
+    return { brokers: c.brokers, sasl: c.sasl, ssl: { caFile: state.tls!.caFile } };
   };
   const configFile = (user: string) => {
     const f = path.join(work, `${user}.yaml`);
@@ -144,7 +144,9 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
 
   beforeAll(async () => {
     const dir = path.join(work, 'broker');
-    state = await localBroker.start({ dir, sasl: true, fresh: true, reuse: false });
+    // SCRAM over TLS (SASL_SSL), as docs/security.md deploys it: every client below, the scrubber
+    // process and the CLI connect with kafka.ssl.caFile and kafka.sasl from their config.
+    state = await localBroker.start({ dir, sasl: true, tls: true, fresh: true, reuse: false });
     cleanup.defer('stop SASL broker', async () => {
       await localBroker.stop(dir, { quiet: true });
       rmSync(work, { recursive: true, force: true });
@@ -159,6 +161,34 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
         { topic: t.rawTele, numPartitions: 3 },
       ],
     });
+  });
+
+  test('TLS: the listener takes only TLS clients that trust its CA', async () => {
+    const attempt = async (ssl: KafkaConfig['ssl'] | undefined): Promise<string> => {
+      const { sasl, brokers } = localBroker.clientConfig(state, 'trainer');
+      const admin = new Kafka({
+        clientId: 'sec-test-tls',
+        brokers,
+        sasl,
+        ...(ssl !== undefined ? { ssl } : {}),
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 3000,
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await admin.connect();
+        await admin.listTopics();
+        return 'connected';
+      } catch (err) {
+        return (err as Error).message;
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    };
+    expect(await attempt({ ca: [readFileSync(state.tls!.caFile, 'utf8')] })).toBe('connected');
+    // The system trust store does not know the test CA; plaintext is not spoken at all.
+    expect(await attempt(true)).toMatch(/certificate/i);
+    expect(await attempt(undefined)).not.toBe('connected');
   });
 
   test('acl apply (as admin) grants and verifies the five principals', async () => {
@@ -202,9 +232,10 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     inputs = raw.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset }));
     for (const m of raw) rawByCoord.set(coordKey(m), m.value!);
 
-    const { brokers, sasl } = kafkaSection('scrubber');
+    const kafka = kafkaSection('scrubber');
+    const brokers = kafka.brokers;
     const scrubber = new ScrubberProcess({
-      config: { ...baseConfig, kafka: { brokers, sasl } },
+      config: { ...baseConfig, kafka },
       keys,
       env: { KAFKA_BROKERS: brokers.join(',') },
     });

@@ -14,6 +14,8 @@ export interface LocalBrokerState {
   libs: string;
   /** Set in --sasl mode: users and passwords (SCRAM-SHA-256 and -512 for each). */
   sasl: { mechanisms: string[]; clientMechanism: 'scram-sha-512'; users: Record<string, string> } | null;
+  /** Set in --sasl --tls mode: the SASL_SSL listener's CA (clients trust it) and key store. */
+  tls?: { caFile: string; keystoreFile: string } | null;
   messageMaxBytes: number;
   serverLog: string;
   stdoutLog: string;
@@ -24,6 +26,8 @@ export interface LocalBrokerState {
 export interface LocalBrokerStartOptions {
   dir?: string;
   sasl?: boolean;
+  /** With sasl: a SASL_SSL listener (SCRAM over TLS) with a throwaway CA. */
+  tls?: boolean;
   /** SASL passwords by user name; missing users get random passwords. */
   users?: Record<string, string>;
   version?: string;
@@ -38,6 +42,7 @@ export interface KafkaClientConfigLike {
   clientId: string;
   brokers: string[];
   sasl?: { mechanism: 'scram-sha-512'; username: string; password: string };
+  ssl?: { ca: string[] };
 }
 
 export interface LocalBrokerModule {
