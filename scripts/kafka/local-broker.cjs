@@ -187,6 +187,7 @@ function makeTestCertificates(dir) {
   } catch (err) {
     throw new Error(
       `openssl could not make the test certificates (is openssl installed?): ${err.stderr || err.message}`,
+      { cause: err },
     );
   }
   fs.writeFileSync(
