@@ -10,6 +10,8 @@ cd "$root"
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+# openssl makes the throwaway CA of the SASL_SSL test broker (scripts/kafka/local-broker.cjs --tls).
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # Prometheus (promtool and the server) only for the tests: optional for a developer, required in CI.
 want_prom=0
 if [ "${SLUICE_SETUP_PROMETHEUS:-0}" = "1" ] && ! command -v promtool >/dev/null 2>&1; then want_prom=1; fi
