@@ -5,14 +5,10 @@
 //    canary is caught, and the canary-escape alert stays silent;
 //  - escape run: the rule the canary's secret needs is disabled in the scrubber's config, the
 //    canary's secrets reach clean topics, and the escape alert fires.
-import { fork, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { stringify } from 'yaml';
-import { Cleanup, brokers, uniqueName, waitFor } from '../support/kafka';
+import { Cleanup, uniqueName, waitFor } from '../support/kafka';
+import { CanaryProcess } from '../support/canary-process';
 import { PipelineFixture } from '../support/pipeline-fixture';
-import { REPO_ROOT, ScrubberProcess } from '../support/scrubber-process';
+import { ScrubberProcess } from '../support/scrubber-process';
 import {
   PrometheusServer,
   alertRulesWithoutFor,
@@ -23,59 +19,8 @@ import {
 jest.setTimeout(300_000);
 
 const N = Number(process.env.SLUICE_OBS_RECORDS ?? 2_000);
-const CANARY_CLI = path.join(REPO_ROOT, 'services', 'canary', 'dist', 'main.js');
 const prom = findPrometheus();
 const promBin = prom.bin;
-
-/** The canary CLI as a child process, configured through a YAML file like in production. */
-class CanaryProcess {
-  child: ChildProcess | null = null;
-  httpPort = 0;
-  exited: number | string | null = null;
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'sluice-canary-'));
-
-  constructor(config: Record<string, unknown>) {
-    writeFileSync(
-      path.join(this.dir, 'canary.yaml'),
-      stringify({ kafka: { brokers: brokers() }, http: { port: 0 }, ...config }),
-    );
-  }
-
-  get logFile(): string {
-    return path.join(this.dir, 'canary.log');
-  }
-
-  async start(): Promise<void> {
-    const log = createWriteStream(this.logFile);
-    const child = fork(CANARY_CLI, ['--config', path.join(this.dir, 'canary.yaml')], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? 'info' },
-    });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    child.on('exit', (code, signal) => (this.exited = code ?? signal));
-    child.on('message', (m: { type?: string; httpPort?: number }) => {
-      if (m?.type === 'sluice-canary-started') this.httpPort = m.httpPort ?? 0;
-    });
-    this.child = child;
-    await waitFor(
-      () => {
-        if (this.exited !== null)
-          throw new Error(
-            `canary exited (${this.exited}): ${readFileSync(this.logFile, 'utf8').slice(-1500)}`,
-          );
-        return this.httpPort > 0;
-      },
-      { what: 'canary to start', deadlineMs: 90_000, intervalMs: 50 },
-    );
-  }
-
-  async stop(): Promise<void> {
-    if (!this.child || this.exited !== null) return;
-    this.child.kill('SIGTERM');
-    await waitFor(() => this.exited !== null, { what: 'canary to exit', deadlineMs: 20_000, intervalMs: 25 });
-  }
-}
 
 interface Stack {
   fx: PipelineFixture;

@@ -26,6 +26,7 @@ import {
 import { loadConfig } from '../../services/scrubber/src/config/load-config';
 import { Cleanup, consumeAll, waitFor, type ConsumedMessage } from '../support/kafka';
 import { localBroker, type LocalBrokerState } from '../support/local-broker';
+import { CanaryProcess } from '../support/canary-process';
 import { makeKeys, REPO_ROOT, ScrubberProcess } from '../support/scrubber-process';
 import {
   checkExactlyOnce,
@@ -667,5 +668,56 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
       keys.privateKeyFile,
     ]);
     expect(other.code).toBe(0);
+  });
+  // Last: its canaries add quarantined records the counts above do not expect.
+  test('the canary runs as `canary` over SASL_SSL with only its ACLs: every canary caught, none escaped', async () => {
+    // The scrubber again (it resumes from its committed offsets), as `scrubber`.
+    const kafka = kafkaSection('scrubber');
+    const scrubber = new ScrubberProcess({
+      config: { ...baseConfig, kafka },
+      keys,
+      env: { KAFKA_BROKERS: kafka.brokers.join(',') },
+    });
+    cleanup.defer('kill scrubber', () => scrubber.kill());
+    await scrubber.start(120_000);
+    const canary = new CanaryProcess({
+      instanceId: `cny-${id}`,
+      kafka: kafkaSection('canary'),
+      sources: baseConfig.sources,
+      auditTopic: t.audit,
+      canary: {
+        intervalMs: 200,
+        types: ['aws-key', 'email', 'card'],
+        maxCanaries: 6,
+        resolveTimeoutMs: 60_000,
+      },
+    });
+    cleanup.defer('stop canary', () => canary.stop());
+    // The jest setup's KAFKA_BROKERS (the plain shared broker) would override the config file.
+    await canary.start({ KAFKA_BROKERS: undefined, SLUICE_KAFKA_BROKERS: undefined });
+    const sum = (text: string, name: string): number =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+        .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    let metrics = '';
+    await waitFor(
+      async () => {
+        metrics = await (await fetch(`http://127.0.0.1:${canary.httpPort}/metrics`)).text();
+        return sum(metrics, 'sluice_canary_caught_total') + sum(metrics, 'sluice_canary_escaped_total') >= 6;
+      },
+      {
+        what: 'the canary to resolve its 6 canaries',
+        deadlineMs: 90_000,
+        intervalMs: 250,
+        describe: () => `canary log ${canary.logFile}`,
+      },
+    );
+    expect(sum(metrics, 'sluice_canary_sent_total')).toBe(6);
+    expect(sum(metrics, 'sluice_canary_caught_total')).toBe(6);
+    expect(sum(metrics, 'sluice_canary_escaped_total')).toBe(0);
+    expect(sum(metrics, 'sluice_canary_send_errors_total')).toBe(0);
+    await canary.stop();
+    expect(await scrubber.stop()).toBe(0);
   });
 });

@@ -1,17 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  Kafka,
-  Partitioners,
-  logLevel,
-  type Admin,
-  type KafkaConfig,
-  type LogEntry,
-  type Producer,
-} from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { SchemaRegistry } from '@sluice/scrubber/dist/codec/schema-registry';
 import { seededRng, type Rng } from '@sluice/scrubber/dist/demo/synthetic-secrets';
 import { OpsServer } from '@sluice/scrubber/dist/http/ops-server';
 import { registerCompressionCodecs } from '@sluice/scrubber/dist/kafka/compression';
+import { createKafka } from '@sluice/scrubber/dist/kafka/kafka-client';
 import type { Logger } from '@sluice/scrubber/dist/log/logger';
 import { describeError } from '@sluice/scrubber/dist/errors';
 import type { CanaryConfig, CanaryType } from './config';
@@ -19,37 +12,6 @@ import { buildCanary } from './canary-records';
 import { CanaryLedger } from './canary-ledger';
 import { CanaryMetrics } from './canary-metrics';
 import { CanaryVerifier } from './canary-verifier';
-
-function kafkaConfig(config: CanaryConfig, logger: Logger): KafkaConfig {
-  const k = config.kafka;
-  return {
-    clientId: k.clientId,
-    brokers: [...k.brokers],
-    connectionTimeout: k.connectionTimeoutMs,
-    requestTimeout: k.requestTimeoutMs,
-    ...(k.ssl ? { ssl: true } : {}),
-    ...(k.sasl ? { sasl: { ...k.sasl } as KafkaConfig['sasl'] } : {}),
-    logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log }: LogEntry) => {
-        const { message, ...rest } = log as {
-          message: string;
-          timestamp?: string;
-          logger?: string;
-          [k: string]: unknown;
-        };
-        // kafkajs' own timestamp and logger name duplicate pino's fields.
-        delete rest.timestamp;
-        delete rest.logger;
-        logger[level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug'](
-          { kafkajs: rest },
-          `kafkajs: ${message}`,
-        );
-      },
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
-  };
-}
 
 /**
  * The canary: a producer that writes one synthetic secret every `canary.intervalMs` into the raw
@@ -79,7 +41,7 @@ export class CanaryService {
     private readonly logger: Logger,
   ) {
     registerCompressionCodecs();
-    this.kafka = new Kafka(kafkaConfig(config, logger));
+    this.kafka = createKafka(config, logger);
     this.rng = seededRng(config.canary.seed ?? randomBytes(4).readUInt32LE(0));
     this.ledger = new CanaryLedger({
       caught: (c, verdict, seconds) => {

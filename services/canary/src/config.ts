@@ -3,19 +3,12 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { envOverrides } from '@sluice/scrubber/dist/config/load-config';
-import { sourceSchema } from '@sluice/scrubber/dist/config/schema';
+import { kafkaSectionSchema, sourceSchema } from '@sluice/scrubber/dist/config/schema';
 import { ErrorCodes, SluiceError } from '@sluice/scrubber/dist/errors';
 
 /** Every canary type the producer knows; `canary.types` picks a subset. */
 export const CANARY_TYPES = ['aws-key', 'email', 'card', 'private-key', 'clipboard', 'keystroke'] as const;
 export type CanaryType = (typeof CANARY_TYPES)[number];
-
-const kafkaDefaults = {
-  brokers: ['127.0.0.1:9092'],
-  clientId: 'sluice-canary',
-  connectionTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-};
 
 /**
  * The canary's configuration: the same conventions as the scrubber (YAML file, KAFKA_BROKERS,
@@ -27,25 +20,8 @@ export const canaryConfigSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -')
     .optional(),
-  kafka: z
-    .strictObject({
-      brokers: z
-        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port'))
-        .min(1)
-        .default(kafkaDefaults.brokers),
-      clientId: z.string().min(1).default(kafkaDefaults.clientId),
-      sasl: z
-        .strictObject({
-          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
-          username: z.string().min(1),
-          password: z.string().min(1),
-        })
-        .optional(),
-      ssl: z.boolean().optional(),
-      connectionTimeoutMs: z.number().int().positive().default(kafkaDefaults.connectionTimeoutMs),
-      requestTimeoutMs: z.number().int().positive().default(kafkaDefaults.requestTimeoutMs),
-    })
-    .default(kafkaDefaults),
+  // The scrubber's kafka section (SASL, TLS with caFile/certFile/keyFile), its own client id.
+  kafka: kafkaSectionSchema('sluice-canary'),
   sources: z
     .array(sourceSchema)
     .min(1)

@@ -41,28 +41,39 @@ const sslSchema = z.union([
   }),
 ]);
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-export const configSchema = z.strictObject({
-  instanceId: z.string().min(1).optional(),
-  kafka: z
+/**
+ * The `kafka` section, shared by every Sluice process (scrubber, CLI, canary) so a principal's
+ * connection settings are written the same way everywhere; only the default client id differs.
+ */
+export function kafkaSectionSchema(clientId: string) {
+  const defaults = {
+    brokers: ['127.0.0.1:9092'],
+    clientId,
+    connectionTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+  };
+  return z
     .strictObject({
       brokers: z
         .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port'))
         .min(1)
-        .default(['127.0.0.1:9092']),
-      clientId: z.string().min(1).default('sluice-scrubber'),
+        .default(defaults.brokers),
+      clientId: z.string().min(1).default(clientId),
       ssl: sslSchema.optional(),
       sasl: saslSchema.optional(),
-      connectionTimeoutMs: z.number().int().positive().default(10_000),
-      requestTimeoutMs: z.number().int().positive().default(30_000),
+      connectionTimeoutMs: z.number().int().positive().default(defaults.connectionTimeoutMs),
+      requestTimeoutMs: z.number().int().positive().default(defaults.requestTimeoutMs),
     })
-    .default({
-      brokers: ['127.0.0.1:9092'],
-      clientId: 'sluice-scrubber',
-      connectionTimeoutMs: 10_000,
-      requestTimeoutMs: 30_000,
-    }),
+    .default(defaults);
+}
+
+export type KafkaSection = z.output<ReturnType<typeof kafkaSectionSchema>>;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const configSchema = z.strictObject({
+  instanceId: z.string().min(1).optional(),
+  kafka: kafkaSectionSchema('sluice-scrubber'),
   group: z
     .strictObject({
       id: z.string().min(1).default('sluice-scrubber'),

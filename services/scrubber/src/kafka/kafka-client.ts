@@ -5,7 +5,7 @@ import './kafkajs-timeout-warning';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type SASLOptions, type KafkaConfig } from 'kafkajs';
 import type { Logger } from '../log/logger';
-import type { SluiceConfig } from '../config/load-config';
+import type { KafkaSection } from '../config/schema';
 import { registerCompressionCodecs } from './compression';
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -36,7 +36,12 @@ function kafkaLogCreator(logger: Logger) {
     };
 }
 
-export function kafkaConfigFrom(config: SluiceConfig, logger: Logger, clientIdSuffix = ''): KafkaConfig {
+/** kafkajs settings from a `kafka` section (scrubber, CLI and canary configs all have one). */
+export function kafkaConfigFrom(
+  config: { readonly kafka: KafkaSection },
+  logger: Logger,
+  clientIdSuffix = '',
+): KafkaConfig {
   const k = config.kafka;
   let ssl: KafkaConfig['ssl'];
   if (k.ssl === true) ssl = true;
@@ -64,7 +69,11 @@ export function kafkaConfigFrom(config: SluiceConfig, logger: Logger, clientIdSu
   };
 }
 
-export function createKafka(config: SluiceConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+export function createKafka(
+  config: { readonly kafka: KafkaSection },
+  logger: Logger,
+  clientIdSuffix = '',
+): Kafka {
   // kafkajs decodes only gzip on its own; snappy, lz4 and zstd batches would stall a partition.
   registerCompressionCodecs();
   return new Kafka(kafkaConfigFrom(config, logger, clientIdSuffix));
