@@ -8,10 +8,9 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { Cleanup, brokers, kafkaClient, waitFor } from '../support/kafka';
+import { Cleanup, kafkaClient, waitFor } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { checkExactlyOnce, checkVerdicts, indexOutputs, summarise } from '../support/invariants';
-import { loadConfig } from '../../services/scrubber/src/config/load-config';
 import { Scrubber } from '../../services/scrubber/src/scrubber';
 
 jest.setTimeout(180_000);
@@ -70,14 +69,7 @@ describe('consumer recovery after kafkajs gives up', () => {
         },
       }),
     );
-    const config = loadConfig({
-      env: {
-        KAFKA_BROKERS: brokers().join(','),
-        SLUICE_FINGERPRINT_KEY: fx.keys.fingerprintKey,
-        SLUICE_QUARANTINE_PUBLIC_KEY_FILE: fx.keys.publicKeyFile,
-      },
-      overrides: fx.config({ http: { enabled: false } }),
-    });
+    const config = fx.inProcessConfig({ http: { enabled: false } });
     const hook = withCrashHook(kafkaClient(`recovery-${fx.id}`));
     const scrubber = new Scrubber({ config, logger, kafka: hook.kafka });
     cleanup.defer('stop scrubber', () => scrubber.stop());

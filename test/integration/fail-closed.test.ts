@@ -6,26 +6,15 @@ import { Cleanup, consumeAll } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { ScrubberProcess } from '../support/scrubber-process';
 import { headerString } from '../support/invariants';
-import { encodeAvro, decodeAvro } from '../../services/scrubber/src/codec/record-codec';
+import { decodeAvro } from '../../services/scrubber/src/codec/record-codec';
+import { chatValue } from '../support/integrity/records';
 import { registerCompressionCodecs } from '../../services/scrubber/src/kafka/compression';
 import { luhnDigit } from '../../services/scrubber/src/demo/synthetic-secrets';
 
 jest.setTimeout(300_000);
 
-let seq = 0;
 function chat(fx: PipelineFixture, text: string, extra: Record<string, unknown> = {}): Buffer {
-  return encodeAvro(fx.registry, 2, {
-    conversationId: 'conv-fc',
-    messageId: `m-${seq++}`,
-    sender: 'user-1',
-    senderDisplay: null,
-    visibility: 'INTERNAL',
-    sentAtMs: Date.now(),
-    text,
-    attachments: [],
-    metadata: {},
-    ...extra,
-  });
+  return chatValue(fx.registry, text, { conversationId: 'conv-fc', ...extra });
 }
 
 describe('fail closed', () => {

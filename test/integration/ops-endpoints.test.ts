@@ -5,9 +5,8 @@
 import type { Assigner, Consumer, PartitionAssigner } from 'kafkajs';
 import { AssignerProtocol } from 'kafkajs';
 import pino from 'pino';
-import { Cleanup, brokers, kafkaClient, waitFor } from '../support/kafka';
+import { Cleanup, kafkaClient, waitFor } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
-import { loadConfig } from '../../services/scrubber/src/config/load-config';
 import { Scrubber } from '../../services/scrubber/src/scrubber';
 
 jest.setTimeout(120_000);
@@ -47,14 +46,7 @@ describe('ops endpoints', () => {
   test('ready only while assigned and consuming; healthy throughout', async () => {
     const fx = new PipelineFixture(cleanup, 1);
     await fx.createRawTopics();
-    const config = loadConfig({
-      env: {
-        KAFKA_BROKERS: brokers().join(','),
-        SLUICE_FINGERPRINT_KEY: fx.keys.fingerprintKey,
-        SLUICE_QUARANTINE_PUBLIC_KEY_FILE: fx.keys.publicKeyFile,
-      },
-      overrides: fx.config({ http: { enabled: true, host: '127.0.0.1', port: 0 } }),
-    });
+    const config = fx.inProcessConfig({ http: { enabled: true, host: '127.0.0.1', port: 0 } });
 
     // The hog joins first, so it leads the group and runs the greedy assigner.
     const hog: Consumer = kafkaClient(`hog-${fx.id}`).consumer({

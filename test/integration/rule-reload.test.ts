@@ -8,7 +8,7 @@ import { Cleanup, consumeAll, produce, waitFor } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { ScrubberProcess } from '../support/scrubber-process';
 import { checkExactlyOnce, headerString, indexOutputs, summarise } from '../support/invariants';
-import { encodeAvro } from '../../services/scrubber/src/codec/record-codec';
+import { chatValue } from '../support/integrity/records';
 
 jest.setTimeout(180_000);
 
@@ -44,21 +44,7 @@ describe('rule reload', () => {
     cleanup.defer('stop scrubber', () => scrubber.kill());
     await scrubber.start();
 
-    let seq = 0;
-    const record = (text: string) => ({
-      key: 'conv-reload',
-      value: encodeAvro(fx.registry, 2, {
-        conversationId: 'conv-reload',
-        messageId: `m-${seq++}`,
-        sender: 'user-1',
-        senderDisplay: null,
-        visibility: 'INTERNAL',
-        sentAtMs: Date.now(),
-        text,
-        attachments: [],
-        metadata: {},
-      }),
-    });
+    const record = (text: string) => ({ key: 'conv-reload', value: chatValue(fx.registry, text) });
     const outputs = [
       ...fx.topics.outputs.clean,
       ...fx.topics.outputs.redacted,

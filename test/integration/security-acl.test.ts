@@ -135,6 +135,20 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
       );
     });
 
+  /** The scrubber process as `scrubber` over SASL_SSL, with only its ACLs. */
+  const startScrubber = async (): Promise<ScrubberProcess> => {
+    const kafka = kafkaSection('scrubber');
+    const scrubber = new ScrubberProcess({
+      config: { ...baseConfig, kafka },
+      keys,
+      // The jest setup's KAFKA_BROKERS (the plain shared broker) would override the config.
+      env: { KAFKA_BROKERS: kafka.brokers.join(',') },
+    });
+    cleanup.defer('kill scrubber', () => scrubber.kill());
+    await scrubber.start(120_000);
+    return scrubber;
+  };
+
   const registry = SchemaRegistry.load();
   const garbage: Buffer[] = [];
   let inputs: Coordinates[] = [];
@@ -233,15 +247,7 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
     inputs = raw.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset }));
     for (const m of raw) rawByCoord.set(coordKey(m), m.value!);
 
-    const kafka = kafkaSection('scrubber');
-    const brokers = kafka.brokers;
-    const scrubber = new ScrubberProcess({
-      config: { ...baseConfig, kafka },
-      keys,
-      env: { KAFKA_BROKERS: brokers.join(',') },
-    });
-    cleanup.defer('kill scrubber', () => scrubber.kill());
-    await scrubber.start(120_000);
+    const scrubber = await startScrubber();
 
     // Security may read the audit topic (with its own group prefix): wait for one record per input.
     await waitFor(
@@ -672,14 +678,7 @@ describe('security: SASL/SCRAM + ACLs + review CLI', () => {
   // Last: its canaries add quarantined records the counts above do not expect.
   test('the canary runs as `canary` over SASL_SSL with only its ACLs: every canary caught, none escaped', async () => {
     // The scrubber again (it resumes from its committed offsets), as `scrubber`.
-    const kafka = kafkaSection('scrubber');
-    const scrubber = new ScrubberProcess({
-      config: { ...baseConfig, kafka },
-      keys,
-      env: { KAFKA_BROKERS: kafka.brokers.join(',') },
-    });
-    cleanup.defer('kill scrubber', () => scrubber.kill());
-    await scrubber.start(120_000);
+    const scrubber = await startScrubber();
     const canary = new CanaryProcess({
       instanceId: `cny-${id}`,
       kafka: kafkaSection('canary'),

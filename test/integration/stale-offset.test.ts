@@ -11,11 +11,10 @@
 // the scrubber's producer for that partition initialises. Nothing below K may be emitted again.
 import type { Kafka, Producer, ProducerConfig } from 'kafkajs';
 import pino from 'pino';
-import { Cleanup, brokers, kafkaClient } from '../support/kafka';
+import { Cleanup, kafkaClient } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { checkExactlyOnce, coordKey, indexOutputs, summarise } from '../support/invariants';
 import { expandAudit } from '../support/audit';
-import { loadConfig } from '../../services/scrubber/src/config/load-config';
 import { PartitionProducers } from '../../services/scrubber/src/kafka/partition-producers';
 import { Scrubber } from '../../services/scrubber/src/scrubber';
 
@@ -31,14 +30,7 @@ describe('stale committed offset after a rebalance', () => {
     const fx = new PipelineFixture(cleanup, 1);
     await fx.createRawTopics();
     await fx.seed(300, { seed: 41 });
-    const config = loadConfig({
-      env: {
-        KAFKA_BROKERS: brokers().join(','),
-        SLUICE_FINGERPRINT_KEY: fx.keys.fingerprintKey,
-        SLUICE_QUARANTINE_PUBLIC_KEY_FILE: fx.keys.publicKeyFile,
-      },
-      overrides: fx.config({ http: { enabled: false } }),
-    });
+    const config = fx.inProcessConfig({ http: { enabled: false } });
     const chat = config.sources.find((s) => s.kind === 'chat')!;
     const chatInputs = fx.inputs.filter((c) => c.topic === chat.topic);
     expect(chatInputs.length).toBeGreaterThan(K);

@@ -3,7 +3,16 @@
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { SchemaRegistry } from '../../services/scrubber/src/codec/schema-registry';
 import { TrafficGenerator, type GeneratedRecord } from '../../services/scrubber/src/demo/traffic-generator';
-import { consumeAll, createTopics, kafkaClient, produce, uniqueName, type ConsumedMessage } from './kafka';
+import {
+  brokers,
+  consumeAll,
+  createTopics,
+  kafkaClient,
+  produce,
+  uniqueName,
+  type ConsumedMessage,
+} from './kafka';
+import { loadConfig, type SluiceConfig } from '../../services/scrubber/src/config/load-config';
 import type { Cleanup } from './kafka';
 import { coordKey, type Coordinates, type Verdict } from './invariants';
 import { auditCoverageCounter } from './audit';
@@ -93,6 +102,18 @@ export class PipelineFixture {
       ...(this.opts.brokers ? { kafka: { brokers: this.opts.brokers } } : {}),
       ...extra,
     };
+  }
+
+  /** The same config loaded for an in-process Scrubber: the test broker and this deployment's keys. */
+  inProcessConfig(extra: Record<string, unknown> = {}): SluiceConfig {
+    return loadConfig({
+      env: {
+        KAFKA_BROKERS: (this.opts.brokers ?? brokers()).join(','),
+        SLUICE_FINGERPRINT_KEY: this.keys.fingerprintKey,
+        SLUICE_QUARANTINE_PUBLIC_KEY_FILE: this.keys.publicKeyFile,
+      },
+      overrides: this.config(extra),
+    });
   }
 
   async createRawTopics(): Promise<void> {

@@ -7,17 +7,13 @@ import { action, toolContext } from '../security/tool-context';
 /** `sluice audit where --topic T --partition P --offset O`: where did this input record go, and why. */
 export function registerAuditCommand(program: Command): void {
   const audit = program.command('audit').description('the audit trail: one decision per input record');
-  audit
-    .command('where')
+  readerOptions(audit.command('where'))
     .description(
       'where a raw record went and why (reads one audit partition: sourcePartition % auditPartitions)',
     )
-    .option('-c, --config <file>', 'the scrubber config (topic names; kafka.sasl for your principal)')
     .requiredOption('--topic <topic>', 'source (raw) topic')
     .requiredOption('--partition <n>', 'source partition')
     .requiredOption('--offset <n>', 'source offset')
-    .option('--group-prefix <prefix>', 'consumer-group prefix your ACLs allow', 'sluice-security')
-    .option('--json', 'one JSON audit record per line')
     .action(
       action(
         async (o: {
@@ -61,19 +57,15 @@ export function registerAuditCommand(program: Command): void {
       ),
     );
 
-  audit
-    .command('find')
+  readerOptions(audit.command('find'))
     .description(
       'every decision whose findings (or record key) carry this keyed fingerprint: where one leaked value went (reads the whole audit topic)',
     )
-    .option('-c, --config <file>', 'the scrubber config (topic names; kafka.sasl for your principal)')
     .requiredOption(
       '--fingerprint <hex>',
       'a keyed fingerprint (from an envelope, an audit record or `sluice audit fingerprint`)',
     )
     .option('--limit <n>', 'stop after n matches')
-    .option('--group-prefix <prefix>', 'consumer-group prefix your ACLs allow', 'sluice-security')
-    .option('--json', 'one JSON audit record per line')
     .action(
       action(
         async (o: {
@@ -129,4 +121,12 @@ export function registerAuditCommand(program: Command): void {
         for (const v of lines) process.stdout.write(`${fingerprint(ctx.config.fingerprintKey, v)}\n`);
       }),
     );
+}
+
+/** Options every audit reader takes: whose config, which consumer groups, what output. */
+function readerOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'the scrubber config (topic names; kafka.sasl for your principal)')
+    .option('--group-prefix <prefix>', 'consumer-group prefix your ACLs allow', 'sluice-security')
+    .option('--json', 'one JSON audit record per line');
 }
