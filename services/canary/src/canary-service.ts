@@ -3,7 +3,6 @@ import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { SchemaRegistry } from '@sluice/scrubber/dist/codec/schema-registry';
 import { seededRng, type Rng } from '@sluice/scrubber/dist/demo/synthetic-secrets';
 import { OpsServer } from '@sluice/scrubber/dist/http/ops-server';
-import { registerCompressionCodecs } from '@sluice/scrubber/dist/kafka/compression';
 import { createKafka } from '@sluice/scrubber/dist/kafka/kafka-client';
 import type { Logger } from '@sluice/scrubber/dist/log/logger';
 import { describeError } from '@sluice/scrubber/dist/errors';
@@ -40,8 +39,7 @@ export class CanaryService {
     private readonly config: CanaryConfig,
     private readonly logger: Logger,
   ) {
-    registerCompressionCodecs();
-    this.kafka = createKafka(config, logger);
+    this.kafka = createKafka(config, logger); // registers the snappy/lz4/zstd codecs too
     this.rng = seededRng(config.canary.seed ?? randomBytes(4).readUInt32LE(0));
     this.ledger = new CanaryLedger({
       caught: (c, verdict, seconds) => {

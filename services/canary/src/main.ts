@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Before kafkajs loads: read_committed filtering of aborted transactions (see the module).
+// Before kafkajs loads, the same kafkajs mends as the scrubber (see each module).
+import '@sluice/scrubber/dist/kafka/kafkajs-linear-grouping';
 import '@sluice/scrubber/dist/kafka/kafkajs-aborted-filter';
+import '@sluice/scrubber/dist/kafka/kafkajs-timeout-warning';
 import { createLogger } from '@sluice/scrubber/dist/log/logger';
 import { describeError } from '@sluice/scrubber/dist/errors';
 import { loadCanaryConfig } from './config';

@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { replaceKafkajsModule } from './kafkajs-module-replacement';
 
 /**
  * read_committed filtering of aborted transactions, in place of kafkajs 2.2.4's (its last release).
@@ -63,16 +63,12 @@ let installed = false;
 /** True when our filter is the one kafkajs uses (false if kafkajs' consumer was loaded first). */
 export function installAbortedFilter(): boolean {
   if (installed) return true;
-  const modulePath = require.resolve('kafkajs/src/consumer/filterAbortedMessages');
-  const batchPath = require.resolve('kafkajs/src/consumer/batch');
-  if (require.cache[batchPath] && require.cache[modulePath]?.exports !== filterAbortedMessages) return false;
-  const m = new Module(modulePath);
-  m.filename = modulePath;
-  m.loaded = true;
-  m.exports = filterAbortedMessages;
-  require.cache[modulePath] = m;
-  installed = true;
-  return true;
+  installed = replaceKafkajsModule(
+    'kafkajs/src/consumer/filterAbortedMessages',
+    'kafkajs/src/consumer/batch',
+    filterAbortedMessages,
+  );
+  return installed;
 }
 
 installAbortedFilter();

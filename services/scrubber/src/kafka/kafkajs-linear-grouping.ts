@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { replaceKafkajsModule } from './kafkajs-module-replacement';
 
 /**
  * kafkajs groups the messages of a send per partition with a reduce that copies the partition's
@@ -30,17 +30,12 @@ let installed = false;
 /** True when our grouping is the one kafkajs uses (false if kafkajs was loaded first). */
 export function installLinearGrouping(): boolean {
   if (installed) return true;
-  const modulePath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition');
-  const sendMessagesPath = require.resolve('kafkajs/src/producer/sendMessages');
-  if (require.cache[sendMessagesPath] && require.cache[modulePath]?.exports !== groupMessagesPerPartition)
-    return false;
-  const m = new Module(modulePath);
-  m.filename = modulePath;
-  m.loaded = true;
-  m.exports = groupMessagesPerPartition;
-  require.cache[modulePath] = m;
-  installed = true;
-  return true;
+  installed = replaceKafkajsModule(
+    'kafkajs/src/producer/groupMessagesPerPartition',
+    'kafkajs/src/producer/sendMessages',
+    groupMessagesPerPartition,
+  );
+  return installed;
 }
 
 installLinearGrouping();

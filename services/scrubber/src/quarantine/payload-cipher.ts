@@ -88,10 +88,12 @@ export function decryptPayload(privateKey: KeyObject, payload: EncryptedPayload,
       hint: `this version of sluice reads ${PAYLOAD_ALG}`,
     });
   }
-  if (isDerivedKeyId(payload.keyId) && keyIdOf(privateKey) !== payload.keyId) {
+  // Only ids keyIdOf made can be checked against the key; a custom id is tried as it is.
+  const privateKeyId = isDerivedKeyId(payload.keyId) ? keyIdOf(privateKey) : null;
+  if (privateKeyId !== null && privateKeyId !== payload.keyId) {
     throw new SluiceError(
       ErrorCodes.DECRYPT_FAILED,
-      `this private key has key id ${keyIdOf(privateKey)}, the payload was encrypted to key id ${payload.keyId}`,
+      `this private key has key id ${privateKeyId}, the payload was encrypted to key id ${payload.keyId}`,
       {
         hint: 'use the private key whose id matches the envelope (sluice keys generate writes it to key-id)',
       },

@@ -5,6 +5,7 @@
  * Only runs whose decoded bytes are mostly printable UTF-8 are scanned: random tokens decode
  * to binary noise and are dropped cheaply.
  */
+import { isUuid } from './validators/hex-identifier';
 
 export type EncodingKind = 'base64' | 'hex' | 'percent' | 'escape';
 
@@ -50,18 +51,6 @@ export function base64Runs(text: string, start: number, end: number, out: Encode
     if (i - s >= MIN_ENCODED_RUN && !isUuid(text, s, i)) out.push({ kind: 'base64', start: s, end: e });
     i = e > i ? e : i + 1;
   }
-}
-
-/** True when text[s, e) is exactly a UUID (8-4-4-4-12 hex digits, either case). */
-function isUuid(text: string, s: number, e: number): boolean {
-  if (e - s !== 36) return false;
-  for (let k = 0; k < 36; k++) {
-    const c = text.charCodeAt(s + k);
-    if (k === 8 || k === 13 || k === 18 || k === 23) {
-      if (c !== 45) return false;
-    } else if (hexVal(c) < 0) return false;
-  }
-  return true;
 }
 
 function isRunChar(c: number): boolean {

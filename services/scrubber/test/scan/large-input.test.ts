@@ -2,7 +2,7 @@ import { confirmWindow } from '../../src/scan/confirm';
 import { createRegexEngine, MAX_REGEX_INPUT_CHARS } from '../../src/scan/regex-engine';
 import type { RawMatch } from '../../src/scan/confirm';
 import type { CompiledRule } from '../../src/scan/rules/compiled-rule';
-import { AWS_ID, GHP, starterEngine } from './support/engine';
+import { AWS_ID, GHP, repeatedLinesWithToken, starterEngine } from './support/engine';
 
 // No timing assertions: these inputs must complete, without a WASM heap abort, and be correct.
 jest.setTimeout(180_000);
@@ -11,20 +11,11 @@ describe('large and adversarial inputs', () => {
   const engine = starterEngine();
 
   it('50 MB of mixed chat text with a few secrets', () => {
-    const line = 'hey, can you check the deploy logs? the build on main failed again, see ticket. ';
-    const parts: string[] = [];
-    let len = 0;
-    const inserted: number[] = [];
-    while (len < 50 * 1024 * 1024) {
-      parts.push(line);
-      len += line.length;
-      if (parts.length % 200_000 === 0) {
-        parts.push(` ${GHP} `);
-        inserted.push(len + 1);
-        len += GHP.length + 2;
-      }
-    }
-    const text = parts.join('');
+    const { text, inserted } = repeatedLinesWithToken(
+      'hey, can you check the deploy logs? the build on main failed again, see ticket. ',
+      GHP,
+      200_000,
+    );
     const f = engine.scanText(text);
     expect(f.filter((x) => x.ruleId === 'github-pat-classic').map((x) => x.start)).toEqual(inserted);
   });

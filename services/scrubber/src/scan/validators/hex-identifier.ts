@@ -8,8 +8,6 @@
 /** Hex identifiers shorter than this (without dashes) are left alone: `dead`, `cafe1234`. */
 const MIN_HEX_RUN = 16;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
@@ -49,7 +47,7 @@ function hexIdentifierAt(text: string, p: number): boolean {
     ur += 2;
     while (ur < text.length && isHex(text.charCodeAt(ur))) ur++;
   }
-  return ur - ul === 36 && UUID.test(text.slice(ul, ur));
+  return isUuid(text, ul, ur);
 }
 
 function mixesLettersAndDigits(text: string, l: number, r: number): boolean {
@@ -62,4 +60,14 @@ function mixesLettersAndDigits(text: string, l: number, r: number): boolean {
     if (letter && digit) return true;
   }
   return false;
+}
+
+/** True when text[s, e) is exactly a UUID (8-4-4-4-12 hex digits, either case). */
+export function isUuid(text: string, s: number, e: number): boolean {
+  if (e - s !== 36) return false;
+  for (let k = 0; k < 36; k++) {
+    const c = text.charCodeAt(s + k);
+    if (k === 8 || k === 13 || k === 18 || k === 23 ? c !== 45 : !isHex(c)) return false;
+  }
+  return true;
 }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { createEngineFromModule, WorkerPool } from '../../../src/scan/pool';
 import { makeRecords } from './fixtures';
+import { GHP, repeatedLinesWithToken } from '../support/engine';
 
 jest.setTimeout(60_000);
 
@@ -43,21 +44,11 @@ it('a 50 MB record and ReDoS bait with the full ruleset: scanned in a worker, no
   // a worker must survive any size: bounded windows, a bounded worker heap (512 MB default).
   jest.setTimeout(240_000);
   const fingerprintKey = Buffer.alloc(32, 3);
-  const GHP = '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';
-  const line = 'hey, can you check the deploy logs? the build on main failed again, see ticket 4821. ';
-  const parts: string[] = [];
-  const inserted: number[] = [];
-  let len = 0;
-  while (len < 50 * 1024 * 1024) {
-    parts.push(line);
-    len += line.length;
-    if (parts.length % 150_000 === 0) {
-      parts.push(` ${GHP} `);
-      inserted.push(len + 1);
-      len += GHP.length + 2;
-    }
-  }
-  const big = parts.join('');
+  const { text: big, inserted } = repeatedLinesWithToken(
+    'hey, can you check the deploy logs? the build on main failed again, see ticket 4821. ',
+    GHP,
+    150_000,
+  );
   const bait = `${'a'.repeat(100_000)}!${'(x+x+)+y'.repeat(2000)}${'=='.repeat(50_000)}`;
   const pool = await WorkerPool.create({ engineOptions: { fingerprintKey }, workers: 1 });
   try {

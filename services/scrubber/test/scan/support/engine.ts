@@ -32,3 +32,28 @@ export function nativeAvailable(): boolean {
 export const GHP = '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';
 export const AWS_ID = 'AKIAGGAKJSDFV6GUMRZD';
 export const CARD = '4532015112830366';
+
+/**
+ * About `bytes` of repeated chat `line`s with ` token ` inserted after every `every` lines, and the
+ * offsets where each token starts (large-input tests: windows must find every one, in place).
+ */
+export function repeatedLinesWithToken(
+  line: string,
+  token: string,
+  every: number,
+  bytes = 50 * 1024 * 1024,
+): { text: string; inserted: number[] } {
+  const parts: string[] = [];
+  const inserted: number[] = [];
+  let len = 0;
+  while (len < bytes) {
+    parts.push(line);
+    len += line.length;
+    if (parts.length % every === 0) {
+      parts.push(` ${token} `);
+      inserted.push(len + 1);
+      len += token.length + 2;
+    }
+  }
+  return { text: parts.join(''), inserted };
+}
