@@ -11,7 +11,12 @@ const withBroker = {
   ...common,
   // Every kafkajs reader in the broker tiers (the invariant checks read outputs and audit
   // read_committed) gets the corrected aborted-transaction filter the services install.
-  moduleNameMapper: { '^\\./filterAbortedMessages$': '<rootDir>/test/support/kafkajs-aborted-filter.ts' },
+  // Likewise the record encoder the services install (the broker checks every batch's CRC).
+  moduleNameMapper: {
+    '^\\./filterAbortedMessages$': '<rootDir>/test/support/kafkajs-aborted-filter.ts',
+    '^\\.\\./\\.\\./\\.\\./recordBatch/record/v0$': '<rootDir>/test/support/kafkajs-record-encoder.ts',
+    '^\\.\\./\\.\\./\\.\\./recordBatch/v0$': '<rootDir>/test/support/kafkajs-record-batch-encoder.ts',
+  },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

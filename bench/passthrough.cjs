@@ -9,12 +9,10 @@
 // `sluice-source` header the scrubber adds (the latency bench maps outputs back through it).
 //   node bench/passthrough.cjs <config.json>   (run as a child of bench/run.cjs; IPC 'sluice-started')
 const fs = require('node:fs');
-// The scrubber replaces kafkajs' quadratic per-partition grouping with a linear one before kafkajs
-// loads (services/scrubber/src/kafka/kafkajs-linear-grouping.ts); the baseline gets the same
-// kafkajs, or the comparison would credit Sluice with a kafkajs fix (likewise the corrected
-// read_committed filter of aborted transactions, kafkajs-aborted-filter.ts).
-require('../services/scrubber/dist/kafka/kafkajs-linear-grouping.js');
-require('../services/scrubber/dist/kafka/kafkajs-aborted-filter.js');
+// The scrubber mends kafkajs before it loads (services/scrubber/src/kafka/kafkajs-mends.ts: linear
+// per-partition grouping, the corrected read_committed filter, the one-buffer record encoder);
+// the baseline gets the same kafkajs, or the comparison would credit Sluice with kafkajs fixes.
+require('../services/scrubber/dist/kafka/kafkajs-mends.js');
 const { Kafka, Partitioners, logLevel } = require('kafkajs');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));

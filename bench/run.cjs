@@ -11,7 +11,7 @@
 //   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_SCALE_WINDOW_SECONDS, BENCH_MEMORY_SECONDS,
 //   BENCH_MEMORY_CHAT_RATE / BENCH_MEMORY_KEY_RATE (records/s of the memory run when throughput is not run),
 //   BENCH_CONCURRENCY (group.partitionsConsumedConcurrently of both processes, default 8 = the config default),
-//   BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
+//   BENCH_REPEAT (throughput rounds, best taken), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
 //   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
 const fs = require('node:fs');
 const os = require('node:os');
@@ -81,6 +81,7 @@ const S = {
 const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : process.env.BENCH_ONLY;
 const STAGES = new Set((onlyArg || 'throughput,latency,engine,scaling,memory,profile').split(','));
 const WORKER_COUNTS = [...new Set([1, S.workers])];
+const CORPORA = (process.env.BENCH_CORPORA || 'chat,keystrokes,docs').split(',');
 
 async function main() {
   const load = C.loadTracker();
@@ -131,7 +132,7 @@ async function main() {
       docs: () => corpora.docs(S.docs, S.docKb),
     };
     const needed = new Set();
-    if (STAGES.has('throughput')) ['chat', 'keystrokes', 'docs'].forEach((c) => needed.add(c));
+    if (STAGES.has('throughput')) CORPORA.forEach((c) => needed.add(c));
     if (STAGES.has('profile') || STAGES.has('engine')) needed.add('chat');
     const records = {};
     for (const c of needed) {
@@ -149,12 +150,12 @@ async function main() {
     // ---- 1. throughput
     if (STAGES.has('throughput')) {
       results.throughput = {};
-      for (const c of ['chat', 'keystrokes', 'docs']) {
+      for (const c of CORPORA) {
         C.log(`throughput: ${c}`);
         const total = results.corpora[c].records;
         const bytes = results.corpora[c].bytes;
         const t = { sluice: {}, ratio: {}, variants: {} };
-        const d = (child) => drain({ admin, child, topic: topic(c), total, bytes, load });
+        const d = (child) => drain({ admin, child, topic: topic(c), total, bytes, load, brokerPid: st.pid });
         // Best of S.repeat rounds, configurations interleaved within a round, so a burst of load
         // from other processes on the shared machine does not hit one configuration only.
         const best = (prev, x) =>

@@ -3,7 +3,7 @@
 // the admin client) say how far it got. The rate is taken between the first commit and the
 // moment `untilFraction` of the records are committed, so group join, producer start-up and the
 // keystroke hold-back tail are outside the window. CPU per record over the same window.
-const { sleep, committedTotal, log } = require('./common.cjs');
+const { sleep, committedTotal, log, procSample } = require('./common.cjs');
 const { metricSum } = require('./children.cjs');
 
 async function drain({
@@ -16,6 +16,7 @@ async function drain({
   deadlineMs = 15 * 60_000,
   load,
   onSample,
+  brokerPid,
 }) {
   await child.start();
   const groupId = child.config.group.id;
@@ -28,6 +29,9 @@ async function drain({
     while (Date.now() < until) {
       const c = await committedTotal(admin, groupId, topic);
       const s = { t: Date.now(), committed: c, ...child.sample() };
+      // The broker shares the machine's cores: its CPU in the same window says how much of the
+      // machine the measured process left to it.
+      if (brokerPid) s.brokerCpuSec = procSample(brokerPid)?.cpuSec ?? null;
       samples.push(s);
       load?.sample();
       onSample?.(s);
@@ -68,6 +72,11 @@ async function drain({
       peakRssMb: Math.round(peak?.peakRssMb ?? 0),
       startupToFirstCommitMs: first.t - child.startedAt,
     };
+    if (first.brokerCpuSec != null && last.brokerCpuSec != null) {
+      const b = last.brokerCpuSec - first.brokerCpuSec;
+      res.brokerCpuUsPerRecord = Number(((b / records) * 1e6).toFixed(1));
+      res.brokerCpuCores = Number((b / seconds).toFixed(2));
+    }
     if (m) {
       res.transactions = {
         commit: metricSum(m, 'sluice_transactions_total', 'outcome="commit"'),
@@ -78,7 +87,7 @@ async function drain({
       res.batchCount = metricSum(m, 'sluice_batch_duration_seconds_count');
     }
     log(
-      `  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec, peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}` : ''}`,
+      `  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec (${res.cpuCores} cores; broker ${res.brokerCpuUsPerRecord ?? '?'} us/rec, ${res.brokerCpuCores ?? '?'} cores), peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}` : ''}`,
     );
     return res;
   } finally {

@@ -1,3 +1,5 @@
+import { recordEncoderStats } from '../../services/scrubber/src/kafka/kafkajs-record-encoder';
+
 // The broker tiers' kafkajs readers use the corrected read_committed filter (jest.config.cjs maps
 // kafkajs' ./filterAbortedMessages): the invariant checks must not count a record of an aborted
 // transaction as written. With kafkajs' own filter this batch would expose producer B's record.
@@ -21,4 +23,26 @@ test('kafkajs batches filter every aborted transaction (two producers aborted be
     ],
   });
   expect(batch.messages).toEqual([]);
+});
+
+// The broker tiers' producers write records with the services' encoder (jest.config.cjs maps
+// kafkajs' record and record-batch modules), so the broker's CRC and format checks see its bytes.
+test("kafkajs' produce request encodes its records with the one-buffer encoder", async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a kafkajs internal, untyped
+  const produce = require('kafkajs/src/protocol/requests/produce/v3/request') as (args: unknown) => {
+    encode(): Promise<{ buffer: Buffer }>;
+  };
+  const before = recordEncoderStats.fast;
+  const req = produce({
+    acks: -1,
+    timeout: 1000,
+    topicData: [
+      {
+        topic: 't',
+        partitions: [{ partition: 0, firstSequence: 0, messages: [{ value: Buffer.from('v') }] }],
+      },
+    ],
+  });
+  expect((await req.encode()).buffer.length).toBeGreaterThan(0);
+  expect(recordEncoderStats.fast).toBe(before + 1);
 });

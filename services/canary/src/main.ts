@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 // Before kafkajs loads, the same kafkajs mends as the scrubber (see each module).
-import '@sluice/scrubber/dist/kafka/kafkajs-linear-grouping';
-import '@sluice/scrubber/dist/kafka/kafkajs-aborted-filter';
-import '@sluice/scrubber/dist/kafka/kafkajs-timeout-warning';
+import '@sluice/scrubber/dist/kafka/kafkajs-mends';
 import { createLogger } from '@sluice/scrubber/dist/log/logger';
 import { describeError } from '@sluice/scrubber/dist/errors';
 import { loadCanaryConfig } from './config';

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// Before anything requires kafkajs: its per-partition grouping is quadratic (see the module).
-import '../kafka/kafkajs-linear-grouping';
-import '../kafka/kafkajs-aborted-filter';
-import '../kafka/kafkajs-timeout-warning';
+// Before anything requires kafkajs: the kafkajs mends (see the module).
+import '../kafka/kafkajs-mends';
 import { Command } from 'commander';
 import { runScrubber } from './run-command';
 import { generateKeys } from './keys-command';

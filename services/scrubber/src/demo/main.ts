@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-import '../kafka/kafkajs-linear-grouping';
-import '../kafka/kafkajs-aborted-filter';
-import '../kafka/kafkajs-timeout-warning';
+import '../kafka/kafkajs-mends';
 /**
  * `npm run demo`: the whole pipeline on a local broker with synthetic traffic.
  * Creates the raw topics, runs the scrubber in-process, produces chat and telemetry with some

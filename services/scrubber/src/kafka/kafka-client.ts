@@ -1,7 +1,5 @@
 // Must come before kafkajs is first required (see the module).
-import './kafkajs-linear-grouping';
-import './kafkajs-aborted-filter';
-import './kafkajs-timeout-warning';
+import './kafkajs-mends';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type SASLOptions, type KafkaConfig } from 'kafkajs';
 import type { Logger } from '../log/logger';

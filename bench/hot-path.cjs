@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+'use strict';
+// Hot-path breakdown without a broker: the scrubber's per-chunk steps run in this one thread on
+// the bench chat corpus, and each step's CPU time per record is reported. The steps are the
+// pipeline's (decode, chat seams, scan, finish, produce-request encoding, audit) with the real
+// modules; what is not here is the broker round trips and kafkajs' fetch decoding.
+//   node bench/hot-path.cjs [records] [--json FILE]
+const path = require('node:path');
+const fs = require('node:fs');
+const { generateKeyPairSync } = require('node:crypto');
+const { DIST } = require('./lib/common.cjs');
+const corpora = require('./lib/corpora.cjs');
+
+require(path.join(DIST, 'kafka', 'kafkajs-linear-grouping.js'));
+const { SchemaRegistry } = require(path.join(DIST, 'codec', 'schema-registry.js'));
+const { BatchProcessor } = require(path.join(DIST, 'route', 'batch-processor.js'));
+const { AvroValueCodec } = require(path.join(DIST, 'route', 'avro-value-codec.js'));
+const { EnvelopeWriter } = require(path.join(DIST, 'quarantine', 'envelope-writer.js'));
+const { AuditWriter } = require(path.join(DIST, 'audit', 'audit-writer.js'));
+const { ScanEngine } = require(path.join(DIST, 'scan', 'engine.js'));
+const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
+const { packRecords, unpackRecords } = require(path.join(DIST, 'scan', 'pool', 'packed.js'));
+const { ScrubberMetrics } = require(path.join(DIST, 'metrics', 'scrubber-metrics.js'));
+const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request');
+const Long = require('kafkajs/src/utils/long');
+
+const N = Number(process.argv[2] ?? 60_000);
+const CHUNK = 2000;
+const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+
+const registry = SchemaRegistry.load();
+const key = Buffer.alloc(32, 7);
+const engine = ScanEngine.create({ fingerprintKey: key });
+const scanner = {
+  rulesetVersion: engine.rulesetVersion,
+  // As a worker does: unpack, scan each record. Packing is timed as its own step.
+  scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
+  close: async () => undefined,
+};
+const source = {
+  name: 'chat',
+  topic: 'raw.chat',
+  format: 'avro',
+  kind: 'chat',
+  outputs: { clean: 'clean.chat', redacted: 'redacted.chat', quarantine: 'quarantine.chat' },
+};
+const processor = new BatchProcessor({
+  source,
+  codec: new AvroValueCodec(registry, source),
+  scanner,
+  fingerprintKey: key,
+  maxRecordBytes: 512 * 1024,
+  rulesetVersion: () => engine.rulesetVersion,
+  envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'bench'),
+  auditCleanRanges: 'all',
+});
+const audit = new AuditWriter(registry, key, 'bench', () => engine.rulesetVersion, true);
+const metrics = new ScrubberMetrics();
+
+// Input as kafkajs hands it over: offsets and timestamps as strings, headers as Buffers.
+const corpus = corpora.chat(N);
+const messages = corpus.map((r, i) => ({
+  offset: String(i),
+  timestamp: String(Date.now()),
+  key: r.key,
+  value: r.value,
+  headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
+}));
+
+const steps = new Map();
+function timed(name, fn) {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const out = fn();
+  const c = process.cpuUsage(c0);
+  const s = steps.get(name) ?? { cpuUs: 0, wallNs: 0n };
+  s.cpuUs += c.user + c.system;
+  s.wallNs += process.hrtime.bigint() - t0;
+  steps.set(name, s);
+  return out;
+}
+
+async function encodeProduce(outputs) {
+  const byTopic = new Map();
+  for (const o of outputs) {
+    let parts = byTopic.get(o.topic);
+    if (!parts) byTopic.set(o.topic, (parts = new Map()));
+    let list = parts.get(o.partition);
+    if (!list) parts.set(o.partition, (list = []));
+    list.push({ key: o.key, value: o.value, headers: o.headers, timestamp: Date.now() });
+  }
+  const topicData = [...byTopic].map(([topic, parts]) => ({
+    topic,
+    partitions: [...parts].map(([partition, messages]) => ({ partition, firstSequence: 0, messages })),
+  }));
+  const req = produceV3({
+    acks: -1,
+    timeout: 30000,
+    transactionalId: 'sluice-bench-0',
+    producerId: Long.fromInt(1),
+    producerEpoch: 0,
+    topicData,
+  });
+  const enc = await req.encode();
+  return enc.buffer.length;
+}
+
+async function run(round) {
+  steps.clear();
+  const hold = new ChatWindowHoldback({
+    source: 'chat',
+    scanner,
+    holdMs: 0,
+    seamChars: 256,
+    maxQueued: 20_000,
+    maxConversations: 10_000,
+    contextRecords: 1000,
+  });
+  let n = 0;
+  for (let start = 0; start < messages.length; start += CHUNK) {
+    const chunk = messages.slice(start, start + CHUNK);
+    const decoded = timed('decode (avro, texts, headers)', () => processor.decode(chunk));
+    const prep = timed('chat seams prepare', () => hold.prepare(decoded.records));
+    const all = [...decoded.requests, ...prep.requests];
+    const packed = timed('pack for worker', () => packRecords(all));
+    const reqs = timed('unpack in worker', () => unpackRecords(packed));
+    const results = timed('scan (engine, records + seams)', () => reqs.map((r) => engine.scanRecord(r)));
+    timed('scan results applied', () => {
+      const own = results.slice(0, decoded.requests.length);
+      // BatchProcessor.scan with precomputed results.
+      for (let r = 0; r < decoded.requestOf.length; r++) {
+        const a = decoded.records[decoded.requestOf[r]];
+        const res = own[r];
+        a.findings = res.findings;
+        a.scanNanos = res.scanNanos;
+      }
+      prep.apply(results.slice(decoded.requests.length));
+    });
+    const records = timed('hold-back tick + release', () => {
+      void hold.tick();
+      return hold.releasable();
+    });
+    const processed = timed('finish (decide, build outputs)', () => processor.finish('raw.chat', 0, records));
+    const bytes = await timedAsync('encode produce request (outputs)', () => encodeProduce(processed.outputs));
+    void bytes;
+    const offsets = processed.outputs.map((_, i) => String(n + i));
+    const auditMsgs = timed('audit build', () => audit.build('raw.chat', 0, processed, offsets, 1));
+    await timedAsync('encode produce request (audit)', () =>
+      encodeProduce(auditMsgs.map((m) => ({ ...m, topic: 'sluice.audit', headers: {} }))),
+    );
+    timed('metrics (recordCommitted)', () => recordCommitted(processed));
+    hold.commitReleased(records.length);
+    n += records.length;
+  }
+  const rows = [...steps].map(([name, s]) => ({ step: name, cpuUsPerRecord: Number((s.cpuUs / n).toFixed(2)) }));
+  const total = rows.reduce((a, r) => a + r.cpuUsPerRecord, 0);
+  if (round > 0) {
+    console.log(`round ${round}: ${n} records, total ${total.toFixed(1)} us/record`);
+    for (const r of rows) console.log(`  ${r.step.padEnd(40)} ${r.cpuUsPerRecord.toFixed(2).padStart(7)} us`);
+  }
+  return { records: n, totalUsPerRecord: Number(total.toFixed(2)), steps: rows };
+}
+
+async function timedAsync(name, fn) {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const out = await fn();
+  const c = process.cpuUsage(c0);
+  const s = steps.get(name) ?? { cpuUs: 0, wallNs: 0n };
+  s.cpuUs += c.user + c.system;
+  s.wallNs += process.hrtime.bigint() - t0;
+  steps.set(name, s);
+  return out;
+}
+
+// As ScrubberPipeline.recordCommitted.
+function recordCommitted(processed) {
+  const m = metrics;
+  const now = Date.now();
+  for (const o of processed.outcomes) {
+    const verdict = o.decision.verdict;
+    m.records.inc({ source: 'chat', verdict });
+    m.bytes.inc({ source: 'chat', verdict }, o.bytesIn);
+    for (const f of o.decision.findings)
+      m.findings.inc({ source: 'chat', rule: f.ruleId, category: f.category, shadow: String(f.shadow) });
+    if (Number.isFinite(o.timestampMs))
+      m.endToEndSeconds.observe({ source: 'chat' }, Math.max(0, now - o.timestampMs) / 1000);
+  }
+}
+
+(async () => {
+  await run(0);
+  let best = null;
+  for (let r = 1; r <= 3; r++) {
+    const res = await run(r);
+    if (!best || res.totalUsPerRecord < best.totalUsPerRecord) best = res;
+  }
+  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), ...best }, null, 2) + '\n');
+})();
