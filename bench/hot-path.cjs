@@ -11,7 +11,7 @@ const { generateKeyPairSync } = require('node:crypto');
 const { DIST } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
 
-require(path.join(DIST, 'kafka', 'kafkajs-linear-grouping.js'));
+require(path.join(DIST, 'kafka', 'kafkajs-mends.js'));
 const { SchemaRegistry } = require(path.join(DIST, 'codec', 'schema-registry.js'));
 const { BatchProcessor } = require(path.join(DIST, 'route', 'batch-processor.js'));
 const { AvroValueCodec } = require(path.join(DIST, 'route', 'avro-value-codec.js'));
@@ -141,7 +141,9 @@ async function run(round) {
       return hold.releasable();
     });
     const processed = timed('finish (decide, build outputs)', () => processor.finish('raw.chat', 0, records));
-    const bytes = await timedAsync('encode produce request (outputs)', () => encodeProduce(processed.outputs));
+    const bytes = await timedAsync('encode produce request (outputs)', () =>
+      encodeProduce(processed.outputs),
+    );
     void bytes;
     const offsets = processed.outputs.map((_, i) => String(n + i));
     const auditMsgs = timed('audit build', () => audit.build('raw.chat', 0, processed, offsets, 1));
@@ -152,7 +154,10 @@ async function run(round) {
     hold.commitReleased(records.length);
     n += records.length;
   }
-  const rows = [...steps].map(([name, s]) => ({ step: name, cpuUsPerRecord: Number((s.cpuUs / n).toFixed(2)) }));
+  const rows = [...steps].map(([name, s]) => ({
+    step: name,
+    cpuUsPerRecord: Number((s.cpuUs / n).toFixed(2)),
+  }));
   const total = rows.reduce((a, r) => a + r.cpuUsPerRecord, 0);
   if (round > 0) {
     console.log(`round ${round}: ${n} records, total ${total.toFixed(1)} us/record`);
@@ -195,5 +200,6 @@ function recordCommitted(processed) {
     const res = await run(r);
     if (!best || res.totalUsPerRecord < best.totalUsPerRecord) best = res;
   }
-  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), ...best }, null, 2) + '\n');
+  if (jsonOut)
+    fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), ...best }, null, 2) + '\n');
 })();
