@@ -158,3 +158,61 @@ describe('Aho-Corasick prefilter', () => {
     expect(h).toEqual([[-(Anchor.base64 + 1), 2, 100002]]);
   });
 });
+
+/**
+ * The per-char anchor loop the prefilter used before its candidate search (kept as the oracle):
+ * detail() from every whitespace-delimited token (non-ASCII delimits too) that has a digit,
+ * `@`, `%`, `\` or `:` or is >= 16 chars long, unless an earlier detail() ran over its start.
+ */
+function referenceAnchorHits(p: Prefilter, text: string): Array<[number, number, number]> {
+  const isSpace = (c: number) => c >= 128 || c === 32 || (c >= 9 && c <= 13);
+  const interest = (c: number) => (c >= 48 && c <= 57) || c === 64 || c === 37 || c === 92 || c === 58;
+  p.count = 0;
+  // Bracket access: detail() is the private state machine both versions share.
+  const detail = (from: number): number => p['detail'](text, from);
+  let tokStart = 0;
+  let has = false;
+  let detailEnd = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!isSpace(c)) {
+      if (interest(c)) has = true;
+      continue;
+    }
+    if ((has || i - tokStart >= 16) && tokStart >= detailEnd) detailEnd = detail(tokStart);
+    has = false;
+    tokStart = i + 1;
+  }
+  if ((has || text.length - tokStart >= 16) && tokStart >= detailEnd) detail(tokStart);
+  const out: Array<[number, number, number]> = [];
+  for (let i = 0; i < p.count; i++) out.push([p.hits[3 * i]!, p.hits[3 * i + 1]!, p.hits[3 * i + 2]!]);
+  return out;
+}
+
+describe('anchor candidate search', () => {
+  const every = Array.from({ length: 11 }, (_, i) => i);
+  it('runs the anchor machines on the same tokens as the per-char loop (property)', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(' ', '  ', '\n', '\t', 'é', '€', ' - ', ':', '::', '@', '%2F', '\\u00', '.', '-'),
+      fc.stringMatching(/^[a-z]{1,8}$/),
+      fc.stringMatching(/^[0-9]{1,19}$/),
+      fc.stringMatching(/^[A-Za-z0-9+/=_-]{10,40}$/),
+      fc.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+      fc.stringMatching(/^[0-9]{3,4}( [0-9]{4}){2,4}$/),
+      fc.stringMatching(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{4,20}$/),
+      fc.stringMatching(/^([0-9a-f]{2}:){3,7}[0-9a-f]{2}$/),
+      fc.stringMatching(/^[a-z0-9.]{1,10}@[a-z]{2,8}\.[a-z]{2,3}$/),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 40 }).map((a) => a.join('')),
+        (text) => {
+          const p = new Prefilter([], every);
+          const got = hitsOf(p, text);
+          expect(got).toEqual(referenceAnchorHits(new Prefilter([], every), text));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
