@@ -22,8 +22,6 @@ const SPACE = 512; // whitespace: token delimiter for the fast loop (non-ASCII c
 
 const TOKEN = DIGIT | HEXALPHA | UPPER | LOWER | B64SYM;
 const HEX = DIGIT | HEXALPHA;
-/** A token with one of these chars needs the detailed anchor state machines. */
-const INTEREST = DIGIT | RARE | COLON;
 
 const CLS = new Uint16Array(128);
 (function initClasses(): void {
@@ -284,8 +282,9 @@ export class Prefilter {
 }
 
 /**
- * INTEREST chars (digit, `@`, `%`, backslash, `:`): a fixed, engine-internal pattern (never a
- * rule's) that V8 runs as a native scan (~4 GB/s here). Must stay in step with CLS / INTEREST.
+ * The chars that make a token need the detailed anchor machines (CLS classes DIGIT, RARE and
+ * COLON: digit, `@`, `%`, backslash, `:`): a fixed, engine-internal pattern (never a rule's)
+ * that V8 runs as a native scan (~4 GB/s here). Must stay in step with CLS.
  */
 const INTEREST_CHAR = /[0-9@%\\:]/g;
 
