@@ -3,7 +3,7 @@
 // Hot-path breakdown without a broker: the scrubber's per-chunk steps run in this one thread on
 // the bench chat corpus, and each step's CPU time per record is reported. The steps are the
 // pipeline's (decode, chat seams, scan, finish, produce-request encoding, audit) with the real
-// modules; what is not here is the broker round trips and kafkajs' fetch decoding.
+// modules; what is not here is the broker round trips, kafkajs' fetch decoding and the metrics.
 //   node bench/hot-path.cjs [records] [--json FILE]
 const path = require('node:path');
 const fs = require('node:fs');
@@ -20,7 +20,6 @@ const { AuditWriter } = require(path.join(DIST, 'audit', 'audit-writer.js'));
 const { ScanEngine } = require(path.join(DIST, 'scan', 'engine.js'));
 const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
 const { packRecords, unpackRecords } = require(path.join(DIST, 'scan', 'pool', 'packed.js'));
-const { ScrubberMetrics } = require(path.join(DIST, 'metrics', 'scrubber-metrics.js'));
 const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request');
 const Long = require('kafkajs/src/utils/long');
 
@@ -55,7 +54,6 @@ const processor = new BatchProcessor({
   auditCleanRanges: 'all',
 });
 const audit = new AuditWriter(registry, key, 'bench', () => engine.rulesetVersion, true);
-const metrics = new ScrubberMetrics();
 
 // Input as kafkajs hands it over: offsets and timestamps as strings, headers as Buffers.
 const corpus = corpora.chat(N);
@@ -150,7 +148,6 @@ async function run(round) {
     await timedAsync('encode produce request (audit)', () =>
       encodeProduce(auditMsgs.map((m) => ({ ...m, topic: 'sluice.audit', headers: {} }))),
     );
-    timed('metrics (recordCommitted)', () => recordCommitted(processed));
     hold.commitReleased(records.length);
     n += records.length;
   }
@@ -176,21 +173,6 @@ async function timedAsync(name, fn) {
   s.wallNs += process.hrtime.bigint() - t0;
   steps.set(name, s);
   return out;
-}
-
-// As ScrubberPipeline.recordCommitted.
-function recordCommitted(processed) {
-  const m = metrics;
-  const now = Date.now();
-  for (const o of processed.outcomes) {
-    const verdict = o.decision.verdict;
-    m.records.inc({ source: 'chat', verdict });
-    m.bytes.inc({ source: 'chat', verdict }, o.bytesIn);
-    for (const f of o.decision.findings)
-      m.findings.inc({ source: 'chat', rule: f.ruleId, category: f.category, shadow: String(f.shadow) });
-    if (Number.isFinite(o.timestampMs))
-      m.endToEndSeconds.observe({ source: 'chat' }, Math.max(0, now - o.timestampMs) / 1000);
-  }
 }
 
 (async () => {

@@ -126,6 +126,29 @@ function metricSum(text, name, filter = '') {
   return sum;
 }
 
+const STAGES = ['begin', 'analyse', 'holdback', 'produce', 'audit', 'commit'];
+
+/** Mean ms per committed batch in each stage (sluice_batch_stage_seconds), null for the pass-through. */
+async function stageBreakdown(child) {
+  let m;
+  try {
+    m = await child.metrics();
+  } catch {
+    return null;
+  }
+  if (!m.includes('sluice_batch_stage_seconds')) return null;
+  const batches = metricSum(m, 'sluice_batch_stage_seconds_count', 'stage="commit"');
+  if (!batches) return null;
+  const out = { batches, recordsPerBatch: null, meanMs: {} };
+  for (const stage of STAGES) {
+    const sum = metricSum(m, 'sluice_batch_stage_seconds_sum', `stage="${stage}"`);
+    out.meanMs[stage] = Number(((sum / batches) * 1000).toFixed(2));
+  }
+  const records = metricSum(m, 'sluice_records_total');
+  if (records) out.recordsPerBatch = Math.round(records / batches);
+  return out;
+}
+
 function childEnv({ brokers, nodeOptions }) {
   const k = benchKeys();
   const env = { ...process.env };
@@ -180,4 +203,4 @@ function passthrough({
   return c;
 }
 
-module.exports = { scrubber, passthrough, scrubberConfig, metricSum, benchKeys };
+module.exports = { scrubber, passthrough, scrubberConfig, metricSum, benchKeys, stageBreakdown };

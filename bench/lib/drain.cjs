@@ -4,7 +4,7 @@
 // moment `untilFraction` of the records are committed, so group join, producer start-up and the
 // keystroke hold-back tail are outside the window. CPU per record over the same window.
 const { sleep, committedTotal, log, procSample } = require('./common.cjs');
-const { metricSum } = require('./children.cjs');
+const { metricSum, stageBreakdown } = require('./children.cjs');
 
 async function drain({
   admin,
@@ -85,9 +85,10 @@ async function drain({
       res.scanSecondsSum = Number(metricSum(m, 'sluice_scan_duration_seconds_sum').toFixed(2));
       res.batchSecondsSum = Number(metricSum(m, 'sluice_batch_duration_seconds_sum').toFixed(2));
       res.batchCount = metricSum(m, 'sluice_batch_duration_seconds_count');
+      res.stages = await stageBreakdown(child);
     }
     log(
-      `  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec (${res.cpuCores} cores; broker ${res.brokerCpuUsPerRecord ?? '?'} us/rec, ${res.brokerCpuCores ?? '?'} cores), peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}` : ''}`,
+      `  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec (${res.cpuCores} cores; broker ${res.brokerCpuUsPerRecord ?? '?'} us/rec, ${res.brokerCpuCores ?? '?'} cores), peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}; per batch (${res.stages?.recordsPerBatch} records) ms: ${JSON.stringify(res.stages?.meanMs)}` : ''}`,
     );
     return res;
   } finally {

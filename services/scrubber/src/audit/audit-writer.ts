@@ -4,6 +4,7 @@ import type { SchemaRegistry } from '../codec/schema-registry';
 import { encodeAvro } from '../codec/record-codec';
 import type { ProcessedBatch } from '../route/batch-processor';
 import { SchemaIds } from '../quarantine/envelope-writer';
+import { isNextOffset } from '../kafka/offsets';
 
 const VERDICT_SYMBOL = { clean: 'CLEAN', redacted: 'REDACTED', quarantined: 'QUARANTINED' } as const;
 
@@ -53,10 +54,10 @@ export class AuditWriter {
             n.outputTopic !== o.outputTopic ||
             a === null ||
             b === null ||
-            BigInt(b) !== BigInt(a) + 1n
+            !isNextOffset(a, b)
           )
             break;
-          if (BigInt(n.offset) !== BigInt(prev.offset) + 1n) break;
+          if (!isNextOffset(prev.offset, n.offset)) break;
           j++;
         }
         if (j > i) {

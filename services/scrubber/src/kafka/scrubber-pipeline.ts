@@ -19,6 +19,7 @@ import type { ScrubberMetrics } from '../metrics/scrubber-metrics';
 import { PartitionProducers } from './partition-producers';
 import { ensureTopics, type TopicLayout } from './topic-setup';
 import { ensureDataKeyTopic } from '../quarantine/data-key-store';
+import { offsetAtLeast, offsetPlus } from './offsets';
 import type { RecordScanner } from '../scan/types';
 
 interface PartitionState {
@@ -431,7 +432,7 @@ export class ScrubberPipeline {
       if (st.holdback) {
         // Head-of-line hold: release only the settled prefix; commit offsets no further than it.
         // While re-reading context everything delivered (from the seek target) is taken.
-        const todo = contextBelow !== null ? chunk : chunk.filter((m) => BigInt(m.offset) >= committed);
+        const todo = contextBelow !== null ? chunk : chunk.filter((m) => offsetAtLeast(m.offset, committed));
         if (todo.length > 0) {
           const below = contextBelow ?? undefined;
           const decoded = processor.decode(todo, { contextBelow: below });
@@ -449,7 +450,7 @@ export class ScrubberPipeline {
         records = st.holdback.releasable();
         lap('holdback');
       } else {
-        const todo = chunk.filter((m) => BigInt(m.offset) >= committed);
+        const todo = chunk.filter((m) => offsetAtLeast(m.offset, committed));
         records = todo.length > 0 ? await processor.analyse(todo) : [];
         lap('analyse');
       }
@@ -688,28 +689,38 @@ export class ScrubberPipeline {
     const m = this.deps.metrics;
     m.transactions.inc({ outcome: 'commit' });
     const now = Date.now();
+    // Counted per verdict here and added once per batch: prom-client hashes the labels per call.
+    const records = { clean: 0, redacted: 0, quarantined: 0 };
+    const bytes = { clean: 0, redacted: 0, quarantined: 0 };
+    const endToEnd = m.endToEndSeconds.labels({ source: source.name });
     for (const o of processed.outcomes) {
-      const verdict = o.decision.verdict;
-      m.records.inc({ source: source.name, verdict });
-      m.bytes.inc({ source: source.name, verdict }, o.bytesIn);
-      if (o.decision.reason) {
-        m.quarantineReasons.inc({ source: source.name, reason: o.decision.reason });
-        if (isDecodeReason(o.decision.reason))
-          m.decodeErrors.inc({ source: source.name, reason: o.decision.reason });
+      const d = o.decision;
+      records[d.verdict]++;
+      bytes[d.verdict] += o.bytesIn;
+      if (d.reason) {
+        m.quarantineReasons.inc({ source: source.name, reason: d.reason });
+        if (isDecodeReason(d.reason)) m.decodeErrors.inc({ source: source.name, reason: d.reason });
       }
-      let cats: Set<string> | null = null;
-      for (const f of o.decision.findings) {
-        m.findings.inc({
-          source: source.name,
-          rule: f.ruleId,
-          category: f.category,
-          shadow: String(f.shadow),
-        });
-        if (!f.shadow) (cats ??= new Set()).add(f.category);
+      if (d.findings.length > 0) {
+        let cats: Set<string> | null = null;
+        for (const f of d.findings) {
+          m.findings.inc({
+            source: source.name,
+            rule: f.ruleId,
+            category: f.category,
+            shadow: String(f.shadow),
+          });
+          if (!f.shadow) (cats ??= new Set()).add(f.category);
+        }
+        if (cats) for (const c of cats) m.recordsWithFindings.inc({ source: source.name, category: c });
       }
-      if (cats) for (const c of cats) m.recordsWithFindings.inc({ source: source.name, category: c });
-      if (Number.isFinite(o.timestampMs))
-        m.endToEndSeconds.observe({ source: source.name }, Math.max(0, now - o.timestampMs) / 1000);
+      const ts = o.timestampMs;
+      if (Number.isFinite(ts)) endToEnd.observe(Math.max(0, now - ts) / 1000);
+    }
+    for (const verdict of ['clean', 'redacted', 'quarantined'] as const) {
+      if (records[verdict] === 0) continue;
+      m.records.inc({ source: source.name, verdict }, records[verdict]);
+      m.bytes.inc({ source: source.name, verdict }, bytes[verdict]);
     }
     m.scanSeconds.observe({ source: source.name }, processed.scanNanos / 1e9);
     m.batchSeconds.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -766,9 +777,12 @@ const MESSAGE_OVERHEAD_BYTES = 80;
 
 function messageBytes(o: OutputMessage): number {
   let n = MESSAGE_OVERHEAD_BYTES + (o.key?.length ?? 0) + (o.value?.length ?? 0);
-  for (const [name, v] of Object.entries(o.headers)) {
-    for (const one of Array.isArray(v) ? v : [v])
-      n += name.length + (one === undefined ? 0 : Buffer.byteLength(one as Buffer | string));
+  const headers = o.headers;
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const one of v) n += name.length + Buffer.byteLength(one);
+    else n += name.length + Buffer.byteLength(v);
   }
   return n;
 }
@@ -796,14 +810,13 @@ async function sendInSlices(transaction: Txn, outputs: OutputMessage[]): Promise
   return offsets;
 }
 
-function groupByTopic(
-  outputs: OutputMessage[],
-): Array<{ topic: string; messages: Array<Omit<OutputMessage, 'topic'>> }> {
-  const by = new Map<string, Array<Omit<OutputMessage, 'topic'>>>();
+/** kafkajs' topicMessages; the messages are the outputs themselves (kafkajs ignores `topic`). */
+function groupByTopic(outputs: OutputMessage[]): Array<{ topic: string; messages: OutputMessage[] }> {
+  const by = new Map<string, OutputMessage[]>();
   for (const o of outputs) {
     let list = by.get(o.topic);
     if (!list) by.set(o.topic, (list = []));
-    list.push({ partition: o.partition, key: o.key, value: o.value, headers: o.headers });
+    list.push(o);
   }
   return [...by].map(([topic, messages]) => ({ topic, messages }));
 }
@@ -813,18 +826,21 @@ function groupByTopic(
  * appended in order from its base offset.
  */
 function assignOffsets(outputs: OutputMessage[], results: RecordMetadata[]): Array<string | null> {
-  const base = new Map<string, bigint>();
-  for (const r of results)
-    if (r.baseOffset !== undefined) base.set(`${r.topicName}:${r.partition}`, BigInt(r.baseOffset));
-  const seen = new Map<string, bigint>();
-  return outputs.map((o) => {
-    const k = `${o.topic}:${o.partition}`;
-    const b = base.get(k);
-    if (b === undefined) return null;
-    const n = seen.get(k) ?? 0n;
-    seen.set(k, n + 1n);
-    return (b + n).toString();
-  });
+  // Per topic, per partition: the base offset and how many of its messages were numbered so far.
+  const base = new Map<string, Map<number, { offset: string; next: number }>>();
+  for (const r of results) {
+    if (r.baseOffset === undefined) continue;
+    let parts = base.get(r.topicName);
+    if (!parts) base.set(r.topicName, (parts = new Map()));
+    parts.set(r.partition, { offset: r.baseOffset, next: 0 });
+  }
+  const out = new Array<string | null>(outputs.length);
+  for (let i = 0; i < outputs.length; i++) {
+    const o = outputs[i]!;
+    const b = base.get(o.topic)?.get(o.partition);
+    out[i] = b === undefined ? null : offsetPlus(b.offset, b.next++);
+  }
+  return out;
 }
 
 /**

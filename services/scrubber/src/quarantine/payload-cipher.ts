@@ -36,6 +36,15 @@ function rawPublic(key: KeyObject): Buffer {
   return Buffer.from(der.subarray(der.length - 32));
 }
 
+/** Raw bytes of long-lived recipient keys: exported once, not for every quarantined record. */
+const recipientRaw = new WeakMap<KeyObject, Buffer>();
+
+function rawRecipient(key: KeyObject): Buffer {
+  let raw = recipientRaw.get(key);
+  if (raw === undefined) recipientRaw.set(key, (raw = rawPublic(key)));
+  return raw;
+}
+
 function publicFromRaw(raw: Buffer): KeyObject {
   const prefix = Buffer.from('302a300506032b656e032100', 'hex');
   return createPublicKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'spki' });
@@ -72,7 +81,7 @@ export function encryptPayload(
   const eph = generateKeyPairSync('x25519');
   const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
   const ephRaw = rawPublic(eph.publicKey);
-  const key = deriveKey(shared, ephRaw, rawPublic(recipient));
+  const key = deriveKey(shared, ephRaw, rawRecipient(recipient));
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad);

@@ -4,13 +4,7 @@ import { ErrorCodes, SluiceError, describeError } from '../errors';
 import type { Finding, RecordScanResult, RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
 import { redactText } from '../scan/redact';
 import { decide, failClosed, type LocatedFinding, type RecordDecision } from './decide';
-import {
-  SluiceHeaders,
-  flattenHeaders,
-  toKafkaHeaders,
-  withoutSluiceHeaders,
-  type HeaderList,
-} from './headers';
+import { SluiceHeaders, flattenHeaders, withoutSluiceHeaders, type HeaderList } from './headers';
 import type { DecodedValue, ValueCodec } from './value-codec';
 import type { ResolvedSource } from '../config/load-config';
 import type { EnvelopeWriter } from '../quarantine/envelope-writer';
@@ -34,21 +28,21 @@ export interface OutputMessage {
 }
 
 export interface RecordOutcome {
-  offset: string;
-  decision: RecordDecision;
+  readonly offset: string;
+  readonly decision: RecordDecision;
   /** Where the record went. */
-  outputTopic: string;
+  readonly outputTopic: string;
   /** Index into `outputs` of the message produced for this record. */
-  outputIndex: number;
-  bytesIn: number;
-  timestampMs: number;
+  readonly outputIndex: number;
+  readonly bytesIn: number;
+  readonly timestampMs: number;
   /**
    * Keyed HMAC of the input key (null for a null key), for audit and quarantine. Computed on
    * first read: most clean records are audited inside an offset range and never need it.
    */
   readonly keyFingerprint: string | null;
   /** A clean record that may be audited as part of an offset range (audit.cleanRanges). */
-  rangeAuditable: boolean;
+  readonly rangeAuditable: boolean;
 }
 
 export interface ProcessedBatch {
@@ -119,6 +113,36 @@ function isKeyEvent(p: Pending): boolean {
   return !!body && typeof body === 'object' && 'io.sluice.KeyEvent' in body;
 }
 
+const NO_HEADERS: HeaderList = Object.freeze([]) as unknown as HeaderList;
+
+/**
+ * `value.<path>` and `headers.<name>`, made once per distinct path: every record of a schema has
+ * the same few, and one string object per path keeps the worker packing's path interning and the
+ * hold-backs' path comparisons cheap. Bounded: a flood of distinct paths (map entries, header
+ * names) only costs the concatenation again.
+ */
+const PATH_CACHE_MAX = 4096;
+const valuePaths = new Map<string, string>();
+const headerPaths = new Map<string, string>();
+
+function cachedPath(cache: Map<string, string>, prefix: string, path: string): string {
+  let p = cache.get(path);
+  if (p === undefined) {
+    p = prefix + path;
+    if (cache.size >= PATH_CACHE_MAX) cache.clear();
+    cache.set(path, p);
+  }
+  return p;
+}
+
+export function valuePath(path: string): string {
+  return cachedPath(valuePaths, 'value.', path);
+}
+
+function headerPath(name: string): string {
+  return cachedPath(headerPaths, 'headers.', name);
+}
+
 /** Header values shared by every output (kafkajs only reads header buffers). */
 const VERDICT_BYTES: Record<RecordDecision['verdict'], Buffer> = {
   clean: Buffer.from('clean'),
@@ -148,6 +172,33 @@ class PendingRecord implements Pending {
         ? createHmac('sha256', this.fingerprintKey).update(this.msg.key).digest('hex')
         : null;
     return this.fingerprint;
+  }
+}
+
+/** A record's outcome; the key fingerprint is computed only when something reads it. */
+class Outcome implements RecordOutcome {
+  constructor(
+    private readonly p: Pending,
+    readonly decision: RecordDecision,
+    readonly outputTopic: string,
+    readonly outputIndex: number,
+    readonly rangeAuditable: boolean,
+  ) {}
+
+  get offset(): string {
+    return this.p.msg.offset;
+  }
+
+  get bytesIn(): number {
+    return this.p.size;
+  }
+
+  get timestampMs(): number {
+    return Number(this.p.msg.timestamp);
+  }
+
+  get keyFingerprint(): string | null {
+    return this.p.keyFingerprint;
   }
 }
 
@@ -199,7 +250,7 @@ export class BatchProcessor {
 
     for (let i = 0; i < messages.length; i++) {
       const msg = messages[i]!;
-      const headers = withoutSluiceHeaders(flattenHeaders(msg.headers));
+      const headers = msg.headers ? withoutSluiceHeaders(flattenHeaders(msg.headers)) : NO_HEADERS;
       const size = messageSize(msg, headers);
       const p: Pending = new PendingRecord(msg, size, headers, this.opts.fingerprintKey);
       out[i] = { p, findings: null, extra: [], scanNanos: 0 };
@@ -213,11 +264,16 @@ export class BatchProcessor {
         try {
           p.decoded = codec.decode(msg.value);
           const walked = codec.texts(p.decoded);
-          for (let t = 0; t < walked.texts.length; t++) {
-            const w = walked.texts[t]!;
-            p.texts.push({ path: `value.${w.path}`, text: w.text });
-            p.redactable.push(walked.redactable[t] ?? false);
+          // The walker's fresh lists become the record's: paths get their `value.` prefix in place.
+          const texts = walked.texts;
+          const redactable = walked.redactable;
+          for (let t = 0; t < texts.length; t++) {
+            const w = texts[t]!;
+            texts[t] = { path: valuePath(w.path), text: w.text };
+            if (redactable[t] === undefined) redactable[t] = false;
           }
+          p.texts = texts;
+          p.redactable = redactable;
           if (source.kind === 'telemetry' && codec.isSensitiveField(p.decoded)) {
             // Whatever was typed into a password field never reaches clean or redacted.
             p.early = failClosed(ErrorCodes.PASSWORD_FIELD);
@@ -237,7 +293,7 @@ export class BatchProcessor {
       p.headerStart = p.texts.length;
       for (const h of headers) {
         const t = asText(h.value);
-        p.texts.push({ path: `headers.${h.name}`, text: t.text });
+        p.texts.push({ path: headerPath(h.name), text: t.text });
         p.redactable.push(t.utf8);
       }
       if (opts.contextBelow !== undefined && BigInt(msg.offset) < opts.contextBelow) continue;
@@ -301,18 +357,15 @@ export class BatchProcessor {
         extra.length = 0;
         out = this.build(topic, partition, p, decision, extra);
       }
-      outcomes.push({
-        offset: p.msg.offset,
-        decision,
-        outputTopic: out.topic,
-        outputIndex: outputs.length,
-        bytesIn: p.size,
-        timestampMs: Number(p.msg.timestamp),
-        get keyFingerprint() {
-          return p.keyFingerprint;
-        },
-        rangeAuditable: decision.verdict === 'clean' && this.rangeAuditable(p),
-      });
+      outcomes.push(
+        new Outcome(
+          p,
+          decision,
+          out.topic,
+          outputs.length,
+          decision.verdict === 'clean' && this.rangeAuditable(p),
+        ),
+      );
       outputs.push(out);
       for (const e of extra) outputs.push(e);
     }
@@ -332,14 +385,31 @@ export class BatchProcessor {
     return this.rulesetCache.bytes;
   }
 
-  private sluiceHeaders(topic: string, partition: number, p: Pending, d: RecordDecision): HeaderList {
-    const list: HeaderList = [
-      { name: SluiceHeaders.verdict, value: VERDICT_BYTES[d.verdict] },
-      { name: SluiceHeaders.ruleset, value: this.rulesetBytes() },
-      { name: SluiceHeaders.source, value: Buffer.from(`${topic}/${partition}/${p.msg.offset}`) },
-    ];
-    if (d.reason) list.push({ name: SluiceHeaders.reason, value: Buffer.from(d.reason) });
-    return list;
+  /**
+   * kafkajs headers: the record's own (`list`), then Sluice's verdict, ruleset and source
+   * coordinates (and reason). Written straight into one object: this runs for every record.
+   */
+  private outputHeaders(
+    list: HeaderList,
+    topic: string,
+    partition: number,
+    p: Pending,
+    d: RecordDecision,
+  ): IHeaders {
+    const out: Record<string, Buffer | string | Array<Buffer | string>> = {};
+    for (const { name, value } of list) {
+      const prev = out[name];
+      // Repeated names become arrays (kafkajs writes each element as its own header).
+      if (prev === undefined) out[name] = value;
+      else if (Array.isArray(prev)) prev.push(value);
+      else out[name] = [prev, value];
+    }
+    // Incoming sluice-* headers were dropped at decode, so these names are free.
+    out[SluiceHeaders.verdict] = VERDICT_BYTES[d.verdict];
+    out[SluiceHeaders.ruleset] = this.rulesetBytes();
+    out[SluiceHeaders.source] = `${topic}/${partition}/${p.msg.offset}`;
+    if (d.reason) out[SluiceHeaders.reason] = d.reason;
+    return out;
   }
 
   private build(
@@ -357,7 +427,7 @@ export class BatchProcessor {
         partition,
         key: p.msg.key,
         value: p.msg.value,
-        headers: toKafkaHeaders([...p.headers, ...this.sluiceHeaders(topic, partition, p, d)]),
+        headers: this.outputHeaders(p.headers, topic, partition, p, d),
       };
     }
     if (d.verdict === 'redacted') return this.buildRedacted(topic, partition, p, d);
@@ -399,7 +469,7 @@ export class BatchProcessor {
       partition,
       key,
       value,
-      headers: toKafkaHeaders([...headers, ...this.sluiceHeaders(topic, partition, p, d)]),
+      headers: this.outputHeaders(headers, topic, partition, p, d),
     };
   }
 
@@ -444,7 +514,7 @@ export class BatchProcessor {
       // The original key may itself be the secret (an email as key): keep only its keyed fingerprint.
       key: keyFingerprint ? Buffer.from(keyFingerprint) : null,
       value,
-      headers: toKafkaHeaders(this.sluiceHeaders(topic, partition, p, d)),
+      headers: this.outputHeaders(NO_HEADERS, topic, partition, p, d),
     };
   }
 }

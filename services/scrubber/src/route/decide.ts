@@ -62,8 +62,15 @@ export function decide(input: DecideInput): RecordDecision {
   if (unredactable)
     return { verdict: 'quarantined', reason: ErrorCodes.UNREDACTABLE_FIELD, findings: located };
   if (redact) return { verdict: 'redacted', reason: null, findings: located };
-  return { verdict: 'clean', reason: null, findings: located };
+  return located.length === 0 ? CLEAN : { verdict: 'clean', reason: null, findings: located };
 }
+
+/** The decision of a record with no findings at all (most records): one shared, frozen object. */
+const CLEAN: RecordDecision = Object.freeze({
+  verdict: 'clean' as const,
+  reason: null,
+  findings: Object.freeze([]) as unknown as LocatedFinding[],
+});
 
 /** A record that could not be scanned at all (decode error, too large, worker crash): quarantine. */
 export function failClosed(code: string): RecordDecision {
