@@ -153,19 +153,25 @@ async function main() {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: cfg.partitionsConsumedConcurrently,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      const max = cfg.maxBatchRecords;
-      for (let start = 0; start < batch.messages.length; start += max) {
-        if (!isRunning() || isStale()) return;
-        const chunk = batch.messages.slice(start, start + max);
-        const prev = locks.get(batch.partition) ?? Promise.resolve();
-        const run = prev.then(() => processChunk(batch.partition, chunk, resolveOffset));
-        locks.set(
-          batch.partition,
-          run.catch(() => undefined),
-        );
-        await run;
-        await heartbeat();
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+      // As the scrubber: not fetched again while its batch runs (kafkajs-fetch-ahead).
+      const resume = pause();
+      try {
+        const max = cfg.maxBatchRecords;
+        for (let start = 0; start < batch.messages.length; start += max) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(start, start + max);
+          const prev = locks.get(batch.partition) ?? Promise.resolve();
+          const run = prev.then(() => processChunk(batch.partition, chunk, resolveOffset));
+          locks.set(
+            batch.partition,
+            run.catch(() => undefined),
+          );
+          await run;
+          await heartbeat();
+        }
+      } finally {
+        resume();
       }
     },
   });

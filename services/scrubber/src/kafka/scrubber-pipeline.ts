@@ -326,6 +326,8 @@ export class ScrubberPipeline {
     // When the fetch that produced this batch happened (near enough): the high watermark it
     // reported was true then, and only then.
     const fetchedAt = Date.now();
+    // Not fetched again while this batch runs (kafkajs-fetch-ahead fetches the other partitions).
+    const resume = payload.pause();
     try {
       const max = this.deps.config.limits.maxBatchRecords;
       const msgs = batch.messages;
@@ -349,7 +351,11 @@ export class ScrubberPipeline {
       this.lastBatchAt = Date.now();
     } finally {
       st.busy = false;
-      if (!this.assigned.has(key)) await withLock(state, () => this.revoke(topic, partition, state));
+      try {
+        if (!this.assigned.has(key)) await withLock(state, () => this.revoke(topic, partition, state));
+      } finally {
+        resume();
+      }
     }
   }
 
