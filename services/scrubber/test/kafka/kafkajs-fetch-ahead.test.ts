@@ -9,7 +9,7 @@ const createWorker = jest.requireActual('kafkajs/src/consumer/worker') as (o: {
 }) => unknown;
 const createWorkerQueue = jest.requireActual('kafkajs/src/consumer/workerQueue') as (o: {
   workers: unknown[];
-}) => { push(...b: Batch[]): Promise<void> };
+}) => { push(...b: Batch[]): Promise<void>; getWorkers(): never[] };
 
 const logger = { namespace: () => ({ info: () => undefined }) };
 
