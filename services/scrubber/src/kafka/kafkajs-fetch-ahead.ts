@@ -12,9 +12,11 @@ import { replaceKafkajsModule } from './kafkajs-module-replacement';
  * hand out its records a second time, from its last resolved offset), so consumers that use it
  * pause the batch's partition while they process it (the eachBatch payload's `pause()`,
  * resumed when the batch is done; ScrubberPipeline does), and the next fetch waits until every
- * batch handed over has started. A fetched batch for a partition still in flight is dropped,
- * never processed twice; when it happens twice during one batch, the consumer does not pause,
- * and from then on this fetcher waits for every batch like kafkajs does.
+ * batch handed over has started. An answer for a partition that was in flight when the request
+ * went out is dropped (it was asked for from a position that batch had not resolved yet, so it
+ * repeats its records even if the batch is done when the answer arrives): no batch is processed
+ * twice. When that happens twice during one batch, the consumer does not pause, and from then on
+ * this fetcher waits for every batch like kafkajs does.
  * Errors and stop() keep kafkajs' contract: stop() and a failing batch end the loop only once
  * every batch in flight is done; the first error is what start() throws. This module must load
  * before `kafkajs`.
@@ -180,16 +182,25 @@ export function createFetchAheadFetcher({
     try {
       while (isRunning && failure === null) {
         freed = false;
+        // Partitions in flight when the request goes out: if kafkajs asks for one of them (its
+        // consumer does not pause, or not yet), it asks from a position the batch has not
+        // resolved yet, and the answer repeats records of that batch even if it is done by the
+        // time the answer arrives.
+        // The same holds for a partition another broker's fetcher was processing (its leader moved).
+        const busyAtRequest = new Map(inflight);
+        const ownersAtRequest = new Map(partitionAssignments);
         const batches = await fetch(nodeId);
         if (!isRunning) break;
         for (const b of batches) {
           if (otherFetcherOwns(b)) continue;
-          const busy = inflight.get(keyOf(b));
+          const owner = ownersAtRequest.get(keyOf(b));
+          if (owner != null && owner !== nodeId) continue;
+          const busy = busyAtRequest.get(keyOf(b));
           if (busy) {
-            // Fetched from its last resolved offset while its batch is processed: records the
-            // workers have, dropped. Once, a pausing consumer can cause it (the fetch went out as
-            // its batch started, before eachBatch paused); twice for the same batch means the
-            // consumer does not pause, so from now on wait for every batch (kafkajs' way).
+            // Dropped (kafkajs fetches it again from its resolved offset). Once, a pausing
+            // consumer can cause it (the request went out as the batch started, before eachBatch
+            // paused); twice for the same batch means the consumer does not pause, so from now
+            // on wait for every batch before fetching (kafkajs' way).
             if (busy.started && ++busy.dups >= 2) barrier = true;
             continue;
           }

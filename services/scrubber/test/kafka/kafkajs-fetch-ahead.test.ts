@@ -201,4 +201,50 @@ describe('fetch-ahead fetcher', () => {
     expect(r.load.max).toBe(2);
     expect([...r.processed].sort()).toEqual(['a1', 'a2', 'b1', 'b2', 'c1', 'c2']);
   });
+
+  test('an answer that left while a batch ran is not handed over, even when that batch is done by then', async () => {
+    // A consumer that does not pause: the second request asks for partition 0 from a1's first
+    // offset (nothing resolved yet); a1 finishes while that request is out; its answer repeats a1.
+    const processed: string[] = [];
+    const release = deferred();
+    const answer = deferred();
+    let calls = 0;
+    const handler: Handler = async (batch) => {
+      if (batch.id === 'a1') await release.promise;
+      processed.push(batch.id);
+    };
+    const workers = [0, 1].map((i) => createWorker({ handler, workerId: i }));
+    const fetcher = createFetchAheadFetcher({
+      nodeId: 1,
+      workerQueue: createWorkerQueue({ workers }),
+      partitionAssignments: new Map(),
+      logger,
+      fetch: async (): Promise<Batch[]> => {
+        calls++;
+        if (calls === 1)
+          return [
+            { topic: 't', partition: 0, id: 'a1' },
+            { topic: 't', partition: 1, id: 'b1' },
+          ];
+        if (calls === 2) {
+          await answer.promise;
+          return [
+            { topic: 't', partition: 0, id: 'a1-again' },
+            { topic: 't', partition: 1, id: 'b2' },
+          ];
+        }
+        await new Promise((r) => setTimeout(r, 5));
+        return [];
+      },
+    });
+    const running = fetcher.start();
+    await until(() => calls === 2);
+    release.resolve();
+    await until(() => processed.includes('a1'));
+    answer.resolve();
+    await until(() => processed.includes('b2'));
+    await fetcher.stop();
+    await running;
+    expect(processed).toEqual(['b1', 'a1', 'b2']);
+  });
 });

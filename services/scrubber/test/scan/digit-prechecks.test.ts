@@ -32,6 +32,31 @@ describe('DigitRun', () => {
     );
   });
 
+  it('luhnPossible stays right when asked again, for other lengths and after another run is loaded (memo)', () => {
+    const brute = (digits: string, minLen: number): boolean => {
+      for (let i = 0; i < digits.length; i++)
+        for (let len = Math.max(2, minLen); len <= 19 && i + len <= digits.length; len++)
+          if (luhn(digits.slice(i, i + len))) return true;
+      return false;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[0-9]{0,25}$/), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: -1, max: 21 }), { minLength: 1, maxLength: 6 }),
+        (runs, lens) => {
+          const r = new DigitRun();
+          for (const digits of runs) {
+            r.reset(); // as the engine does per text: the next text reuses offsets
+            r.load(digits, 0, digits.length);
+            for (const minLen of [...lens, ...lens])
+              expect(r.luhnPossible(minLen)).toBe(brute(digits, minLen));
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('answers "possible" for runs longer than it checks', () => {
     const r = new DigitRun();
     const long = '1'.repeat(100);

@@ -13,6 +13,8 @@ export class DigitRun {
   overflow = false;
   private start = -1;
   private end = -1;
+  /** luhnPossible per minLen for the loaded run: -1 not computed, 0 no, 1 yes (payment rules share it). */
+  private readonly luhn = new Int8Array(MAX_LUHN_LEN + 1).fill(-1);
 
   /** Loads hit [s, e) of `text` (no-op when it is already loaded). */
   load(text: string, s: number, e: number): void {
@@ -21,6 +23,7 @@ export class DigitRun {
     this.end = e;
     this.count = 0;
     this.overflow = false;
+    this.luhn.fill(-1);
     for (let i = s; i < e; i++) {
       const c = text.charCodeAt(i) - 48;
       if (c < 0 || c > 9) continue;
@@ -44,6 +47,16 @@ export class DigitRun {
    */
   luhnPossible(minLen: number): boolean {
     if (this.overflow) return true;
+    if (minLen > MAX_LUHN_LEN || minLen < 0) return this.luhnScan(minLen);
+    const key = minLen;
+    const known = this.luhn[key]!;
+    if (known !== -1) return known === 1;
+    const possible = this.luhnScan(minLen);
+    this.luhn[key] = possible ? 1 : 0;
+    return possible;
+  }
+
+  private luhnScan(minLen: number): boolean {
     const d = this.digits;
     const n = this.count;
     const lo = Math.max(2, minLen); // the luhn validator needs at least 2 digits
