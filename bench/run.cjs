@@ -11,7 +11,7 @@
 //   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_SCALE_WINDOW_SECONDS, BENCH_MEMORY_SECONDS,
 //   BENCH_MEMORY_CHAT_RATE / BENCH_MEMORY_KEY_RATE (records/s of the memory run when throughput is not run),
 //   BENCH_CONCURRENCY (group.partitionsConsumedConcurrently of both processes, default 8 = the config default),
-//   BENCH_REPEAT (throughput rounds, best taken), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
+//   BENCH_REPEAT (throughput rounds, best taken), BENCH_NODE_OPTIONS (node options of the measured children), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
 //   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
 const fs = require('node:fs');
 const os = require('node:os');

@@ -149,10 +149,14 @@ async function stageBreakdown(child) {
   return out;
 }
 
+/** BENCH_NODE_OPTIONS: node options of every measured child (scrubber and pass-through), e.g. GC flags. */
+const BENCH_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '';
+
 function childEnv({ brokers, nodeOptions }) {
   const k = benchKeys();
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
+  nodeOptions = [BENCH_NODE_OPTIONS, nodeOptions ?? ''].join(' ').trim();
   return {
     ...env,
     KAFKA_BROKERS: brokers.join(','),

@@ -8,14 +8,14 @@ const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 10
 
 function throughputTable(r) {
   const rows = [
-    '| corpus | process | records/s | MB/s | CPU µs / record | CPU cores used | peak RSS MB | vs pass-through |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| corpus | process | records/s | MB/s | CPU µs / record | CPU cores used | broker CPU µs / record | peak RSS MB | vs pass-through |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [corpus, t] of Object.entries(r.throughput ?? {})) {
     const unit = corpus === 'keystrokes' ? ' (events)' : '';
     const line = (name, x, ratio) =>
       rows.push(
-        `| ${corpus}${unit} | ${name} | ${fmt(x.recordsPerSec)} | ${fmt(x.mbPerSec, 2)} | ${fmt(x.cpuUsPerRecord, 1)} | ${fmt(x.cpuCores, 2)} | ${fmt(x.peakRssMb)} | ${ratio} |`,
+        `| ${corpus}${unit} | ${name} | ${fmt(x.recordsPerSec)} | ${fmt(x.mbPerSec, 2)} | ${fmt(x.cpuUsPerRecord, 1)} | ${fmt(x.cpuCores, 2)} | ${fmt(x.brokerCpuUsPerRecord, 1)} | ${fmt(x.peakRssMb)} | ${ratio} |`,
       );
     if (t.passthrough) line('pass-through (no scan)', t.passthrough, '100%');
     for (const [w, x] of Object.entries(t.sluice ?? {}))
@@ -298,7 +298,7 @@ function markdown(r) {
     '',
     `### Throughput (pre-seeded input drained; window from the first commit to 95% committed; best of ${r.settings.repeat} interleaved rounds)`,
     '',
-    `Corpora: chat ${fmt(r.corpora.chat?.records)} records (${r.corpora.chat?.avgBytes} B avg, TrafficGenerator, sensitiveRate 0.01), keystrokes ${fmt(r.corpora.keystrokes?.records)} events (${r.corpora.keystrokes?.avgBytes} B avg, one key per event, plus pointer/focus/clipboard events), docs ${fmt(r.corpora.docs?.records)} pasted documents (${fmt(r.corpora.docs?.avgBytes / 1024, 0)} KB avg). ${r.settings.partitions} input partitions; \`group.partitionsConsumedConcurrently\` ${r.settings.concurrency ?? 4} and \`limits.maxBatchRecords\` 2000 for both processes. CPU and peak RSS are the whole child process (all threads), from /proc.`,
+    `Corpora: chat ${fmt(r.corpora.chat?.records)} records (${r.corpora.chat?.avgBytes} B avg, TrafficGenerator, sensitiveRate 0.01), keystrokes ${fmt(r.corpora.keystrokes?.records)} events (${r.corpora.keystrokes?.avgBytes} B avg, one key per event, plus pointer/focus/clipboard events), docs ${fmt(r.corpora.docs?.records)} pasted documents (${fmt(r.corpora.docs?.avgBytes / 1024, 0)} KB avg). ${r.settings.partitions} input partitions; \`group.partitionsConsumedConcurrently\` ${r.settings.concurrency ?? 4} and \`limits.maxBatchRecords\` 2000 for both processes. CPU and peak RSS are the whole child process (all threads), from /proc; broker CPU is the broker process over the same window (it shares the 2 cores).`,
     '',
     throughputTable(r),
     '',
