@@ -68,6 +68,7 @@ export class Scrubber {
           ? { engineModulePath: resolve(config.scan.engineModule) }
           : {}),
         maxQueuedBatches: config.scan.maxQueuedBatches,
+        tasksPerWorker: config.scan.tasksPerWorker,
         taskTimeoutBaseMs: config.scan.taskTimeoutMs,
         maxOldGenerationSizeMb: config.scan.workerMaxOldGenerationMb,
       });

@@ -172,6 +172,8 @@ export const configSchema = z.strictObject({
       workers: z.number().int().min(1).max(64).optional(),
       taskTimeoutMs: z.number().int().positive().default(10_000),
       maxQueuedBatches: z.number().int().positive().default(8),
+      /** Chunks posted to a scan worker at once (one runs, the others wait in its queue). */
+      tasksPerWorker: z.number().int().min(1).max(16).default(2),
       workerMaxOldGenerationMb: z.number().int().positive().default(512),
       /**
        * Engine module the scan workers load instead of the built-in engine (a CommonJS file that
@@ -212,6 +214,7 @@ export const configSchema = z.strictObject({
     .default({
       taskTimeoutMs: 10_000,
       maxQueuedBatches: 8,
+      tasksPerWorker: 2,
       workerMaxOldGenerationMb: 512,
       includeBuiltinRules: true,
       ruleDirs: [],

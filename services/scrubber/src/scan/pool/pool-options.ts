@@ -30,6 +30,12 @@ export interface WorkerPoolOptions {
   transport?: Transport;
   /** How long `close()` waits for admitted batches before terminating workers. Default 30 000 ms. */
   closeTimeoutMs?: number;
+  /**
+   * Chunks handed to one worker at a time, the first running and the others waiting in its
+   * message queue, so a worker never idles while the main thread (Kafka I/O, routing) is too busy
+   * to hand it the next one. 1 = one at a time. Default 2.
+   */
+  tasksPerWorker?: number;
 }
 
 export interface ResolvedPoolOptions {
@@ -45,6 +51,7 @@ export interface ResolvedPoolOptions {
   readonly maxOldGenerationSizeMb: number;
   readonly transport: Transport;
   readonly closeTimeoutMs: number;
+  readonly tasksPerWorker: number;
 }
 
 const KNOWN_KEYS = new Set<string>([
@@ -60,6 +67,7 @@ const KNOWN_KEYS = new Set<string>([
   'maxOldGenerationSizeMb',
   'transport',
   'closeTimeoutMs',
+  'tasksPerWorker',
 ]);
 
 function invalid(key: string, value: unknown, expected: string): SluiceError {
@@ -127,6 +135,7 @@ export function resolvePoolOptions(opts: WorkerPoolOptions): ResolvedPoolOptions
     maxOldGenerationSizeMb: int(opts, 'maxOldGenerationSizeMb', 512, 8),
     transport,
     closeTimeoutMs: int(opts, 'closeTimeoutMs', 30_000, 0),
+    tasksPerWorker: int(opts, 'tasksPerWorker', 2, 1),
   });
 }
 

@@ -1,7 +1,11 @@
 /**
  * One worker thread and its life: starting -> idle <-> busy -> dead.
- * It runs one task at a time and turns every way a thread can fail into a TaskOutcome,
- * so the pool's failure rules live in one place (worker-pool.ts) and never see raw events.
+ * It holds up to `tasksPerWorker` tasks: the first one running, the others already posted and
+ * waiting in the thread's message queue (so the thread goes from one chunk to the next without
+ * waiting for the main thread). It turns every way a thread can fail into a TaskOutcome, so the
+ * pool's failure rules live in one place (worker-pool.ts) and never see raw events: the task the
+ * thread was running when it died gets the death; the tasks queued behind it never ran, and get
+ * `not-run` (the pool sends them again without counting an attempt).
  */
 import { Worker } from 'node:worker_threads';
 import { ErrorCodes, SluiceError } from '../../errors';
@@ -17,7 +21,9 @@ export type DeathReason =
   | { kind: 'timeout'; budgetMs: number }
   | { kind: 'protocol'; detail: string }
   /** The records could not be posted (not structured-cloneable); the worker itself is fine. */
-  | { kind: 'unsendable'; errorName: string };
+  | { kind: 'unsendable'; errorName: string }
+  /** Queued behind the task the thread died on (or stopped with the thread): never started. */
+  | { kind: 'not-run' };
 
 export type TaskOutcome =
   { ok: true; results: RecordScanResult[]; counters: ChunkCounters } | { ok: false; reason: DeathReason };
@@ -30,11 +36,22 @@ export interface PoolWorkerSpawn {
   maxOldGenerationSizeMb: number;
   startTimeoutMs: number;
   transport: Transport;
+  /** Tasks posted to the thread at once (the first runs, the rest wait in its queue). */
+  tasksPerWorker: number;
   /** Called once when the thread is gone for any reason other than `terminate()` by the pool. */
   onDeath: (w: PoolWorker, reason: DeathReason) => void;
 }
 
-type State = 'starting' | 'idle' | 'busy' | 'dead';
+type State = 'starting' | 'ready' | 'dead';
+
+interface Task {
+  id: number;
+  expected: number;
+  budgetMs: number;
+  resolve: (o: TaskOutcome) => void;
+  /** Armed while the task is the oldest outstanding one, i.e. the one the thread runs. */
+  timer: NodeJS.Timeout | undefined;
+}
 
 const encoder = new TextEncoder();
 
@@ -47,8 +64,10 @@ export class PoolWorker {
   private readonly thread: Worker;
   private readonly spawn: PoolWorkerSpawn;
   private nextTaskId = 1;
-  private task:
-    { id: number; expected: number; resolve: (o: TaskOutcome) => void; timer: NodeJS.Timeout } | undefined;
+  /** Posted and not answered, oldest first (the thread answers in order). */
+  private readonly tasks: Task[] = [];
+  /** The thread writes the id of the task it is scanning here (0 between tasks). */
+  private readonly current = new Int32Array(new SharedArrayBuffer(4));
   private deliberate = false;
   /** Set while starting: clears the start timer and settles `ready` when the pool terminates us first. */
   private abortStart: (() => void) | undefined;
@@ -58,7 +77,7 @@ export class PoolWorker {
     this.generation = spawn.generation;
     this.spawn = spawn;
     this.thread = new Worker(spawn.script, {
-      workerData: spawn.data,
+      workerData: { ...spawn.data, currentTask: this.current.buffer as SharedArrayBuffer },
       resourceLimits: { maxOldGenerationSizeMb: spawn.maxOldGenerationSizeMb },
       // Worker stdout/stderr stay attached to the process; the engine must not print payloads.
       stdout: false,
@@ -104,7 +123,7 @@ export class PoolWorker {
           this.abortStart = undefined;
           this.thread.off('message', onMessage);
           this.thread.on('message', (m: WorkerToMain) => this.onResult(m));
-          this.state = 'idle';
+          this.state = 'ready';
           resolve(msg.rulesetVersion);
         } else if (msg.type === 'init-failed') {
           fail(`${msg.errorName}: ${msg.message}`);
@@ -124,12 +143,24 @@ export class PoolWorker {
     this.ready.catch(() => undefined);
   }
 
+  /** Ready with nothing outstanding. */
   get isIdle(): boolean {
-    return this.state === 'idle';
+    return this.state === 'ready' && this.tasks.length === 0;
   }
 
+  /** Ready with at least one task outstanding. */
   get isBusy(): boolean {
-    return this.state === 'busy';
+    return this.state === 'ready' && this.tasks.length > 0;
+  }
+
+  /** Ready and below its tasksPerWorker: run() may be called. */
+  get canTake(): boolean {
+    return this.state === 'ready' && this.tasks.length < this.spawn.tasksPerWorker;
+  }
+
+  /** Tasks posted and not answered yet. */
+  get outstanding(): number {
+    return this.tasks.length;
   }
 
   get isDead(): boolean {
@@ -137,16 +168,15 @@ export class PoolWorker {
   }
 
   /**
-   * Runs one chunk; never rejects. On a timeout the thread is terminated (a busy loop cannot be
+   * Runs one chunk; never rejects. A task's time budget starts when it is the oldest outstanding
+   * one (the thread is running it); on a timeout the thread is terminated (a busy loop cannot be
    * interrupted any other way) and the outcome says so.
    */
   run(records: RecordScanRequest[], budgetMs: number): Promise<TaskOutcome> {
-    if (this.state !== 'idle') throw new Error(`pool bug: run() on a ${this.state} worker`);
-    this.state = 'busy';
+    if (!this.canTake) throw new Error(`pool bug: run() on a worker that cannot take a task (${this.state})`);
     const id = this.nextTaskId++;
     return new Promise<TaskOutcome>((resolve) => {
-      const timer = setTimeout(() => this.die({ kind: 'timeout', budgetMs }), budgetMs);
-      this.task = { id, expected: records.length, resolve, timer };
+      const task: Task = { id, expected: records.length, budgetMs, resolve, timer: undefined };
       try {
         if (this.spawn.transport === 'packed') {
           const packed = packRecords(records);
@@ -164,44 +194,60 @@ export class PoolWorker {
         }
       } catch (err) {
         // Nothing reached the thread, so it stays usable; the pool isolates the record that cannot be sent.
-        this.state = 'idle';
-        this.settle({
+        resolve({
           ok: false,
           reason: { kind: 'unsendable', errorName: err instanceof Error ? err.name : typeof err },
         });
+        return;
       }
+      this.tasks.push(task);
+      if (this.tasks.length === 1) this.arm(task);
     });
   }
 
   /** Stops the thread on purpose (reload, close, replacing a failed start); no death is reported. */
   async terminate(): Promise<void> {
     this.deliberate = true;
-    if (this.task !== undefined) this.settle({ ok: false, reason: { kind: 'exit', exitCode: 1 } });
+    this.settleAll({ kind: 'exit', exitCode: 1 });
     this.abortStart?.();
     this.abortStart = undefined;
     this.state = 'dead';
     await this.thread.terminate();
   }
 
+  private arm(task: Task): void {
+    task.timer = setTimeout(() => this.die({ kind: 'timeout', budgetMs: task.budgetMs }), task.budgetMs);
+  }
+
   private onResult(msg: WorkerToMain): void {
-    if (msg.type !== 'result' || this.task === undefined || msg.taskId !== this.task.id) {
+    const task = this.tasks[0];
+    if (msg.type !== 'result' || task === undefined || msg.taskId !== task.id) {
       this.die({ kind: 'protocol', detail: `unexpected ${msg.type} message` });
       return;
     }
-    if (!Array.isArray(msg.results) || msg.results.length !== this.task.expected) {
-      this.die({ kind: 'protocol', detail: `expected ${this.task.expected} results` });
+    if (!Array.isArray(msg.results) || msg.results.length !== task.expected) {
+      this.die({ kind: 'protocol', detail: `expected ${task.expected} results` });
       return;
     }
-    this.state = 'idle';
-    this.settle({ ok: true, results: msg.results, counters: msg.counters });
+    this.tasks.shift();
+    clearTimeout(task.timer);
+    const next = this.tasks[0];
+    if (next !== undefined) this.arm(next);
+    task.resolve({ ok: true, results: msg.results, counters: msg.counters });
   }
 
-  private settle(outcome: TaskOutcome): void {
-    const task = this.task;
-    if (task === undefined) return;
-    this.task = undefined;
-    clearTimeout(task.timer);
-    task.resolve(outcome);
+  /**
+   * Settles every outstanding task: the one the thread was running gets `reason`, the others
+   * `not-run`. Which one was running: the id the thread wrote into shared memory; a timeout is
+   * the oldest task's own. With no task running (the thread died between two), none is blamed.
+   */
+  private settleAll(reason: DeathReason): void {
+    const tasks = this.tasks.splice(0);
+    const running = reason.kind === 'timeout' ? tasks[0]?.id : Atomics.load(this.current, 0);
+    for (const t of tasks) {
+      clearTimeout(t.timer);
+      t.resolve({ ok: false, reason: t.id === running ? reason : { kind: 'not-run' } });
+    }
   }
 
   /** First cause wins: an `error` event is followed by `exit`, and our own terminate() by `exit` too. */
@@ -209,7 +255,12 @@ export class PoolWorker {
     if (this.state === 'dead') return;
     this.state = 'dead';
     if (reason.kind === 'timeout' || reason.kind === 'protocol') void this.thread.terminate();
-    this.settle({ ok: false, reason });
+    if (reason.kind === 'protocol') {
+      // The thread broke the protocol on the oldest task's answer: that task is the one to blame.
+      const first = this.tasks[0];
+      if (first) Atomics.store(this.current, 0, first.id);
+    }
+    this.settleAll(reason);
     if (!this.deliberate) this.spawn.onDeath(this, reason);
   }
 }
@@ -236,5 +287,7 @@ export function describeDeath(reason: DeathReason): string {
       return `worker protocol violation: ${reason.detail}`;
     case 'unsendable':
       return `record could not be sent to a worker (${reason.errorName})`;
+    case 'not-run':
+      return 'queued behind a task its worker died on';
   }
 }

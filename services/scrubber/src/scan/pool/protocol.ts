@@ -11,6 +11,12 @@ export interface ScanWorkerData {
   engineModulePath: string;
   /** Passed to the engine factory; Uint8Array values are revived as Buffers (clone drops the class). */
   engineOptions: Record<string, unknown>;
+  /**
+   * One Int32: the id of the task the worker is scanning right now, 0 between tasks. Shared
+   * memory, so when the thread dies the pool knows which of its queued tasks it was running
+   * (the others never started) without relying on the order of its last messages.
+   */
+  currentTask?: SharedArrayBuffer;
 }
 
 /**

@@ -72,7 +72,9 @@ async function main(p: NonNullable<typeof parentPort>): Promise<void> {
     p.postMessage({ type: 'init-failed', errorName: e.name, message: e.message } satisfies WorkerToMain);
     return;
   }
+  const current = data.currentTask ? new Int32Array(data.currentTask) : null;
   p.on('message', (msg: MainToWorker) => {
+    if (current) Atomics.store(current, 0, msg.taskId);
     const started = process.hrtime.bigint();
     const records =
       msg.type === 'scan'
@@ -82,6 +84,7 @@ async function main(p: NonNullable<typeof parentPort>): Promise<void> {
           : (JSON.parse(decoder.decode(msg.encoded)) as RecordScanRequest[]);
     const { results, counters } = scanChunk(engine, records, started);
     p.postMessage({ type: 'result', taskId: msg.taskId, results, counters } satisfies WorkerToMain);
+    if (current) Atomics.store(current, 0, 0);
   });
   p.postMessage({ type: 'ready', rulesetVersion: engine.rulesetVersion } satisfies WorkerToMain);
 }

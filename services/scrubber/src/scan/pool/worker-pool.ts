@@ -338,17 +338,22 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     });
   }
 
-  /** Hands queued tasks to idle workers of the current generation. */
+  /**
+   * Hands queued tasks to workers of the current generation: idle workers first (spread the
+   * work), then up to tasksPerWorker per worker (the next chunk waits in the thread's queue).
+   */
   private pump(): void {
     const gen = this.current;
     if (gen === undefined || this.stopped) return;
-    for (const w of gen.workers) {
-      if (this.queue.length === 0) return;
-      if (!w.isIdle) continue;
-      let task = this.queue.shift();
-      while (task !== undefined && task.batch.done) task = this.queue.shift();
-      if (task === undefined) return;
-      this.runTask(w, gen, task);
+    for (let depth = 0; depth < this.opts.tasksPerWorker; depth++) {
+      for (const w of gen.workers) {
+        if (this.queue.length === 0) return;
+        if (!w.canTake || w.outstanding > depth) continue;
+        let task = this.queue.shift();
+        while (task !== undefined && task.batch.done) task = this.queue.shift();
+        if (task === undefined) return;
+        this.runTask(w, gen, task);
+      }
     }
   }
 
@@ -378,7 +383,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       return;
     }
     const size = task.end - task.start;
-    if (task.attempt === 0) {
+    if (outcome.reason.kind === 'not-run') {
+      // Queued behind the chunk its worker died on: it never ran, so this is not an attempt.
+      this.queue.unshift(task);
+    } else if (task.attempt === 0) {
       // Rule 2: retry once, ahead of other queued work so the batch is not starved.
       batch.stats.retries++;
       this.queue.unshift({ ...task, attempt: 1 });
@@ -455,6 +463,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
       maxOldGenerationSizeMb: this.opts.maxOldGenerationSizeMb,
       startTimeoutMs: this.opts.startTimeoutMs,
       transport: this.opts.transport,
+      tasksPerWorker: this.opts.tasksPerWorker,
       onDeath: (dead, reason) => this.onDeath(dead, gen, reason),
     });
     gen.workers.add(w);

@@ -123,3 +123,23 @@ it('a record that cannot be posted to a worker fails alone with SCAN_FAILED, wit
   ]);
   expect(pool.restarts).toBe(0);
 });
+
+it('a chunk queued behind the one its worker died on is sent again without counting an attempt', async () => {
+  // One worker, two tasks per worker: chunk 1 waits in the thread's queue while chunk 0 kills it.
+  const pool = new WorkerPool({
+    engineModulePath: FIXTURE_ENGINE,
+    engineOptions: { fingerprintKey: KEY, behaviour: 'throw' },
+    workers: 1,
+    tasksPerWorker: 2,
+    maxChunkRecords: 8,
+  });
+  pools.push(pool);
+  await pool.start();
+  const { results, stats } = await pool.scanBatchWithStats(makeRecords(24, { mark: [3] }));
+  results.forEach((r, i) => expect(r.ok).toBe(i !== 3));
+  // Chunk 0: first try, retry, then isolated; chunk 1 never counted as a retry.
+  expect(stats.retries).toBe(1);
+  expect(stats.isolations).toBe(1);
+  expect(stats.failed).toEqual({ [ErrorCodes.WORKER_CRASHED]: 1 });
+  expect(pool.restarts).toBe(3);
+});

@@ -129,7 +129,12 @@ describe('WorkerPool start failures', () => {
 describe('WorkerPool backpressure', () => {
   it('admits at most maxQueuedBatches and makes further callers wait', async () => {
     const g = makeGate();
-    const pool = await startPool({ workers: 1, maxQueuedBatches: 2, engineOptions: { gate: g.gate } });
+    const pool = await startPool({
+      workers: 1,
+      tasksPerWorker: 1,
+      maxQueuedBatches: 2,
+      engineOptions: { gate: g.gate },
+    });
     const settled: number[] = [];
     const batches = [0, 1, 2, 3].map((i) => pool.scanBatch(makeRecords(1)).then((r) => (settled.push(i), r)));
 
@@ -153,6 +158,23 @@ describe('WorkerPool backpressure', () => {
   });
 });
 
+describe('WorkerPool tasks per worker', () => {
+  it('posts the next chunk to a busy worker up to tasksPerWorker, and no further', async () => {
+    const g = makeGate();
+    const pool = await startPool({ workers: 1, maxQueuedBatches: 8, engineOptions: { gate: g.gate } });
+    const batches = [0, 1, 2].map(() => pool.scanBatch(makeRecords(1)));
+    // The worker runs batch 0 and has batch 1 in its queue (default 2 per worker); batch 2 waits.
+    await waitFor('first record to reach the worker', () => g.started() === 1);
+    await waitFor('dispatch to settle', () => pool.tasksDispatched === 2);
+    expect(pool.queueDepth).toBe(1);
+    expect(pool.busyWorkers).toBe(1);
+    g.open();
+    const results = await Promise.all(batches);
+    expect(results.map((r) => r.length)).toEqual([1, 1, 1]);
+    expect(pool.tasksDispatched).toBe(3);
+  });
+});
+
 describe('WorkerPool reload', () => {
   it('switches generations while batches are in flight without losing any', async () => {
     const g = makeGate();
@@ -168,7 +190,7 @@ describe('WorkerPool reload', () => {
     const reloaded = pool.reload({ fingerprintKey: KEY, version: 'fixture-v2' });
     await waitFor('dispatch to switch to generation 2', () => pool.generation === 2);
     expect(pool.rulesetVersion).toBe('fixture-v2');
-    // Generation 2 scans the queue while generation 1 is still stuck on its two chunks.
+    // Generation 2 scans the queue while generation 1 is still stuck on its chunks.
     await waitFor('new generation to drain the queue', () => pool.queueDepth === 0 && pool.busyWorkers === 2);
     g.open();
 
@@ -180,8 +202,9 @@ describe('WorkerPool reload', () => {
       results.forEach((r, i) => expect(secretCount(r)).toBe(i % 5 === 0 ? 1 : 0));
       for (const v of stats.rulesetVersions) versions[v] = (versions[v] ?? 0) + 1;
     }
-    // Only the two chunks held by the old generation at switch time came from it.
-    expect(versions).toEqual({ 'fixture-v1': 20, 'fixture-v2': 180 });
+    // Only the chunks the old generation held at switch time came from it: two per worker (one
+    // running, one posted behind it: tasksPerWorker 2).
+    expect(versions).toEqual({ 'fixture-v1': 40, 'fixture-v2': 160 });
     expect(pool.workerCount).toBe(2);
     expect(pool.restarts).toBe(0);
     expect(await pool.scanBatch(makeRecords(5))).toHaveLength(5);
