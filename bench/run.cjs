@@ -479,7 +479,6 @@ const HOW_TO = [
 const fmtN = (x, d) =>
   Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const pctChange = (a, b) => (a && b ? `${b >= a ? '+' : ''}${Math.round((100 * (b - a)) / a)}%` : '?');
-const drainTxnMs = (d) => (d?.batchCount ? Math.round((1000 * d.batchSecondsSum) / d.batchCount) : '?');
 
 /** What the profile says, with this run's shares filled in (the reading was done on 2026-11-29). */
 function profileNotes(threads, r) {
