@@ -66,15 +66,20 @@ const messages = corpus.map((r, i) => ({
 }));
 
 const steps = new Map();
-function timed(name, fn) {
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const out = fn();
+/** Adds the CPU and wall time since (c0, t0) to step `name`. */
+function charge(name, c0, t0) {
   const c = process.cpuUsage(c0);
   const s = steps.get(name) ?? { cpuUs: 0, wallNs: 0n };
   s.cpuUs += c.user + c.system;
   s.wallNs += process.hrtime.bigint() - t0;
   steps.set(name, s);
+}
+
+function timed(name, fn) {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const out = fn();
+  charge(name, c0, t0);
   return out;
 }
 
@@ -167,11 +172,7 @@ async function timedAsync(name, fn) {
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const out = await fn();
-  const c = process.cpuUsage(c0);
-  const s = steps.get(name) ?? { cpuUs: 0, wallNs: 0n };
-  s.cpuUs += c.user + c.system;
-  s.wallNs += process.hrtime.bigint() - t0;
-  steps.set(name, s);
+  charge(name, c0, t0);
   return out;
 }
 

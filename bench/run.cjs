@@ -228,7 +228,6 @@ async function main() {
         ...WORKER_COUNTS.map((w) => ({
           label: `Sluice ${w} workers, holdMs 0`,
           put: (x) => (results.latency.sluice[w] = x),
-          get: () => results.latency.sluice[w],
           source: 'chat',
           make: (t) => sluiceLat(t, 'chat', w, { chat: { holdMs: 0 } }),
           rate: rateFor(w),
@@ -237,7 +236,6 @@ async function main() {
         {
           label: 'pass-through',
           put: (x) => (results.latency.passthrough = x),
-          get: () => results.latency.passthrough,
           source: 'chat',
           make: (t) => children.passthrough({ brokers, topic: t }),
           outputs: (child) => child.config.outputs,
@@ -247,7 +245,6 @@ async function main() {
         {
           label: 'Sluice, chat hold-back defaults',
           put: (x) => (results.latency.chatHoldback = x),
-          get: () => results.latency.chatHoldback,
           source: 'chat',
           make: (t) => sluiceLat(t, 'chat', S.workers),
           rate: rateFor(S.workers),
@@ -256,7 +253,6 @@ async function main() {
         {
           label: 'Sluice, keystroke hold-back defaults',
           put: (x) => (results.latency.keystrokeHoldback = x),
-          get: () => results.latency.keystrokeHoldback,
           source: 'telemetry',
           make: (t) => sluiceLat(t, 'telemetry', S.workers),
           rate: Math.round(kmax ? kmax / 2 : 1000),
@@ -478,9 +474,10 @@ const HOW_TO = [
   'npm run bench -- --full       # full size: 1M chat, 1M keystrokes, 3,000 docs of 100 KB, 60 s latency runs, 2.5M scaling (30 s windows), 10 min memory run',
   'npm run bench -- --only throughput,engine      # stages: throughput,latency,engine,scaling,memory,profile',
   'BENCH_MEMORY_SECONDS=300 BENCH_WORKERS=4 npm run bench   # any size/duration via env (see bench/run.cjs)',
+  'node bench/hot-path.cjs 40000   # CPU per record of each step of the chunk path, one thread, no broker',
   '```',
   '',
-  'The bench starts its own broker in a temp dir (BENCH_BROKER_DIR reuses one) so other test runs on the shared broker do not disturb it, and stops it at the end.',
+  'The bench starts its own broker in a temp dir (BENCH_BROKER_DIR reuses one) so other test runs on the shared broker do not disturb it, warms it with one unmeasured pass-through and one Sluice drain (BENCH_WARMUP=0 skips that), and stops it at the end. Latency runs every configuration twice, interleaved (BENCH_LATENCY_REPEAT), and reports the run with the highest p99.',
   "The pass-through baseline (`bench/passthrough.cjs`) is the scrubber pipeline's kafkajs path without decode, scan or audit: same consumer settings, one transactional producer per input partition with the same settings, chunks of 2,000 records, 512 KB produce slices, `sendOffsets` + commit per chunk.",
 ].join('\n');
 
