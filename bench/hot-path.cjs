@@ -4,7 +4,7 @@
 // the bench chat corpus, and each step's CPU time per record is reported. The steps are the
 // pipeline's (decode, chat seams, scan, finish, produce-request encoding, audit) with the real
 // modules; what is not here is the broker round trips, kafkajs' fetch decoding and the metrics.
-//   node bench/hot-path.cjs [records] [--json FILE]
+//   node bench/hot-path.cjs [records] [--json FILE]   (HOT_PATH_HOLD_MS: chat.holdMs of the hold-back, default 0)
 const path = require('node:path');
 const fs = require('node:fs');
 const { generateKeyPairSync } = require('node:crypto');
@@ -113,7 +113,7 @@ async function run(round) {
   const hold = new ChatWindowHoldback({
     source: 'chat',
     scanner,
-    holdMs: 0,
+    holdMs: Number(process.env.HOT_PATH_HOLD_MS ?? 0),
     seamChars: 256,
     maxQueued: 20_000,
     maxConversations: 10_000,
