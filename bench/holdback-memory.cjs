@@ -5,42 +5,20 @@
 //   node --expose-gc bench/holdback-memory.cjs [sessions] [keysPerSession]
 'use strict';
 const path = require('node:path');
-const { generateKeyPairSync, randomUUID } = require('node:crypto');
+const { randomUUID } = require('node:crypto');
 const D = path.resolve(__dirname, '../services/scrubber/dist');
-const { SchemaRegistry } = require(`${D}/codec/schema-registry`);
 const { encodeAvro } = require(`${D}/codec/record-codec`);
-const { BatchProcessor } = require(`${D}/route/batch-processor`);
-const { AvroValueCodec } = require(`${D}/route/avro-value-codec`);
-const { EnvelopeWriter } = require(`${D}/quarantine/envelope-writer`);
 const { KeystrokeHoldback } = require(`${D}/rebuild/keystroke-holdback`);
+const { inThreadProcessor } = require('./lib/in-thread.cjs');
 
 const sessions = Number(process.argv[2] ?? 100_000);
 const keysPer = Number(process.argv[3] ?? 3);
 const key = Buffer.alloc(32, 1);
-const registry = SchemaRegistry.load();
 // The real engine, in-thread (the pipeline uses the worker pool; the held state is the same).
-const { ScanEngine } = require(`${D}/scan/engine`);
-const engine = ScanEngine.create({ fingerprintKey: key });
-const scanner = {
-  rulesetVersion: engine.rulesetVersion,
-  scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
-  close: async () => {},
-};
-const source = {
-  name: 'telemetry',
-  topic: 't',
-  format: 'avro',
+const { registry, scanner, processor } = inThreadProcessor({
   kind: 'telemetry',
-  outputs: { clean: 'c', redacted: 'r', quarantine: 'q' },
-};
-const processor = new BatchProcessor({
-  source,
-  codec: new AvroValueCodec(registry, source),
-  scanner,
-  envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'i'),
   fingerprintKey: key,
   maxRecordBytes: 1e6,
-  rulesetVersion: () => 'x',
 });
 
 function heapMb() {

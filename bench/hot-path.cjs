@@ -7,17 +7,12 @@
 //   node bench/hot-path.cjs [records] [--json FILE]   (HOT_PATH_HOLD_MS: chat.holdMs of the hold-back, default 0)
 const path = require('node:path');
 const fs = require('node:fs');
-const { generateKeyPairSync } = require('node:crypto');
 const { DIST } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
+const { inThreadProcessor } = require('./lib/in-thread.cjs');
 
 require(path.join(DIST, 'kafka', 'kafkajs-mends.js'));
-const { SchemaRegistry } = require(path.join(DIST, 'codec', 'schema-registry.js'));
-const { BatchProcessor } = require(path.join(DIST, 'route', 'batch-processor.js'));
-const { AvroValueCodec } = require(path.join(DIST, 'route', 'avro-value-codec.js'));
-const { EnvelopeWriter } = require(path.join(DIST, 'quarantine', 'envelope-writer.js'));
 const { AuditWriter } = require(path.join(DIST, 'audit', 'audit-writer.js'));
-const { ScanEngine } = require(path.join(DIST, 'scan', 'engine.js'));
 const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
 const { packRecords, unpackRecords } = require(path.join(DIST, 'scan', 'pool', 'packed.js'));
 const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request');
@@ -27,30 +22,11 @@ const N = Number(process.argv[2] ?? 60_000);
 const CHUNK = 2000;
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
 
-const registry = SchemaRegistry.load();
 const key = Buffer.alloc(32, 7);
-const engine = ScanEngine.create({ fingerprintKey: key });
-const scanner = {
-  rulesetVersion: engine.rulesetVersion,
-  // As a worker does: unpack, scan each record. Packing is timed as its own step.
-  scanBatch: async (rs) => rs.map((r) => engine.scanRecord(r)),
-  close: async () => undefined,
-};
-const source = {
-  name: 'chat',
-  topic: 'raw.chat',
-  format: 'avro',
+// As a worker does: scan each record (packing and unpacking are timed as steps of their own).
+const { registry, engine, scanner, processor } = inThreadProcessor({
   kind: 'chat',
-  outputs: { clean: 'clean.chat', redacted: 'redacted.chat', quarantine: 'quarantine.chat' },
-};
-const processor = new BatchProcessor({
-  source,
-  codec: new AvroValueCodec(registry, source),
-  scanner,
   fingerprintKey: key,
-  maxRecordBytes: 512 * 1024,
-  rulesetVersion: () => engine.rulesetVersion,
-  envelopes: new EnvelopeWriter(registry, generateKeyPairSync('x25519').publicKey, 'k', 'bench'),
   auditCleanRanges: 'all',
 });
 const audit = new AuditWriter(registry, key, 'bench', () => engine.rulesetVersion, true);

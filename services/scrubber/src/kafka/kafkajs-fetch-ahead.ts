@@ -182,28 +182,27 @@ export function createFetchAheadFetcher({
     try {
       while (isRunning && failure === null) {
         freed = false;
-        // Partitions in flight when the request goes out: if kafkajs asks for one of them (its
-        // consumer does not pause, or not yet), it asks from a position the batch has not
-        // resolved yet, and the answer repeats records of that batch even if it is done by the
-        // time the answer arrives.
-        // The same holds for a partition another broker's fetcher was processing (its leader moved).
-        const busyAtRequest = new Map(inflight);
+        // Partitions being processed when the request goes out, by this fetcher (its batches in
+        // flight) or another broker's (the partition's leader moved): if kafkajs asks for one of
+        // them (its consumer does not pause, or not yet), it asks from a position that batch has
+        // not resolved, and the answer repeats its records even if it is done when it arrives.
         const ownersAtRequest = new Map(partitionAssignments);
         const batches = await fetch(nodeId);
         if (!isRunning) break;
         for (const b of batches) {
           if (otherFetcherOwns(b)) continue;
-          const owner = ownersAtRequest.get(keyOf(b));
-          if (owner != null && owner !== nodeId) continue;
-          const busy = busyAtRequest.get(keyOf(b));
-          if (busy) {
+          const key = keyOf(b);
+          const owner = ownersAtRequest.get(key);
+          if (owner === nodeId) {
             // Dropped (kafkajs fetches it again from its resolved offset). Once, a pausing
             // consumer can cause it (the request went out as the batch started, before eachBatch
-            // paused); twice for the same batch means the consumer does not pause, so from now
-            // on wait for every batch before fetching (kafkajs' way).
-            if (busy.started && ++busy.dups >= 2) barrier = true;
+            // paused); twice for the same running batch means the consumer does not pause, so
+            // from now on wait for every batch before fetching (kafkajs' way).
+            const busy = inflight.get(key);
+            if (busy?.started && ++busy.dups >= 2) barrier = true;
             continue;
           }
+          if (owner != null) continue;
           handOver(b);
         }
         await mayFetch();

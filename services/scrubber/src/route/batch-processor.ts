@@ -4,7 +4,13 @@ import { ErrorCodes, SluiceError, describeError } from '../errors';
 import type { Finding, RecordScanResult, RecordScanner, RecordScanRequest, ScanText } from '../scan/types';
 import { redactText } from '../scan/redact';
 import { decide, failClosed, type LocatedFinding, type RecordDecision } from './decide';
-import { SluiceHeaders, flattenHeaders, withoutSluiceHeaders, type HeaderList } from './headers';
+import {
+  SluiceHeaders,
+  flattenHeaders,
+  toKafkaHeaders,
+  withoutSluiceHeaders,
+  type HeaderList,
+} from './headers';
 import type { DecodedValue, ValueCodec } from './value-codec';
 import type { ResolvedSource } from '../config/load-config';
 import type { EnvelopeWriter } from '../quarantine/envelope-writer';
@@ -135,7 +141,7 @@ function cachedPath(cache: Map<string, string>, prefix: string, path: string): s
   return p;
 }
 
-export function valuePath(path: string): string {
+function valuePath(path: string): string {
   return cachedPath(valuePaths, 'value.', path);
 }
 
@@ -387,7 +393,7 @@ export class BatchProcessor {
 
   /**
    * kafkajs headers: the record's own (`list`), then Sluice's verdict, ruleset and source
-   * coordinates (and reason). Written straight into one object: this runs for every record.
+   * coordinates (and reason), set on that one object: this runs for every record.
    */
   private outputHeaders(
     list: HeaderList,
@@ -396,14 +402,7 @@ export class BatchProcessor {
     p: Pending,
     d: RecordDecision,
   ): IHeaders {
-    const out: Record<string, Buffer | string | Array<Buffer | string>> = {};
-    for (const { name, value } of list) {
-      const prev = out[name];
-      // Repeated names become arrays (kafkajs writes each element as its own header).
-      if (prev === undefined) out[name] = value;
-      else if (Array.isArray(prev)) prev.push(value);
-      else out[name] = [prev, value];
-    }
+    const out = toKafkaHeaders(list);
     // Incoming sluice-* headers were dropped at decode, so these names are free.
     out[SluiceHeaders.verdict] = VERDICT_BYTES[d.verdict];
     out[SluiceHeaders.ruleset] = this.rulesetBytes();

@@ -238,12 +238,14 @@ export class PoolWorker {
 
   /**
    * Settles every outstanding task: the one the thread was running gets `reason`, the others
-   * `not-run`. Which one was running: the id the thread wrote into shared memory; a timeout is
-   * the oldest task's own. With no task running (the thread died between two), none is blamed.
+   * `not-run`. Which one was running: the id the thread wrote into shared memory, except for a
+   * timeout or a protocol break, which are the oldest task's own. With no task running (the
+   * thread died between two), none is blamed.
    */
   private settleAll(reason: DeathReason): void {
     const tasks = this.tasks.splice(0);
-    const running = reason.kind === 'timeout' ? tasks[0]?.id : Atomics.load(this.current, 0);
+    const running =
+      reason.kind === 'timeout' || reason.kind === 'protocol' ? tasks[0]?.id : Atomics.load(this.current, 0);
     for (const t of tasks) {
       clearTimeout(t.timer);
       t.resolve({ ok: false, reason: t.id === running ? reason : { kind: 'not-run' } });
@@ -255,11 +257,6 @@ export class PoolWorker {
     if (this.state === 'dead') return;
     this.state = 'dead';
     if (reason.kind === 'timeout' || reason.kind === 'protocol') void this.thread.terminate();
-    if (reason.kind === 'protocol') {
-      // The thread broke the protocol on the oldest task's answer: that task is the one to blame.
-      const first = this.tasks[0];
-      if (first) Atomics.store(this.current, 0, first.id);
-    }
     this.settleAll(reason);
     if (!this.deliberate) this.spawn.onDeath(this, reason);
   }

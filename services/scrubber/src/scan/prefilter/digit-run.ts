@@ -48,11 +48,10 @@ export class DigitRun {
   luhnPossible(minLen: number): boolean {
     if (this.overflow) return true;
     if (minLen > MAX_LUHN_LEN || minLen < 0) return this.luhnScan(minLen);
-    const key = minLen;
-    const known = this.luhn[key]!;
+    const known = this.luhn[minLen]!;
     if (known !== -1) return known === 1;
     const possible = this.luhnScan(minLen);
-    this.luhn[key] = possible ? 1 : 0;
+    this.luhn[minLen] = possible ? 1 : 0;
     return possible;
   }
 
