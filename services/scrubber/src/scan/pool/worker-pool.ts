@@ -5,7 +5,8 @@
  * Failure rules (piscina-style, but no record is ever dropped):
  *  1. A worker that throws (uncaught), calls process.exit, dies from resourceLimits, or
  *     overruns its task budget (then we terminate it) is replaced by a fresh worker.
- *  2. The chunk it was scanning is retried once, as a whole, on a healthy worker.
+ *  2. The chunk it was scanning is retried once, as a whole, on a healthy worker. Chunks posted
+ *     to it behind that one (scan.tasksPerWorker) never ran: they are sent again, no attempt counted.
  *  3. If the retry fails too, the chunk is split into one-record tasks. One record per task,
  *     not bisection: each failure costs a worker restart (~2.3 s of rule compiling), and
  *     bisection pays log2(n) of them per offending record where this pays one.
