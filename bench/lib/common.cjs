@@ -129,6 +129,43 @@ function procSample(pid) {
   }
 }
 
+/**
+ * CPU seconds of a process's threads, grouped by thread name: `main` (the event loop),
+ * `scan` (sluice-scan-N pool workers), `v8` (V8's GC and compiler helpers), `libuv`
+ * (the fs / crypto / zlib pool) and `other`.
+ */
+function threadSample(pid) {
+  const out = { main: 0, scan: 0, v8: 0, libuv: 0, other: 0 };
+  let tasks;
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  for (const t of tasks) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sec = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      const group =
+        t === String(pid)
+          ? 'main'
+          : name.startsWith('sluice-scan')
+            ? 'scan'
+            : name.startsWith('V8') || name.startsWith('DelayedTask')
+              ? 'v8'
+              : name.startsWith('libuv')
+                ? 'libuv'
+                : 'other';
+      out[group] += sec;
+    } catch {
+      // the thread ended between readdir and read: its CPU is gone from the process total too
+    }
+  }
+  return out;
+}
+
 function machine() {
   const cpus = os.cpus();
   return {
@@ -175,6 +212,7 @@ module.exports = {
   highWatermark,
   committedTotal,
   procSample,
+  threadSample,
   machine,
   loadTracker,
   percentile,

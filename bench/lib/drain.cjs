@@ -3,7 +3,7 @@
 // the admin client) say how far it got. The rate is taken between the first commit and the
 // moment `untilFraction` of the records are committed, so group join, producer start-up and the
 // keystroke hold-back tail are outside the window. CPU per record over the same window.
-const { sleep, committedTotal, log, procSample } = require('./common.cjs');
+const { sleep, committedTotal, log, procSample, threadSample } = require('./common.cjs');
 const { metricSum, stageBreakdown } = require('./children.cjs');
 
 async function drain({
@@ -32,6 +32,7 @@ async function drain({
       // The broker shares the machine's cores: its CPU in the same window says how much of the
       // machine the measured process left to it.
       if (brokerPid) s.brokerCpuSec = procSample(brokerPid)?.cpuSec ?? null;
+      s.threads = child.pid ? threadSample(child.pid) : null;
       samples.push(s);
       load?.sample();
       onSample?.(s);
@@ -77,6 +78,15 @@ async function drain({
       res.brokerCpuUsPerRecord = Number(((b / records) * 1e6).toFixed(1));
       res.brokerCpuCores = Number((b / seconds).toFixed(2));
     }
+    if (first.threads && last.threads) {
+      // CPU per record by thread group, over the same window (where the per-record CPU goes).
+      res.threadCpuUsPerRecord = Object.fromEntries(
+        Object.keys(last.threads).map((k) => [
+          k,
+          Number((((last.threads[k] - first.threads[k]) / records) * 1e6).toFixed(1)),
+        ]),
+      );
+    }
     if (m) {
       res.transactions = {
         commit: metricSum(m, 'sluice_transactions_total', 'outcome="commit"'),
@@ -88,7 +98,7 @@ async function drain({
       res.stages = await stageBreakdown(child);
     }
     log(
-      `  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec (${res.cpuCores} cores; broker ${res.brokerCpuUsPerRecord ?? '?'} us/rec, ${res.brokerCpuCores ?? '?'} cores), peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}; per batch (${res.stages?.recordsPerBatch} records) ms: ${JSON.stringify(res.stages?.meanMs)}` : ''}`,
+      `  ${child.label}: ${res.recordsPerSec} rec/s, ${res.mbPerSec} MB/s, ${res.cpuUsPerRecord} us CPU/rec (${res.cpuCores} cores; broker ${res.brokerCpuUsPerRecord ?? '?'} us/rec, ${res.brokerCpuCores ?? '?'} cores), threads us/rec ${JSON.stringify(res.threadCpuUsPerRecord ?? {})}, peak RSS ${res.peakRssMb} MB${res.transactions ? `, txns ${JSON.stringify(res.transactions)}, batch s ${res.batchSecondsSum}/${res.batchCount}, scan s ${res.scanSecondsSum}; per batch (${res.stages?.recordsPerBatch} records) ms: ${JSON.stringify(res.stages?.meanMs)}` : ''}`,
     );
     return res;
   } finally {

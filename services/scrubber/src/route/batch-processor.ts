@@ -99,6 +99,11 @@ export interface Pending {
   headerStart: number;
   headers: HeaderList;
   early: RecordDecision | null;
+  /**
+   * True while `decoded`, `texts` and `redactable` are dropped (`releaseBody`): a held clean
+   * record keeps only its input message; `finish` decodes it again if a finding arrives later.
+   */
+  bodyReleased: boolean;
   /** Keyed HMAC of the input key (null for a null key), computed on first read. */
   readonly keyFingerprint: string | null;
 }
@@ -163,6 +168,7 @@ class PendingRecord implements Pending {
   keyIndex = -1;
   headerStart = 0;
   early: RecordDecision | null = null;
+  bodyReleased = false;
   private fingerprint: string | null | undefined;
 
   constructor(
@@ -208,6 +214,27 @@ class Outcome implements RecordOutcome {
   }
 }
 
+/**
+ * Drops a held record's decoded value and texts when it is clean so far (no findings, no early
+ * decision): what a hold-back keeps for a second (the chat window holds each message until the
+ * next one of its conversation arrives) is then its input message alone, about a third of the
+ * heap a decoded record takes. `finish` decodes it again if a finding is added later; the
+ * record's own findings (all empty) stay. Returns whether it released.
+ */
+export function releaseBody(a: AnalysedRecord): boolean {
+  const p = a.p;
+  if (p.bodyReleased || p.early !== null || a.extra.length > 0 || a.findings === null) return false;
+  for (const list of a.findings) if (list.length > 0) return false;
+  p.decoded = null;
+  p.texts = NO_TEXTS;
+  p.redactable = NO_FLAGS;
+  p.bodyReleased = true;
+  return true;
+}
+
+const NO_TEXTS: ScanText[] = Object.freeze([]) as unknown as ScanText[];
+const NO_FLAGS: boolean[] = Object.freeze([]) as unknown as boolean[];
+
 function messageSize(m: InputMessage, headers: HeaderList): number {
   let n = (m.key?.length ?? 0) + (m.value?.length ?? 0);
   for (const h of headers) n += h.name.length + h.value.length;
@@ -249,7 +276,7 @@ export class BatchProcessor {
 
   /** The decode half of `analyse`: records ready for rebuilders, their scan not yet run. */
   decode(messages: readonly InputMessage[], opts: { contextBelow?: bigint } = {}): DecodedBatch {
-    const { source, codec, maxRecordBytes } = this.opts;
+    const { source, maxRecordBytes } = this.opts;
     const out: AnalysedRecord[] = new Array(messages.length);
     const requests: RecordScanRequest[] = [];
     const requestOf: number[] = [];
@@ -264,49 +291,69 @@ export class BatchProcessor {
         p.early = failClosed(ErrorCodes.TOO_LARGE);
         continue;
       }
-      if (msg.value === null) {
-        // A tombstone has nothing to scan in its value, but its key and headers still are.
-      } else {
-        try {
-          p.decoded = codec.decode(msg.value);
-          const walked = codec.texts(p.decoded);
-          // The walker's fresh lists become the record's: paths get their `value.` prefix in place.
-          const texts = walked.texts;
-          const redactable = walked.redactable;
-          for (let t = 0; t < texts.length; t++) {
-            const w = texts[t]!;
-            texts[t] = { path: valuePath(w.path), text: w.text };
-            if (redactable[t] === undefined) redactable[t] = false;
-          }
-          p.texts = texts;
-          p.redactable = redactable;
-          if (source.kind === 'telemetry' && codec.isSensitiveField(p.decoded)) {
-            // Whatever was typed into a password field never reaches clean or redacted.
-            p.early = failClosed(ErrorCodes.PASSWORD_FIELD);
-            continue;
-          }
-        } catch (err) {
-          p.early = failClosed(err instanceof SluiceError ? err.code : ErrorCodes.DECODE_FAILED);
-          continue;
-        }
-      }
-      if (msg.key) {
-        const k = asText(msg.key);
-        p.keyIndex = p.texts.length;
-        p.texts.push({ path: 'key', text: k.text });
-        p.redactable.push(k.utf8);
-      }
-      p.headerStart = p.texts.length;
-      for (const h of headers) {
-        const t = asText(h.value);
-        p.texts.push({ path: headerPath(h.name), text: t.text });
-        p.redactable.push(t.utf8);
-      }
+      p.early = this.fillBody(p);
+      if (p.early) continue;
       if (opts.contextBelow !== undefined && BigInt(msg.offset) < opts.contextBelow) continue;
       requestOf.push(i);
       requests.push({ texts: p.texts, source: source.name });
     }
     return { records: out, requests, requestOf };
+  }
+
+  /**
+   * Decodes a record's value and lists its texts (value fields, key, headers) into `p`. Returns
+   * the fail-closed decision when the record must not be scanned (undecodable, password field).
+   * Deterministic in the input message: `restoreBody` runs it again on a released record.
+   */
+  private fillBody(p: Pending): RecordDecision | null {
+    const { source, codec } = this.opts;
+    const msg = p.msg;
+    p.texts = [];
+    p.redactable = [];
+    if (msg.value !== null) {
+      // (A tombstone has nothing to scan in its value, but its key and headers still are.)
+      try {
+        p.decoded = codec.decode(msg.value);
+        const walked = codec.texts(p.decoded);
+        // The walker's fresh lists become the record's: paths get their `value.` prefix in place.
+        const texts = walked.texts;
+        const redactable = walked.redactable;
+        for (let t = 0; t < texts.length; t++) {
+          const w = texts[t]!;
+          texts[t] = { path: valuePath(w.path), text: w.text };
+          if (redactable[t] === undefined) redactable[t] = false;
+        }
+        p.texts = texts;
+        p.redactable = redactable;
+        // Whatever was typed into a password field never reaches clean or redacted.
+        if (source.kind === 'telemetry' && codec.isSensitiveField(p.decoded))
+          return failClosed(ErrorCodes.PASSWORD_FIELD);
+      } catch (err) {
+        return failClosed(err instanceof SluiceError ? err.code : ErrorCodes.DECODE_FAILED);
+      }
+    }
+    if (msg.key) {
+      const k = asText(msg.key);
+      p.keyIndex = p.texts.length;
+      p.texts.push({ path: 'key', text: k.text });
+      p.redactable.push(k.utf8);
+    }
+    p.headerStart = p.texts.length;
+    for (const h of p.headers) {
+      const t = asText(h.value);
+      p.texts.push({ path: headerPath(h.name), text: t.text });
+      p.redactable.push(t.utf8);
+    }
+    return null;
+  }
+
+  /** Decodes a released record again (`releaseBody`); a failure fails it closed. */
+  private restoreBody(p: Pending): void {
+    if (!p.bodyReleased) return;
+    p.bodyReleased = false;
+    // It decoded when it arrived, so a failure here is a codec bug: it fails closed all the same.
+    const early = this.fillBody(p);
+    if (early) p.early = early;
   }
 
   /**
@@ -336,6 +383,8 @@ export class BatchProcessor {
   /** The verdict of an analysed record: its own findings plus what context rebuilders added. */
   decideRecord(a: AnalysedRecord): RecordDecision {
     const { p } = a;
+    // A released body is needed again only when a finding came after the release.
+    if (p.bodyReleased && a.extra.length > 0) this.restoreBody(p);
     if (p.early) {
       if (a.extra.length === 0) return p.early;
       return { ...p.early, findings: [...p.early.findings, ...a.extra] };

@@ -79,6 +79,8 @@ export class PoolWorker {
     this.thread = new Worker(spawn.script, {
       workerData: { ...spawn.data, currentTask: this.current.buffer as SharedArrayBuffer },
       resourceLimits: { maxOldGenerationSizeMb: spawn.maxOldGenerationSizeMb },
+      // The OS thread name (`top -H`, /proc/<pid>/task/*/comm; Linux keeps 15 chars).
+      name: `sluice-scan-${spawn.id}`,
       // Worker stdout/stderr stay attached to the process; the engine must not print payloads.
       stdout: false,
       stderr: false,
