@@ -14,8 +14,16 @@ const secrets = require(path.join(DIST, 'demo', 'synthetic-secrets.js'));
 
 const registry = SchemaRegistry.load();
 
+/**
+ * BENCH_CHAT_CONVERSATIONS: distinct conversations of the chat corpus (default 50, the demo's).
+ * With few, every message's successor arrives within milliseconds in a drain and the chat
+ * hold-back holds almost nothing; with many (real traffic: thousands of conversations, seconds
+ * between their messages) each message is held its full `chat.holdMs`.
+ */
+const CHAT_CONVERSATIONS = Number(process.env.BENCH_CHAT_CONVERSATIONS ?? 50);
+
 function chat(n, seed = 11) {
-  const gen = new TrafficGenerator(registry, { seed, sensitiveRate: 0.01 });
+  const gen = new TrafficGenerator(registry, { seed, sensitiveRate: 0.01, conversations: CHAT_CONVERSATIONS });
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = gen.chat();
   return out;

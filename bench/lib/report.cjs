@@ -6,16 +6,19 @@ const fmt = (x, d = 0) =>
     : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
 
+/** CPU µs per record of the main thread, the scan workers and V8's helper threads (drain.cjs). */
+const threads = (t) => (t ? `${fmt(t.main, 1)} / ${fmt(t.scan, 1)} / ${fmt(t.v8, 1)}` : '–');
+
 function throughputTable(r) {
   const rows = [
-    '| corpus | process | records/s | MB/s | CPU µs / record | CPU cores used | broker CPU µs / record | peak RSS MB | vs pass-through |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| corpus | process | records/s | MB/s | CPU µs / record | of which main / scan workers / V8 GC+JIT threads | CPU cores used | broker CPU µs / record | peak RSS MB | vs pass-through |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [corpus, t] of Object.entries(r.throughput ?? {})) {
     const unit = corpus === 'keystrokes' ? ' (events)' : '';
     const line = (name, x, ratio) =>
       rows.push(
-        `| ${corpus}${unit} | ${name} | ${fmt(x.recordsPerSec)} | ${fmt(x.mbPerSec, 2)} | ${fmt(x.cpuUsPerRecord, 1)} | ${fmt(x.cpuCores, 2)} | ${fmt(x.brokerCpuUsPerRecord, 1)} | ${fmt(x.peakRssMb)} | ${ratio} |`,
+        `| ${corpus}${unit} | ${name} | ${fmt(x.recordsPerSec)} | ${fmt(x.mbPerSec, 2)} | ${fmt(x.cpuUsPerRecord, 1)} | ${threads(x.threadCpuUsPerRecord)} | ${fmt(x.cpuCores, 2)} | ${fmt(x.brokerCpuUsPerRecord, 1)} | ${fmt(x.peakRssMb)} | ${ratio} |`,
       );
     if (t.passthrough) line('pass-through (no scan)', t.passthrough, '100%');
     for (const [w, x] of Object.entries(t.sluice ?? {}))

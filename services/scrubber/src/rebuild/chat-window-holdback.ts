@@ -2,7 +2,7 @@ import { releaseBody, type AnalysedRecord } from '../route/batch-processor';
 import type { LocatedFinding } from '../route/decide';
 import type { Finding, RecordScanResult, RecordScanRequest, RecordScanner } from '../scan/types';
 import type { PartitionHoldback, PreparedIngest } from './holdback';
-import { InputCursor, countBelow, releasableLength, releasablePrefix, unsettledCount } from './head-of-line';
+import { InputCursor, countBelow, releasablePrefix, settleOldest, unsettledCount } from './head-of-line';
 
 /**
  * Chat context across messages (DESIGN "Context that spans records"): a secret split over two
@@ -186,12 +186,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
     // most of what those GCs copied (drain profile: V8 GC threads ~15 us of ~59 us per record).
     if (this.opts.releaseHeldBodies !== false) for (const e of added) if (!e.settled) releaseBody(e.a);
     // Bounded: past the limit the oldest held messages settle without waiting for a successor.
-    for (
-      let i = 0;
-      this.queue.length - releasableLength(this.queue) > this.opts.maxQueued && i < this.queue.length;
-      i++
-    )
-      this.queue[i]!.settled = true;
+    settleOldest(this.queue, this.opts.maxQueued);
   }
 
   async tick(): Promise<void> {

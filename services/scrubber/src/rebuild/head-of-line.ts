@@ -32,6 +32,33 @@ export function releasableLength(queue: readonly QueuedRecord[]): number {
   return n;
 }
 
+/**
+ * Settles the oldest records until at most `max` records are outside the releasable head (a
+ * hold-back's memory bound). One pass: the head's scan (as `releasableLength`) goes on from
+ * where it stopped after each record it settles, instead of starting again from the front —
+ * with thousands of conversations each waiting for its next message, a rescan per settled
+ * record was quadratic in the queue (profiled: 37% of a chat drain's CPU at the 10,000 bound).
+ */
+export function settleOldest(queue: readonly QueuedRecord[], max: number): void {
+  let reach = -1n;
+  let n = 0; // releasableLength of the entries scanned so far
+  let p = 0; // first entry not scanned: the first unsettled one once the scan stops
+  const advance = (): void => {
+    for (; p < queue.length && queue[p]!.settled; p++) {
+      const e = queue[p]!;
+      const end = e.span && e.span.lastOffset > e.offset ? e.span.lastOffset : e.offset;
+      if (end > reach) reach = end;
+      if (reach <= e.offset) n = p + 1;
+    }
+  };
+  advance();
+  // Entries before p are settled already; settling p lets the scan go on.
+  while (queue.length - n > max && p < queue.length) {
+    queue[p]!.settled = true;
+    advance();
+  }
+}
+
 /** Records still held (not settled), wherever they stand in the queue. */
 export function unsettledCount(queue: readonly QueuedRecord[]): number {
   let n = 0;

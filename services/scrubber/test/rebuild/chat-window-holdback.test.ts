@@ -241,7 +241,19 @@ describe('ChatWindowHoldback', () => {
           expect(runs[0]!.out).toEqual(runs[1]!.out);
         },
       ),
-      { numRuns: 60 },
+      {
+        numRuns: 60,
+        // One case that certainly decodes a released body again (random ones often do too).
+        examples: [
+          [
+            [
+              [{ conv: 'x', text: 'write to jane.doe@acme-co', advanceMs: 0 }],
+              [{ conv: 'x', text: 'rp.io please', advanceMs: 0 }],
+              [{ conv: 'y', text: 'lunch at noon?', advanceMs: 1500 }],
+            ],
+          ],
+        ],
+      },
     );
     expect(restored).toBeGreaterThan(0);
   });
