@@ -23,7 +23,11 @@ const registry = SchemaRegistry.load();
 const CHAT_CONVERSATIONS = Number(process.env.BENCH_CHAT_CONVERSATIONS ?? 50);
 
 function chat(n, seed = 11) {
-  const gen = new TrafficGenerator(registry, { seed, sensitiveRate: 0.01, conversations: CHAT_CONVERSATIONS });
+  const gen = new TrafficGenerator(registry, {
+    seed,
+    sensitiveRate: 0.01,
+    conversations: CHAT_CONVERSATIONS,
+  });
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = gen.chat();
   return out;
