@@ -11,7 +11,7 @@
 //   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_SCALE_WINDOW_SECONDS, BENCH_MEMORY_SECONDS,
 //   BENCH_MEMORY_CHAT_RATE / BENCH_MEMORY_KEY_RATE (records/s of the memory run when throughput is not run),
 //   BENCH_CONCURRENCY (group.partitionsConsumedConcurrently of both processes, default 8 = the config default),
-//   BENCH_WARMUP=0 (skip the unmeasured broker warm-up drains), BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_REPEAT (latency runs per configuration, the worst p99 reported; default 2), BENCH_NODE_OPTIONS (node options of the measured children), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
+//   BENCH_WARMUP=0 (skip the unmeasured broker warm-up drains), BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_REPEAT (latency runs per configuration, the worst p99 reported; default 2), BENCH_NODE_OPTIONS (node options of the measured children), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_CHAT_CONVERSATIONS (conversations of the chat corpus, default 50), BENCH_MANY_CONVERSATIONS (of the chat many-conversations variant, default 20000), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
 //   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
 const fs = require('node:fs');
 const os = require('node:os');
@@ -82,6 +82,8 @@ const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : pro
 const STAGES = new Set((onlyArg || 'throughput,latency,engine,scaling,memory,profile').split(','));
 const WORKER_COUNTS = [...new Set([1, S.workers])];
 const CORPORA = (process.env.BENCH_CORPORA || 'chat,keystrokes,docs').split(',');
+/** Conversations of the chat corpus's many-conversations variant (BENCH_MANY_CONVERSATIONS). */
+const MANY_CONVERSATIONS = Number(process.env.BENCH_MANY_CONVERSATIONS ?? 20_000);
 
 async function main() {
   const load = C.loadTracker();
@@ -94,6 +96,7 @@ async function main() {
       ...S,
       command: `npm run bench --${args.length ? ` ${args.join(' ')}` : ''}`,
       concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
+      manyConversations: MANY_CONVERSATIONS,
       howTo: HOW_TO,
     },
     corpora: {},
@@ -113,6 +116,8 @@ async function main() {
     chat: { name: 'chat', kind: 'chat' },
     keystrokes: { name: 'telemetry', kind: 'telemetry' },
     docs: { name: 'chat', kind: 'chat' },
+    // The chat corpus over MANY_CONVERSATIONS conversations (a variant row of the chat table).
+    chatMany: { name: 'chat', kind: 'chat' },
   };
   const sluiceChild = (corpus, workers, extra, opts) =>
     children.scrubber(
@@ -130,9 +135,11 @@ async function main() {
       chat: () => corpora.chat(S.chatRecords),
       keystrokes: () => corpora.keystrokes(S.keyEvents),
       docs: () => corpora.docs(S.docs, S.docKb),
+      chatMany: () => corpora.chat(S.chatRecords, 11, MANY_CONVERSATIONS),
     };
     const needed = new Set();
     if (STAGES.has('throughput')) CORPORA.forEach((c) => needed.add(c));
+    if (STAGES.has('throughput') && CORPORA.includes('chat')) needed.add('chatMany');
     const warmup = (STAGES.has('throughput') || STAGES.has('latency')) && process.env.BENCH_WARMUP !== '0';
     if (STAGES.has('profile') || STAGES.has('engine') || warmup) needed.add('chat');
     const records = {};
@@ -186,6 +193,22 @@ async function main() {
           const v = `${S.workers} workers, chat.holdMs 0`;
           if (c === 'chat')
             t.variants[v] = best(t.variants[v], await d(sluiceChild(c, S.workers, { chat: { holdMs: 0 } })));
+          // The same corpus over many conversations: a message's successor is then ~1 s away in
+          // the drain (as in real chat), so every message waits its full holdMs in the hold-back.
+          const m = `${S.workers} workers, ${MANY_CONVERSATIONS.toLocaleString('en-US')} conversations`;
+          if (c === 'chat')
+            t.variants[m] = best(
+              t.variants[m],
+              await drain({
+                admin,
+                child: sluiceChild('chatMany', S.workers),
+                topic: topic('chatMany'),
+                total: results.corpora.chatMany.records,
+                bytes: results.corpora.chatMany.bytes,
+                load,
+                brokerPid: st.pid,
+              }),
+            );
         }
         for (const w of WORKER_COUNTS)
           t.ratio[w] = Number((t.sluice[w].recordsPerSec / t.passthrough.recordsPerSec).toFixed(3));

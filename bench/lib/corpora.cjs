@@ -22,12 +22,8 @@ const registry = SchemaRegistry.load();
  */
 const CHAT_CONVERSATIONS = Number(process.env.BENCH_CHAT_CONVERSATIONS ?? 50);
 
-function chat(n, seed = 11) {
-  const gen = new TrafficGenerator(registry, {
-    seed,
-    sensitiveRate: 0.01,
-    conversations: CHAT_CONVERSATIONS,
-  });
+function chat(n, seed = 11, conversations = CHAT_CONVERSATIONS) {
+  const gen = new TrafficGenerator(registry, { seed, sensitiveRate: 0.01, conversations });
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = gen.chat();
   return out;
