@@ -37,7 +37,8 @@ export function releasableLength(queue: readonly QueuedRecord[]): number {
  * hold-back's memory bound). One pass: the head's scan (as `releasableLength`) goes on from
  * where it stopped after each record it settles, instead of starting again from the front —
  * with thousands of conversations each waiting for its next message, a rescan per settled
- * record was quadratic in the queue (profiled: 37% of a chat drain's CPU at the 10,000 bound).
+ * record was quadratic in the queue (profiled: 37% of the chat chunk path's CPU in one thread at
+ * the 10,000 bound).
  */
 export function settleOldest(queue: readonly QueuedRecord[], max: number): void {
   let reach = -1n;
