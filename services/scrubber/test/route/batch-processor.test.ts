@@ -1,7 +1,7 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { SchemaRegistry } from '../../src/codec/schema-registry';
 import { decodeAvro, encodeAvro } from '../../src/codec/record-codec';
-import { BatchProcessor, type InputMessage } from '../../src/route/batch-processor';
+import { BatchProcessor, releaseBody, type InputMessage } from '../../src/route/batch-processor';
 import { AvroValueCodec } from '../../src/route/avro-value-codec';
 import { EnvelopeWriter, SchemaIds, payloadAad } from '../../src/quarantine/envelope-writer';
 import { decryptPayload } from '../../src/quarantine/payload-cipher';
@@ -218,5 +218,59 @@ describe('BatchProcessor', () => {
     const value = chat(text);
     const out = await processor('chat', value.length + 20).process('raw.chat', 0, [msg(value, null)]);
     expect(out.outcomes[0]!.decision).toMatchObject({ verdict: 'quarantined', reason: 'SLUICE_TOO_LARGE' });
+  });
+
+  test('a released body is decoded again for a later finding; if that fails, the record fails closed', async () => {
+    const s = source('chat');
+    const codec = new AvroValueCodec(registry, s);
+    let failDecode = false;
+    const decode = codec.decode.bind(codec);
+    codec.decode = (buf) => {
+      if (failDecode) throw new Error('codec broke');
+      return decode(buf);
+    };
+    const p = new BatchProcessor({
+      source: s,
+      codec,
+      scanner: new MarkerScanner(),
+      envelopes: new EnvelopeWriter(registry, publicKey, 'k1', 'test'),
+      fingerprintKey: KEY,
+      maxRecordBytes: 10_000,
+      rulesetVersion: () => 'rs-test',
+    });
+    const seamFinding = (textIndex: number) => ({
+      ruleId: 'email',
+      category: 'pii' as const,
+      action: 'redact' as const,
+      shadow: false,
+      label: 'EMAIL',
+      start: 0,
+      end: 5,
+      fingerprint: 'f',
+      preview: '…',
+      path: 'value.text',
+      textIndex,
+    });
+    for (const broken of [false, true]) {
+      const [a] = await p.analyse([msg(chat('hello there'))]);
+      const leaf = a!.p.texts.findIndex((t) => t.path === 'value.text');
+      expect(releaseBody(a!)).toBe(true);
+      expect(releaseBody(a!)).toBe(false); // once
+      expect(p.decideRecord(a!).verdict).toBe('clean'); // no finding: nothing decoded again
+      expect(a!.p.bodyReleased).toBe(true);
+      a!.extra.push(seamFinding(leaf));
+      failDecode = broken;
+      const out = p.finish('raw.chat', 0, [a!]);
+      failDecode = false;
+      if (!broken) {
+        expect(out.outputs[0]!.topic).toBe('redacted.chat');
+        expect((decodeAvro(registry, out.outputs[0]!.value!).value as { text: string }).text).toMatch(
+          /^\[EMAIL/,
+        );
+      } else {
+        expect(out.outputs[0]!.topic).toBe('quarantine.chat');
+        expect(out.outcomes[0]!.decision.reason).toBe('SLUICE_DECODE_FAILED');
+      }
+    }
   });
 });
