@@ -9,7 +9,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ErrorCodes, SluiceError } from '../../errors';
-import type { ChunkCounters, MainToWorker, ScanWorkerData, Transport, WorkerToMain } from './protocol';
+import {
+  fromWire,
+  type ChunkCounters,
+  type MainToWorker,
+  type ScanWorkerData,
+  type Transport,
+  type WorkerToMain,
+} from './protocol';
 import type { RecordScanRequest, RecordScanResult } from '../types';
 import { packRecords, packedTransferList } from './packed';
 
@@ -231,11 +238,20 @@ export class PoolWorker {
       this.die({ kind: 'protocol', detail: `expected ${task.expected} results` });
       return;
     }
+    const results: RecordScanResult[] = new Array<RecordScanResult>(msg.results.length);
+    for (let i = 0; i < results.length; i++) {
+      const r = fromWire(msg.results[i]!);
+      if (r === null) {
+        this.die({ kind: 'protocol', detail: `result ${i} is malformed` });
+        return;
+      }
+      results[i] = r;
+    }
     this.tasks.shift();
     clearTimeout(task.timer);
     const next = this.tasks[0];
     if (next !== undefined) this.arm(next);
-    task.resolve({ ok: true, results: msg.results, counters: msg.counters });
+    task.resolve({ ok: true, results, counters: msg.counters });
   }
 
   /**

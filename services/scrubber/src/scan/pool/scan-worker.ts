@@ -9,7 +9,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEngineFromModule } from './engine-loader';
 import type { LoadedEngine } from './engine-loader';
-import type { ChunkCounters, MainToWorker, ScanWorkerData, WorkerToMain } from './protocol';
+import {
+  toWire,
+  type ChunkCounters,
+  type MainToWorker,
+  type ScanWorkerData,
+  type WorkerToMain,
+} from './protocol';
 import { unpackRecords } from './packed';
 import type { RecordScanRequest, RecordScanResult } from '../types';
 
@@ -83,7 +89,12 @@ async function main(p: NonNullable<typeof parentPort>): Promise<void> {
           ? unpackRecords(msg.packed)
           : (JSON.parse(decoder.decode(msg.encoded)) as RecordScanRequest[]);
     const { results, counters } = scanChunk(engine, records, started);
-    p.postMessage({ type: 'result', taskId: msg.taskId, results, counters } satisfies WorkerToMain);
+    p.postMessage({
+      type: 'result',
+      taskId: msg.taskId,
+      results: results.map(toWire),
+      counters,
+    } satisfies WorkerToMain);
     if (current) Atomics.store(current, 0, 0);
   });
   p.postMessage({ type: 'ready', rulesetVersion: engine.rulesetVersion } satisfies WorkerToMain);
