@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { DIST } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
-const { inThreadProcessor } = require('./lib/in-thread.cjs');
+const { inThreadProcessor, asKafkajsMessages } = require('./lib/in-thread.cjs');
 
 const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
 
@@ -22,13 +22,7 @@ if (!global.gc) throw new Error('run with node --expose-gc (the heap figures nee
 
 const { scanner, processor } = inThreadProcessor({ kind: 'chat', fingerprintKey: Buffer.alloc(32, 7) });
 // Event time advances 1 s per 15,000 records (the seeded drain's pace is ~90,000/s over 6 partitions).
-const messages = corpora.chat(N, 11, CONVERSATIONS).map((r, i) => ({
-  offset: String(i),
-  timestamp: String(1e12 + Math.floor(i / 15)),
-  key: r.key,
-  value: r.value,
-  headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
-}));
+const messages = asKafkajsMessages(corpora.chat(N, 11, CONVERSATIONS), (i) => 1e12 + Math.floor(i / 15));
 
 async function run(holdMs, releaseHeldBodies) {
   const hold = new ChatWindowHoldback({

@@ -9,7 +9,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const { DIST } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
-const { inThreadProcessor } = require('./lib/in-thread.cjs');
+const { inThreadProcessor, asKafkajsMessages } = require('./lib/in-thread.cjs');
 
 require(path.join(DIST, 'kafka', 'kafkajs-mends.js'));
 const { AuditWriter } = require(path.join(DIST, 'audit', 'audit-writer.js'));
@@ -33,13 +33,7 @@ const audit = new AuditWriter(registry, key, 'bench', () => engine.rulesetVersio
 
 // Input as kafkajs hands it over: offsets and timestamps as strings, headers as Buffers.
 const corpus = corpora.chat(N);
-const messages = corpus.map((r, i) => ({
-  offset: String(i),
-  timestamp: String(Date.now()),
-  key: r.key,
-  value: r.value,
-  headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
-}));
+const messages = asKafkajsMessages(corpus);
 
 const steps = new Map();
 /** Adds the CPU and wall time since (c0, t0) to step `name`. */

@@ -115,12 +115,16 @@ async function committedTotal(admin, groupId, topic) {
   return n;
 }
 
+/** utime + stime in seconds from a /proc stat line (fields 14, 15; the name may hold spaces). */
+function statCpuSec(stat) {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
 /** CPU seconds (user+system, all threads), current and peak RSS of a live process, from /proc. */
 function procSample(pid) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuSec = (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (fields 14, 15)
+    const cpuSec = statCpuSec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name) => Number((status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm')) ?? [])[1] ?? 0);
     return { cpuSec, rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
@@ -146,8 +150,7 @@ function threadSample(pid) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const sec = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      const sec = statCpuSec(stat);
       const group =
         t === String(pid)
           ? 'main'

@@ -40,4 +40,15 @@ function inThreadProcessor({ kind, fingerprintKey, maxRecordBytes = 512 * 1024, 
   return { registry, engine, scanner, source, processor };
 }
 
-module.exports = { inThreadProcessor };
+/** Corpus records as kafkajs hands them over: offsets and timestamps as strings, headers as Buffers. */
+function asKafkajsMessages(records, timestampOf = () => Date.now()) {
+  return records.map((r, i) => ({
+    offset: String(i),
+    timestamp: String(timestampOf(i)),
+    key: r.key,
+    value: r.value,
+    headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
+  }));
+}
+
+module.exports = { inThreadProcessor, asKafkajsMessages };

@@ -20,43 +20,49 @@ export interface QueuedRecord {
  * offset then never falls inside a group decided together.
  */
 export function releasableLength(queue: readonly QueuedRecord[]): number {
-  let reach = -1n;
-  let n = 0;
-  for (let i = 0; i < queue.length; i++) {
-    const e = queue[i]!;
-    if (!e.settled) break;
-    const end = e.span && e.span.lastOffset > e.offset ? e.span.lastOffset : e.offset;
-    if (end > reach) reach = end;
-    if (reach <= e.offset) n = i + 1;
+  const scan = new HeadScan(queue);
+  scan.advance();
+  return scan.n;
+}
+
+/**
+ * The releasable head's scan, resumable: `advance` walks the settled records from where it
+ * stopped, tracking how far the spans seen so far reach.
+ */
+class HeadScan {
+  private reach = -1n;
+  /** Length of the releasable head among the records scanned so far. */
+  n = 0;
+  /** First record not scanned: the first unsettled one once `advance` returns. */
+  p = 0;
+
+  constructor(private readonly queue: readonly QueuedRecord[]) {}
+
+  advance(): void {
+    const q = this.queue;
+    for (; this.p < q.length && q[this.p]!.settled; this.p++) {
+      const e = q[this.p]!;
+      const end = e.span && e.span.lastOffset > e.offset ? e.span.lastOffset : e.offset;
+      if (end > this.reach) this.reach = end;
+      if (this.reach <= e.offset) this.n = this.p + 1;
+    }
   }
-  return n;
 }
 
 /**
  * Settles the oldest records until at most `max` records are outside the releasable head (a
- * hold-back's memory bound). One pass: the head's scan (as `releasableLength`) goes on from
- * where it stopped after each record it settles, instead of starting again from the front —
- * with thousands of conversations each waiting for its next message, a rescan per settled
- * record was quadratic in the queue (profiled: 37% of the chat chunk path's CPU in one thread at
- * the 10,000 bound).
+ * hold-back's memory bound). One pass: the head's scan goes on from where it stopped after each
+ * record it settles, instead of starting again from the front — with thousands of conversations
+ * each waiting for its next message, a rescan per settled record was quadratic in the queue
+ * (profiled: 37% of the chat chunk path's CPU in one thread at the 10,000 bound).
  */
 export function settleOldest(queue: readonly QueuedRecord[], max: number): void {
-  let reach = -1n;
-  let n = 0; // releasableLength of the entries scanned so far
-  let p = 0; // first entry not scanned: the first unsettled one once the scan stops
-  const advance = (): void => {
-    for (; p < queue.length && queue[p]!.settled; p++) {
-      const e = queue[p]!;
-      const end = e.span && e.span.lastOffset > e.offset ? e.span.lastOffset : e.offset;
-      if (end > reach) reach = end;
-      if (reach <= e.offset) n = p + 1;
-    }
-  };
-  advance();
-  // Entries before p are settled already; settling p lets the scan go on.
-  while (queue.length - n > max && p < queue.length) {
-    queue[p]!.settled = true;
-    advance();
+  const scan = new HeadScan(queue);
+  scan.advance();
+  // Records before scan.p are settled already; settling scan.p lets the scan go on.
+  while (queue.length - scan.n > max && scan.p < queue.length) {
+    queue[scan.p]!.settled = true;
+    scan.advance();
   }
 }
 

@@ -309,10 +309,11 @@ export class BatchProcessor {
   private fillBody(p: Pending): RecordDecision | null {
     const { source, codec } = this.opts;
     const msg = p.msg;
-    p.texts = [];
-    p.redactable = [];
-    if (msg.value !== null) {
-      // (A tombstone has nothing to scan in its value, but its key and headers still are.)
+    if (msg.value === null) {
+      // A tombstone has nothing to scan in its value, but its key and headers still are.
+      p.texts = [];
+      p.redactable = [];
+    } else {
       try {
         p.decoded = codec.decode(msg.value);
         const walked = codec.texts(p.decoded);
@@ -348,9 +349,8 @@ export class BatchProcessor {
     return null;
   }
 
-  /** Decodes a released record again (`releaseBody`); a failure fails it closed. */
+  /** Decodes a released record (`releaseBody`) again; a failure fails it closed. */
   private restoreBody(p: Pending): void {
-    if (!p.bodyReleased) return;
     p.bodyReleased = false;
     // It decoded when it arrived, so a failure here is a codec bug: it fails closed all the same.
     const early = this.fillBody(p);
