@@ -19,6 +19,8 @@ export class ContextWords {
   /** Per non-ASCII word for the current text: -1 not looked up yet, 0 absent, 1 present. */
   private readonly otherPresent: Int8Array;
   private scanned = false;
+  /** After scan: no context word of any rule can occur in the text. */
+  private noneFound = false;
 
   constructor(rules: readonly CompiledRule[]) {
     const ids = new Map<string, number>();
@@ -64,6 +66,9 @@ export class ContextWords {
     const mine = this.ruleWords[rule.index];
     if (mine === null || mine === undefined) return true;
     if (!this.scanned) this.scan(text);
+    // The common case (a timestamp, an id): no ASCII context word at all, and no non-ASCII char,
+    // so no non-ASCII word either. Every context-gated rule of a digit run is skipped here.
+    if (this.noneFound) return false;
     for (let i = 0; i < mine.length; i++) if (this.present[mine[i]!] === 1) return true;
     // Each non-ASCII word is searched once per text, not once per rule and hit (that was
     // quadratic on a 1 MB text full of digit runs).
@@ -83,10 +88,12 @@ export class ContextWords {
     present.fill(0);
     const { next, column, stride, outStart, outList } = this.ac;
     let s = 0;
+    let found = false;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c >= 128) {
         s = 0;
+        found = true; // a non-ASCII word may occur: looked up per word in mayHaveContext
         continue;
       }
       s = next[s + column[c]!]!;
@@ -94,7 +101,9 @@ export class ContextWords {
         s = ~s;
         const st = s / stride;
         for (let j = outStart[st]!; j < outStart[st + 1]!; j++) present[outList[j]!] = 1;
+        found = true;
       }
     }
+    this.noneFound = !found;
   }
 }

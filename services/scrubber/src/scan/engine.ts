@@ -318,12 +318,23 @@ export class ScanEngine {
       const e = hits[3 * h + 2]!;
       const rules = kind >= 0 ? this.keywordRules[kind]! : this.anchorRules[-kind - 1]!;
       const digitHit = this.digitPrechecks && kind === -(Anchor.digits + 1);
+      // Facts about the hit that several of its rules ask for, read once per hit (-1: not yet):
+      // a 36-char UUID ran the capitals count once per token rule, a timestamp the non-digit scan
+      // once per separated number rule.
+      let uppers = -1;
+      let nonDigit = -1;
       for (const r of rules) {
         if (policy.enabled[r.index] !== 1) continue;
         if (digitHit && r.runContains !== null && !runHas(text, s, e, r.runContains)) continue;
-        if (digitHit && r.separated && !hasNonDigit(text, s, e)) continue;
+        if (digitHit && r.separated) {
+          if (nonDigit === -1) nonDigit = hasNonDigit(text, s, e) ? 1 : 0;
+          if (nonDigit === 0) continue;
+        }
         // A token run without enough capitals cannot hold the match (rule option minUpper).
-        if (r.minUpper > 0 && kind < 0 && !hasUpper(text, s, e, r.minUpper)) continue;
+        if (r.minUpper > 0 && kind < 0) {
+          if (uppers === -1) uppers = countUpper(text, s, e);
+          if (uppers < r.minUpper) continue;
+        }
         if (digitHit && (r.minDigits > 0 || r.luhnPrecheck)) {
           // Exact pre-checks on the digit run (count, Luhn) before paying for RE2: digit anchors
           // fire on every date, timestamp and numeric id.
@@ -565,12 +576,12 @@ function dedupe(cands: Candidate[], policy: SourcePolicy): Candidate[] {
   return kept;
 }
 
-/** At least `min` ASCII capitals (A-Z) in text[s, e). */
-function hasUpper(text: string, s: number, e: number, min: number): boolean {
+/** ASCII capitals (A-Z) in text[s, e). */
+function countUpper(text: string, s: number, e: number): number {
   let n = 0;
   for (let i = s; i < e; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 65 && c <= 90 && ++n >= min) return true;
+    if (c >= 65 && c <= 90) n++;
   }
-  return false;
+  return n;
 }

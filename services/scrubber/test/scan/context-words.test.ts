@@ -70,4 +70,33 @@ describe('ContextWords', () => {
       { numRuns: 500 },
     );
   });
+
+  it('agrees with a substring search for every rule when words are ASCII or not, present or absent (property)', () => {
+    // The shortcut for texts with no context word and no non-ASCII char must not hide a
+    // non-ASCII word, nor another rule's ASCII word.
+    const byRule = [['ssn', 'social security'], ['身份证', 'id card'], ['zip']];
+    const rs = byRule.map((w, i) => rule(i, w));
+    const c = new ContextWords(rs);
+    const piece = fc.constantFrom('ssn', 'ID card', '身份证', '身份', 'zip', '1234', ' ', 'x', 'é');
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 8 }).map((a) => a.join('')),
+        fc.nat({ max: 2 }),
+        (text, first) => {
+          c.reset();
+          const lower = text.toLowerCase();
+          // Ask in a rotated order: the first question triggers the scan.
+          for (let k = 0; k < rs.length; k++) {
+            const r = (first + k) % rs.length;
+            expect(c.mayHaveContext(rs[r]!, text, lower)).toBe(byRule[r]!.some((w) => lower.includes(w)));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+    c.reset();
+    expect(c.mayHaveContext(rs[1]!, '1764700000000', '1764700000000')).toBe(false);
+    c.reset();
+    expect(c.mayHaveContext(rs[1]!, '身份证 1764700000000', '身份证 1764700000000')).toBe(true);
+  });
 });
