@@ -499,6 +499,7 @@ const HOW_TO = [
   'BENCH_MEMORY_SECONDS=300 BENCH_WORKERS=4 npm run bench   # any size/duration via env (see bench/run.cjs)',
   'node bench/hot-path.cjs 40000   # CPU per record of each step of the chunk path, one thread, no broker',
   'node --expose-gc bench/chat-holdback.cjs   # the chat hold-back over 20,000 conversations: CPU per record, heap per held message',
+  'node bench/scan-fields.cjs [--against DIR]   # scan CPU per chat record by text (ids, timestamp, message, seams); DIR: another build to compare in the same process',
   '```',
   '',
   'The bench starts its own broker in a temp dir (BENCH_BROKER_DIR reuses one) so other test runs on the shared broker do not disturb it, warms it with one unmeasured pass-through and one Sluice drain (BENCH_WARMUP=0 skips that), and stops it at the end. Latency runs every configuration twice, interleaved (BENCH_LATENCY_REPEAT), and reports the run with the highest p99.',

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+'use strict';
+// Scan CPU per chat record, split by the record's texts (message text, ids, timestamp, key,
+// headers) and the chat seams, one thread, no broker. With --against DIR (the dist folder of
+// another build, e.g. from a git worktree of an older commit) both engines run in this one
+// process in interleaved rounds, so the two columns share the machine's noise.
+//   node bench/scan-fields.cjs [records] [--against DIR] [--json FILE]
+const path = require('node:path');
+const fs = require('node:fs');
+const { DIST } = require('./lib/common.cjs');
+const corpora = require('./lib/corpora.cjs');
+const { inThreadProcessor, asKafkajsMessages } = require('./lib/in-thread.cjs');
+
+const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
+
+const args = process.argv.slice(2);
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : null);
+const N = Number(args[0] && !args[0].startsWith('--') ? args[0] : 30_000);
+const against = opt('--against');
+const jsonOut = opt('--json');
+const ROUNDS = 6; // the first is warm-up
+
+const key = Buffer.alloc(32, 7);
+const { engine, scanner, processor } = inThreadProcessor({ kind: 'chat', fingerprintKey: key });
+
+// The texts the pipeline scans: each record's, and the seams the chat hold-back builds (holdMs 0).
+const byPath = new Map();
+const hold = new ChatWindowHoldback({
+  source: 'chat',
+  scanner,
+  holdMs: 0,
+  seamChars: 256,
+  maxQueued: 20_000,
+  maxConversations: 10_000,
+});
+const messages = asKafkajsMessages(corpora.chat(N));
+for (let s = 0; s < N; s += 2000) {
+  const d = processor.decode(messages.slice(s, s + 2000));
+  for (const r of d.requests) for (const t of r.texts) push(t.path, t.text);
+  const prep = hold.prepare(d.records);
+  for (const r of prep.requests) for (const t of r.texts) push('seams', t.text);
+  prep.apply(prep.requests.map(() => undefined));
+  hold.commitReleased(hold.releasable().length);
+}
+function push(p, text) {
+  let list = byPath.get(p);
+  if (!list) byPath.set(p, (list = []));
+  list.push(text);
+}
+
+const builds = { current: engine };
+if (against) {
+  const { ScanEngine } = require(path.join(path.resolve(against), 'scan', 'engine.js'));
+  builds.against = ScanEngine.create({ fingerprintKey: key });
+}
+
+const samples = {};
+for (let round = 0; round < ROUNDS; round++) {
+  const order = Object.keys(builds);
+  if (round % 2 === 1) order.reverse();
+  for (const name of order) {
+    const e = builds[name];
+    for (const [p, texts] of byPath) {
+      const c0 = process.cpuUsage();
+      for (const t of texts) e.scanText(t, 'chat');
+      const c = process.cpuUsage(c0);
+      if (round === 0) continue;
+      ((samples[name] ??= {})[p] ??= []).push((c.user + c.system) / N);
+    }
+  }
+}
+
+const median = (a) => {
+  const b = [...a].sort((x, y) => x - y);
+  return Number(b[Math.floor(b.length / 2)].toFixed(2));
+};
+const out = { date: new Date().toISOString(), records: N, rounds: ROUNDS - 1, builds: {} };
+for (const [name, per] of Object.entries(samples)) {
+  const rows = Object.fromEntries(Object.entries(per).map(([p, a]) => [p, median(a)]));
+  const records = Object.entries(rows)
+    .filter(([p]) => p !== 'seams')
+    .reduce((s, [, v]) => s + v, 0);
+  out.builds[name] = { usPerRecord: rows, recordTexts: Number(records.toFixed(2)) };
+}
+console.log(`scan CPU µs per chat record (median of ${ROUNDS - 1} rounds, ${N} records)`);
+const names = Object.keys(out.builds);
+console.log(`  ${'text'.padEnd(24)}${names.map((n) => n.padStart(10)).join('')}`);
+for (const p of [...byPath.keys()])
+  console.log(
+    `  ${p.padEnd(24)}${names.map((n) => String(out.builds[n].usPerRecord[p]).padStart(10)).join('')}`,
+  );
+console.log(
+  `  ${'all record texts'.padEnd(24)}${names.map((n) => String(out.builds[n].recordTexts).padStart(10)).join('')}`,
+);
+if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(out, null, 2) + '\n');
