@@ -8,11 +8,8 @@
 //   node --expose-gc bench/chat-holdback.cjs [records] [conversations]
 const fs = require('node:fs');
 const path = require('node:path');
-const { DIST } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
-const { inThreadProcessor, asKafkajsMessages } = require('./lib/in-thread.cjs');
-
-const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
+const { inThreadProcessor, chatHoldback, asKafkajsMessages } = require('./lib/in-thread.cjs');
 
 const N = Number(process.argv[2] ?? 60_000);
 const CONVERSATIONS = Number(process.argv[3] ?? 20_000);
@@ -25,16 +22,7 @@ const { scanner, processor } = inThreadProcessor({ kind: 'chat', fingerprintKey:
 const messages = asKafkajsMessages(corpora.chat(N, 11, CONVERSATIONS), (i) => 1e12 + Math.floor(i / 15));
 
 async function run(holdMs, releaseHeldBodies) {
-  const hold = new ChatWindowHoldback({
-    source: 'chat',
-    scanner,
-    holdMs,
-    seamChars: 256,
-    maxQueued: MAX_QUEUED,
-    maxConversations: 100_000,
-    contextRecords: 1000,
-    releaseHeldBodies,
-  });
+  const hold = chatHoldback(scanner, { holdMs, maxQueued: MAX_QUEUED, releaseHeldBodies });
   global.gc();
   const heap0 = process.memoryUsage().heapUsed;
   const c0 = process.cpuUsage();

@@ -9,11 +9,10 @@ const path = require('node:path');
 const fs = require('node:fs');
 const { DIST } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
-const { inThreadProcessor, asKafkajsMessages } = require('./lib/in-thread.cjs');
+const { inThreadProcessor, chatHoldback, asKafkajsMessages } = require('./lib/in-thread.cjs');
 
 require(path.join(DIST, 'kafka', 'kafkajs-mends.js'));
 const { AuditWriter } = require(path.join(DIST, 'audit', 'audit-writer.js'));
-const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
 const { packRecords, unpackRecords } = require(path.join(DIST, 'scan', 'pool', 'packed.js'));
 const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request');
 const Long = require('kafkajs/src/utils/long');
@@ -80,14 +79,10 @@ async function encodeProduce(outputs) {
 
 async function run(round) {
   steps.clear();
-  const hold = new ChatWindowHoldback({
-    source: 'chat',
-    scanner,
+  const hold = chatHoldback(scanner, {
     holdMs: Number(process.env.HOT_PATH_HOLD_MS ?? 0),
-    seamChars: 256,
     maxQueued: 20_000,
     maxConversations: 10_000,
-    contextRecords: 1000,
   });
   let n = 0;
   for (let start = 0; start < messages.length; start += CHUNK) {

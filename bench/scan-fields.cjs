@@ -7,11 +7,9 @@
 //   node bench/scan-fields.cjs [records] [--against DIR] [--json FILE]
 const path = require('node:path');
 const fs = require('node:fs');
-const { DIST } = require('./lib/common.cjs');
+const { median } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
-const { inThreadProcessor, asKafkajsMessages } = require('./lib/in-thread.cjs');
-
-const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
+const { inThreadProcessor, chatHoldback, asKafkajsMessages } = require('./lib/in-thread.cjs');
 
 const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : null);
@@ -25,13 +23,11 @@ const { engine, scanner, processor } = inThreadProcessor({ kind: 'chat', fingerp
 
 // The texts the pipeline scans: each record's, and the seams the chat hold-back builds (holdMs 0).
 const byPath = new Map();
-const hold = new ChatWindowHoldback({
-  source: 'chat',
-  scanner,
+const hold = chatHoldback(scanner, {
   holdMs: 0,
-  seamChars: 256,
   maxQueued: 20_000,
   maxConversations: 10_000,
+  contextRecords: 0,
 });
 const messages = asKafkajsMessages(corpora.chat(N));
 for (let s = 0; s < N; s += 2000) {
@@ -70,13 +66,9 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
-const median = (a) => {
-  const b = [...a].sort((x, y) => x - y);
-  return Number(b[Math.floor(b.length / 2)].toFixed(2));
-};
 const out = { date: new Date().toISOString(), records: N, rounds: ROUNDS - 1, builds: {} };
 for (const [name, per] of Object.entries(samples)) {
-  const rows = Object.fromEntries(Object.entries(per).map(([p, a]) => [p, median(a)]));
+  const rows = Object.fromEntries(Object.entries(per).map(([p, a]) => [p, Number(median(a).toFixed(2))]));
   const records = Object.entries(rows)
     .filter(([p]) => p !== 'seams')
     .reduce((s, [, v]) => s + v, 0);

@@ -194,6 +194,12 @@ function loadTracker() {
   };
 }
 
+/** Median of unsorted numbers (the upper middle of an even count), or null when empty. */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : null;
+}
+
 function percentile(sorted, q) {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -218,5 +224,6 @@ module.exports = {
   threadSample,
   machine,
   loadTracker,
+  median,
   percentile,
 };

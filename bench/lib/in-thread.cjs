@@ -10,6 +10,7 @@ const { BatchProcessor } = require(path.join(DIST, 'route', 'batch-processor.js'
 const { AvroValueCodec } = require(path.join(DIST, 'route', 'avro-value-codec.js'));
 const { EnvelopeWriter } = require(path.join(DIST, 'quarantine', 'envelope-writer.js'));
 const { ScanEngine } = require(path.join(DIST, 'scan', 'engine.js'));
+const { ChatWindowHoldback } = require(path.join(DIST, 'rebuild', 'chat-window-holdback.js'));
 
 /** kind 'chat' or 'telemetry'; processor options beyond these keep BatchProcessor's defaults. */
 function inThreadProcessor({ kind, fingerprintKey, maxRecordBytes = 512 * 1024, auditCleanRanges }) {
@@ -40,6 +41,20 @@ function inThreadProcessor({ kind, fingerprintKey, maxRecordBytes = 512 * 1024, 
   return { registry, engine, scanner, source, processor };
 }
 
+/** The chat hold-back on `scanner` with the pipeline's chat.* defaults; `options` override them. */
+function chatHoldback(scanner, options = {}) {
+  return new ChatWindowHoldback({
+    source: 'chat',
+    scanner,
+    holdMs: 1000,
+    seamChars: 256,
+    maxQueued: 10_000,
+    maxConversations: 100_000,
+    contextRecords: 1000,
+    ...options,
+  });
+}
+
 /** Corpus records as kafkajs hands them over: offsets and timestamps as strings, headers as Buffers. */
 function asKafkajsMessages(records, timestampOf = () => Date.now()) {
   return records.map((r, i) => ({
@@ -51,4 +66,4 @@ function asKafkajsMessages(records, timestampOf = () => Date.now()) {
   }));
 }
 
-module.exports = { inThreadProcessor, asKafkajsMessages };
+module.exports = { inThreadProcessor, chatHoldback, asKafkajsMessages };

@@ -5,13 +5,8 @@
 // (first 20% of the run), RSS is flat when the median of the last 20% and every later sample
 // stay within 10% of the median of the 20-40% window.
 const { Partitioners } = require('kafkajs');
-const { sleep, log, partitionFor } = require('./common.cjs');
+const { sleep, log, partitionFor, median } = require('./common.cjs');
 const { metricSum } = require('./children.cjs');
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : null;
-}
 
 async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEveryMs = 5000, load }) {
   await child.start();
