@@ -44,18 +44,21 @@ function push(p, text) {
   list.push(text);
 }
 
-const builds = { current: engine };
+// A fresh engine per build and round: the clean memo (short texts found clean) must start
+// empty each round, or every round after the first would find the whole corpus remembered.
+const builds = { current: () => engine.constructor.create({ fingerprintKey: key }) };
 if (against) {
   const { ScanEngine } = require(path.join(path.resolve(against), 'scan', 'engine.js'));
-  builds.against = ScanEngine.create({ fingerprintKey: key });
+  builds.against = () => ScanEngine.create({ fingerprintKey: key });
 }
+const memo = {};
 
 const samples = {};
 for (let round = 0; round < ROUNDS; round++) {
   const order = Object.keys(builds);
   if (round % 2 === 1) order.reverse();
   for (const name of order) {
-    const e = builds[name];
+    const e = builds[name]();
     for (const [p, texts] of byPath) {
       const c0 = process.cpuUsage();
       for (const t of texts) e.scanText(t, 'chat');
@@ -63,6 +66,7 @@ for (let round = 0; round < ROUNDS; round++) {
       if (round === 0) continue;
       ((samples[name] ??= {})[p] ??= []).push((c.user + c.system) / N);
     }
+    if (e.memoStats) memo[name] = { ...e.memoStats };
   }
 }
 
@@ -73,6 +77,7 @@ for (const [name, per] of Object.entries(samples)) {
     .filter(([p]) => p !== 'seams')
     .reduce((s, [, v]) => s + v, 0);
   out.builds[name] = { usPerRecord: rows, recordTexts: Number(records.toFixed(2)) };
+  if (memo[name]) out.builds[name].cleanMemo = memo[name];
 }
 console.log(`scan CPU µs per chat record (median of ${ROUNDS - 1} rounds, ${N} records)`);
 const names = Object.keys(out.builds);
@@ -84,4 +89,8 @@ for (const p of [...byPath.keys()])
 console.log(
   `  ${'all record texts'.padEnd(24)}${names.map((n) => String(out.builds[n].recordTexts).padStart(10)).join('')}`,
 );
+for (const [name, m] of Object.entries(memo))
+  console.log(
+    `  ${name}: clean memo answered ${m.hits} of ${m.lookups} short texts (${((100 * m.hits) / m.lookups).toFixed(1)}%, last round)`,
+  );
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(out, null, 2) + '\n');

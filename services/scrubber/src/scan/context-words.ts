@@ -59,10 +59,12 @@ export class ContextWords {
   }
 
   /**
-   * False when none of the rule's required context words occurs anywhere in `text` (`lower` is
-   * its lower-case form, same length, or the text itself when that is not possible).
+   * False when none of the rule's required context words occurs anywhere in `text`. `lower`
+   * gives its lower-case form (same length, or the text itself when that is not possible); it
+   * is called only when a non-ASCII word has to be looked up, so a timestamp or an id, which
+   * the no-word shortcut answers, is never lower-cased.
    */
-  mayHaveContext(rule: CompiledRule, text: string, lower: string): boolean {
+  mayHaveContext(rule: CompiledRule, text: string, lower: () => string): boolean {
     const mine = this.ruleWords[rule.index];
     if (mine === null || mine === undefined) return true;
     if (!this.scanned) this.scan(text);
@@ -75,7 +77,7 @@ export class ContextWords {
     const other = this.ruleOther[rule.index]!;
     for (let i = 0; i < other.length; i++) {
       const k = other[i]!;
-      if (this.otherPresent[k] === -1) this.otherPresent[k] = lower.includes(this.others[k]!) ? 1 : 0;
+      if (this.otherPresent[k] === -1) this.otherPresent[k] = lower().includes(this.others[k]!) ? 1 : 0;
       if (this.otherPresent[k] === 1) return true;
     }
     return false;
