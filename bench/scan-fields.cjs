@@ -7,7 +7,7 @@
 //   node bench/scan-fields.cjs [records] [--against DIR] [--json FILE]
 const path = require('node:path');
 const fs = require('node:fs');
-const { median } = require('./lib/common.cjs');
+const { DIST, median } = require('./lib/common.cjs');
 const corpora = require('./lib/corpora.cjs');
 const { inThreadProcessor, chatHoldback, asKafkajsMessages } = require('./lib/in-thread.cjs');
 
@@ -19,7 +19,7 @@ const jsonOut = opt('--json');
 const ROUNDS = 6; // the first is warm-up
 
 const key = Buffer.alloc(32, 7);
-const { engine, scanner, processor } = inThreadProcessor({ kind: 'chat', fingerprintKey: key });
+const { scanner, processor } = inThreadProcessor({ kind: 'chat', fingerprintKey: key });
 
 // The texts the pipeline scans: each record's, and the seams the chat hold-back builds (holdMs 0).
 const byPath = new Map();
@@ -46,11 +46,12 @@ function push(p, text) {
 
 // A fresh engine per build and round: the clean memo (short texts found clean) must start
 // empty each round, or every round after the first would find the whole corpus remembered.
-const builds = { current: () => engine.constructor.create({ fingerprintKey: key }) };
-if (against) {
-  const { ScanEngine } = require(path.join(path.resolve(against), 'scan', 'engine.js'));
-  builds.against = () => ScanEngine.create({ fingerprintKey: key });
+function engineOf(dist) {
+  const { ScanEngine } = require(path.join(path.resolve(dist), 'scan', 'engine.js'));
+  return () => ScanEngine.create({ fingerprintKey: key });
 }
+const builds = { current: engineOf(DIST) };
+if (against) builds.against = engineOf(against);
 const memo = {};
 
 const samples = {};
