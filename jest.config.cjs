@@ -12,14 +12,12 @@ const withBroker = {
   // Every kafkajs reader in the broker tiers (the invariant checks read outputs and audit
   // read_committed) gets the corrected aborted-transaction filter the services install.
   // Likewise the record encoder the services install (the broker checks every batch's CRC) and
-  // the fetch-ahead fetcher (the tests' consumers run on the fetch loop the services run on), and
-  // the transaction manager wrapper that lets the pipeline register a transaction early.
+  // the fetch-ahead fetcher (the tests' consumers run on the fetch loop the services run on).
   moduleNameMapper: {
     '^\\./filterAbortedMessages$': '<rootDir>/test/support/kafkajs-aborted-filter.ts',
     '^\\.\\./\\.\\./\\.\\./recordBatch/record/v0$': '<rootDir>/test/support/kafkajs-record-encoder.ts',
     '^\\.\\./\\.\\./\\.\\./recordBatch/v0$': '<rootDir>/test/support/kafkajs-record-batch-encoder.ts',
     '^\\./fetcher$': '<rootDir>/test/support/kafkajs-fetch-ahead.ts',
-    '^\\./eosManager$': '<rootDir>/test/support/kafkajs-eos-manager.ts',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

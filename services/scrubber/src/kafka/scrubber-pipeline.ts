@@ -16,13 +16,7 @@ import { ChatWindowHoldback } from '../rebuild/chat-window-holdback';
 import type { PartitionHoldback } from '../rebuild/holdback';
 import type { AuditWriter } from '../audit/audit-writer';
 import type { ScrubberMetrics } from '../metrics/scrubber-metrics';
-import { PartitionProducers, PRODUCER_RETRY } from './partition-producers';
-import {
-  beginTransaction,
-  headStart,
-  type HeadStart,
-  type HeadStartRequest,
-} from './kafkajs-transaction-head-start';
+import { PartitionProducers } from './partition-producers';
 import { ensureTopics, type TopicLayout } from './topic-setup';
 import { ensureDataKeyTopic } from '../quarantine/data-key-store';
 import { offsetAtLeast, offsetPlus } from './offsets';
@@ -45,14 +39,6 @@ interface PartitionState {
   contextBelow: bigint | null;
   /** Batches skipped while waiting for the seek to the context (see processChunk). */
   contextWaits: number;
-  /**
-   * Output and audit partitions the last committed transaction of this producer wrote (at most
-   * MAX_HEAD_START_PARTITIONS), registered early in the next one (kafkajs-transaction-head-start);
-   * null after a failure, a fresh producer or a transaction that released nothing.
-   */
-  lastWritten: Array<{ topic: string; partition: number }> | null;
-  /** How long the last chunk's decode and scan took (ms). */
-  lastAnalyseMs: number;
 }
 
 function newState(): PartitionState {
@@ -64,13 +50,8 @@ function newState(): PartitionState {
     lock: Promise.resolve(),
     contextBelow: null,
     contextWaits: 0,
-    lastWritten: null,
-    lastAnalyseMs: 0,
   };
 }
-
-/** Partitions a head start registers at most (outputs, data keys and audit of one input partition). */
-const MAX_HEAD_START_PARTITIONS = 8;
 
 /**
  * Offset-commit metadata: where a new owner must start re-reading to rebuild the hold-back's
@@ -385,7 +366,6 @@ export class ScrubberPipeline {
     st.generation = -1;
     st.committed = null;
     st.contextBelow = null;
-    st.lastWritten = null;
     await this.producers.drop(topic, partition);
   }
 
@@ -406,23 +386,16 @@ export class ScrubberPipeline {
       st.generation = this.generation;
       st.committed = null;
       st.contextBelow = null;
-      st.lastWritten = null;
       st.holdback = this.newHoldback(topic, partition);
     }
     let inTxn = false;
     let transaction: Awaited<ReturnType<Producer['transaction']>> | null = null;
-    // Registrations sent early for this transaction; settled before anything else is sent in it.
-    let head: Promise<HeadStart | null> | null = null;
-    let headError: unknown = null;
     const lap = stageLaps(metrics, this.sourcesByTopic.get(topic)?.name ?? topic, started);
     try {
       const got = await this.producers.get(topic, partition);
-      if (got.fresh) {
-        st.committed = null;
-        st.lastWritten = null;
-      }
+      if (got.fresh) st.committed = null;
       // transaction() initialises the producer id on first use: that is the fencing step.
-      transaction = await beginTransaction(got.producer);
+      transaction = await got.producer.transaction();
       inTxn = true;
       if (st.committed === null) {
         const c = await this.fetchCommitted(topic, partition);
@@ -461,14 +434,6 @@ export class ScrubberPipeline {
       }
       const contextBelow = st.contextBelow;
       const lastChunkOffset = chunk.length > 0 ? chunk[chunk.length - 1]!.offset : null;
-      const early = this.headStartRequest(st, chunk.length);
-      if (early) {
-        head = headStart(got.producer, early).catch((e: unknown) => {
-          headError = e;
-          return null;
-        });
-      }
-      const analyseFrom = Date.now();
       let records: AnalysedRecord[];
       if (st.holdback) {
         // Head-of-line hold: release only the settled prefix; commit offsets no further than it.
@@ -495,11 +460,7 @@ export class ScrubberPipeline {
         records = todo.length > 0 ? await processor.analyse(todo) : [];
         lap('analyse');
       }
-      st.lastAnalyseMs = Date.now() - analyseFrom;
-      const registered = head ? await head : null;
-      if (headError) throw headError;
       if (records.length === 0) {
-        st.lastWritten = null;
         await transaction.abort();
         inTxn = false;
         if (lastChunkOffset !== null && resolveOffset) resolveOffset(lastChunkOffset);
@@ -518,13 +479,17 @@ export class ScrubberPipeline {
         outputOffsets,
         this.layout!.auditPartitions,
       );
-      const auditMessages: OutputMessage[] = audit.map((m) => ({
-        topic: config.auditTopic,
-        partition: m.partition!,
-        key: m.key as Buffer,
-        value: m.value as Buffer,
-        headers: {},
-      }));
+      await sendInSlices(
+        transaction,
+        audit.map((m) => ({
+          topic: config.auditTopic,
+          partition: m.partition!,
+          key: m.key as Buffer,
+          value: m.value as Buffer,
+          headers: {},
+        })),
+      );
+      lap('audit');
       const next = (BigInt(lastOffset) + 1n).toString();
       const metadata = st.holdback
         ? encodeCommitMetadata(st.holdback.contextFrom(records.length), BigInt(next))
@@ -535,29 +500,13 @@ export class ScrubberPipeline {
         offset: next,
         metadata,
       };
-      const offsets = {
+      await transaction.sendOffsets({
         consumerGroupId: config.group.id,
         topics: [{ topic, partitions: [committedOffset] }],
-      };
-      const txn = transaction;
-      if (
-        registered?.group &&
-        auditMessages.every((m) => registered.partitions.has(`${m.topic}:${m.partition}`))
-      ) {
-        // Every audit partition and the group are registered already: the audit's produce needs
-        // no AddPartitionsToTxn, and sendOffsets' AddOffsetsToTxn is answered without a log write,
-        // so the two cannot meet CONCURRENT_TRANSACTIONS and go side by side.
-        await settleAll([sendInSlices(txn, auditMessages), txn.sendOffsets(offsets)]);
-        lap('audit');
-      } else {
-        await sendInSlices(txn, auditMessages);
-        lap('audit');
-        await txn.sendOffsets(offsets);
-      }
+      });
       await transaction.commit();
       lap('commit');
       inTxn = false;
-      st.lastWritten = writtenPartitions(processed.outputs, auditMessages);
       st.committed = BigInt(next);
       st.holdback?.commitReleased(records.length);
       if (lastChunkOffset !== null && resolveOffset) resolveOffset(lastChunkOffset);
@@ -566,9 +515,6 @@ export class ScrubberPipeline {
       return false;
     } catch (err) {
       metrics.transactions.inc({ outcome: 'abort' });
-      st.lastWritten = null;
-      // An early registration still in flight must be answered before the EndTxn goes out.
-      if (head) await head;
       const info = describeError(err);
       logger.warn(
         { topic, partition, code: info.code, err: info.message, fenced: isFencing(err) },
@@ -590,20 +536,6 @@ export class ScrubberPipeline {
         cause: err,
       });
     }
-  }
-
-  /**
-   * The early registrations of a chunk's transaction (kafkajs-transaction-head-start): the
-   * partitions the last transaction wrote and the group. Null, to register as kafkajs does, when
-   * nothing is known yet or the chunk may well release nothing (a release tick, or the chunk
-   * after one that released nothing): a registered transaction costs an EndTxn and end markers
-   * even when it is aborted, one kafkajs never began on the broker costs nothing. Null after a
-   * slow scan too: the transaction timeout runs from the first registration.
-   */
-  private headStartRequest(st: PartitionState, chunkLength: number): HeadStartRequest | null {
-    if (chunkLength === 0 || st.lastWritten === null) return null;
-    if (st.lastAnalyseMs > this.deps.config.transactions.timeoutMs / 10) return null;
-    return { partitions: st.lastWritten, groupId: this.deps.config.group.id, retry: PRODUCER_RETRY };
   }
 
   private newHoldback(topic: string, partition: number): PartitionHoldback | null {
@@ -862,28 +794,6 @@ function messageBytes(o: OutputMessage): number {
 }
 
 type Txn = Awaited<ReturnType<Producer['transaction']>>;
-
-/** Awaits every promise (none is left running) and throws the first failure. */
-async function settleAll(promises: ReadonlyArray<Promise<unknown>>): Promise<void> {
-  const results = await Promise.allSettled(promises);
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
-}
-
-/** The distinct partitions a transaction wrote, the first MAX_HEAD_START_PARTITIONS of them. */
-function writtenPartitions(...lists: OutputMessage[][]): Array<{ topic: string; partition: number }> {
-  const seen = new Set<string>();
-  const out: Array<{ topic: string; partition: number }> = [];
-  for (const list of lists) {
-    for (const m of list) {
-      const key = `${m.topic}:${m.partition}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ topic: m.topic, partition: m.partition });
-      if (out.length === MAX_HEAD_START_PARTITIONS) return out;
-    }
-  }
-  return out;
-}
 
 async function sendInSlices(transaction: Txn, outputs: OutputMessage[]): Promise<Array<string | null>> {
   const offsets: Array<string | null> = new Array(outputs.length).fill(null);
