@@ -11,7 +11,7 @@
 //   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_SCALE_WINDOW_SECONDS, BENCH_MEMORY_SECONDS,
 //   BENCH_MEMORY_CHAT_RATE / BENCH_MEMORY_KEY_RATE (records/s of the memory run when throughput is not run),
 //   BENCH_CONCURRENCY (group.partitionsConsumedConcurrently of both processes, default 8 = the config default),
-//   BENCH_WARMUP=0 (skip the unmeasured broker warm-up drains), BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_REPEAT (latency runs per configuration, the worst p99 reported; default 2), BENCH_NODE_OPTIONS (node options of the measured children), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_CHAT_CONVERSATIONS (conversations of the chat corpus, default 50), BENCH_MANY_CONVERSATIONS (of the chat many-conversations variant, default 20000), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
+//   BENCH_WARMUP=0 (skip the unmeasured broker warm-up drains), BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_REPEAT (latency runs per configuration, the worst p99 reported; default 2), BENCH_NODE_OPTIONS (node options of the measured children), BENCH_NODE_ARGS (node command-line flags of the measured children, for V8 flags NODE_OPTIONS refuses, e.g. --single-threaded-gc), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_CHAT_CONVERSATIONS (conversations of the chat corpus, default 50), BENCH_MANY_CONVERSATIONS (of the chat many-conversations variant, default 20000), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
 //   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
 const fs = require('node:fs');
 const os = require('node:os');

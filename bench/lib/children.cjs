@@ -66,7 +66,11 @@ class Child {
   async start(deadlineMs = 90_000) {
     const out = fs.openSync(this.logFile, 'a');
     const [file, ...rest] = this.args;
-    this.child = fork(file, rest, { stdio: ['ignore', out, out, 'ipc'], env: this.env });
+    this.child = fork(file, rest, {
+      stdio: ['ignore', out, out, 'ipc'],
+      env: this.env,
+      ...(BENCH_NODE_ARGS.length > 0 ? { execArgv: BENCH_NODE_ARGS } : {}),
+    });
     fs.closeSync(out);
     this.pid = this.child.pid;
     let started = false;
@@ -149,6 +153,8 @@ async function stageBreakdown(child) {
   return out;
 }
 
+/** BENCH_NODE_ARGS: node command-line flags of every measured child, for V8 flags NODE_OPTIONS refuses (e.g. --single-threaded-gc). */
+const BENCH_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** BENCH_NODE_OPTIONS: node options of every measured child (scrubber and pass-through), e.g. GC flags. */
 const BENCH_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '';
 
