@@ -5,10 +5,11 @@
  *  - kafkajs-aborted-filter: read_committed readers drop every aborted transaction's records;
  *  - kafkajs-record-encoder: records and batches written once into one buffer (same bytes);
  *  - kafkajs-fetch-ahead: a partition is fetched again as soon as its own batch is done;
- *  - kafkajs-timeout-warning: drops kafkajs' TimeoutNegativeWarning noise under Node 24.
+ *  - kafkajs-request-queue-timer: no 1 ms timer per connection for an empty request queue (it
+ *    burned CPU on every connection, idle or not, and is the TimeoutNegativeWarning of Node 24).
  */
 import './kafkajs-linear-grouping';
 import './kafkajs-aborted-filter';
 import './kafkajs-record-encoder';
 import './kafkajs-fetch-ahead';
-import './kafkajs-timeout-warning';
+import './kafkajs-request-queue-timer';
