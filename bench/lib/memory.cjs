@@ -56,6 +56,10 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
           t: Math.round((Date.now() - t0) / 1000),
           rssMb: Number((p?.rssMb ?? 0).toFixed(1)),
           heapUsedMb: Number((metricSum(m, 'sluice_nodejs_heap_size_used_bytes') / 1048576).toFixed(1)),
+          // What RSS is made of besides the main isolate's live heap: its committed heap, and
+          // memory outside V8 heaps (Buffers: fetched and produced batches). Scan workers' heaps are the rest.
+          heapTotalMb: Number((metricSum(m, 'sluice_nodejs_heap_size_total_bytes') / 1048576).toFixed(1)),
+          externalMb: Number((metricSum(m, 'sluice_nodejs_external_memory_bytes') / 1048576).toFixed(1)),
           heldKeystrokes: metricSum(m, 'sluice_keystroke_held_events'),
           lag: metricSum(m, 'sluice_consumer_lag_records'),
           records: metricSum(m, 'sluice_records_total'),
@@ -86,6 +90,8 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
     rssGrowthPct: Number((((final - base) / base) * 100).toFixed(1)),
     rssMaxOverBasePct: Number((((maxAfter - base) / base) * 100).toFixed(1)),
     heapUsedMb: { afterWarmup: heapBase, final: heapFinal },
+    heapTotalMb: windowsOf(samples, win, 'heapTotalMb'),
+    externalMb: windowsOf(samples, win, 'externalMb'),
     heldKeystrokes: {
       max: Math.max(...samples.map((s) => s.heldKeystrokes)),
       final: samples.at(-1)?.heldKeystrokes,
@@ -98,6 +104,16 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
     `  memory: RSS ${base} -> ${final} MB (${res.rssGrowthPct}%, max +${res.rssMaxOverBasePct}%), heap ${heapBase} -> ${heapFinal} MB, held max ${res.heldKeystrokes.max}, flat: ${res.flat}`,
   );
   return res;
+}
+
+/** Median after warm-up, median at the end, and highest after warm-up of one sampled gauge. */
+function windowsOf(samples, win, key) {
+  if (!samples.some((s) => s[key] !== undefined)) return null;
+  return {
+    afterWarmup: median(win(0.2, 0.4).map((s) => s[key])),
+    final: median(win(0.8, 1).map((s) => s[key])),
+    maxAfterWarmup: Math.max(...samples.slice(Math.floor(samples.length * 0.2)).map((s) => s[key])),
+  };
 }
 
 module.exports = { memoryRun };

@@ -148,6 +148,12 @@ function memoryTable(r) {
     `| RSS after warm-up (median 20-40%) → end (median last 20%) | ${m.rssMb.afterWarmup} → ${m.rssMb.final} MB (${m.rssGrowthPct > 0 ? '+' : ''}${m.rssGrowthPct}%) |`,
     `| highest RSS after warm-up | ${m.rssMb.maxAfterWarmup} MB (+${m.rssMaxOverBasePct}%) |`,
     `| heap used after warm-up → end | ${m.heapUsedMb.afterWarmup} → ${m.heapUsedMb.final} MB |`,
+    ...(m.heapTotalMb
+      ? [
+          `| main isolate heap committed after warm-up → end (highest) | ${m.heapTotalMb.afterWarmup} → ${m.heapTotalMb.final} MB (${m.heapTotalMb.maxAfterWarmup}) |`,
+          `| memory outside V8 heaps (Buffers) after warm-up → end (highest) | ${m.externalMb.afterWarmup} → ${m.externalMb.final} MB (${m.externalMb.maxAfterWarmup}) |`,
+        ]
+      : []),
     `| held keystroke events (max / at end) | ${m.heldKeystrokes.max} / ${m.heldKeystrokes.final} |`,
     `| consumer lag at end | ${m.lagFinal} |`,
     `| RSS flat within 10% | ${m.flat ? 'yes' : 'no'} |`,

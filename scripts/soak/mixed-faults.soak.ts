@@ -3,13 +3,17 @@
 // restart, a second instance joining and leaving, broker restart / crash / freeze, a fenced
 // producer, an unwritable output topic, records that crash or hang a scan worker. At the end,
 // the same invariants and figures as the integrity suite.
-import path from 'node:path';
 import { Cleanup, waitFor } from '../../test/support/kafka';
 import { PipelineFixture } from '../../test/support/pipeline-fixture';
 import { committedTotal } from '../../test/support/progress';
-import { REPO_ROOT } from '../../test/support/scrubber-process';
 import { TrafficSeeder, produceTracked } from '../../test/support/integrity/fast-seed';
-import { ScrubberFleet, createRawTopics, waitCommitted } from '../../test/support/integrity/chaos';
+import {
+  FAULT_ENGINE,
+  ScrubberFleet,
+  createRawTopics,
+  faultDeployment,
+  waitCommitted,
+} from '../../test/support/integrity/chaos';
 import { OwnBroker } from '../../test/support/integrity/own-broker';
 import { intrude, unwritableUntilFailures } from '../../test/support/integrity/faults';
 import { canaryToken, chatValue } from '../../test/support/integrity/records';
@@ -19,16 +23,6 @@ import { seededRng } from '../../services/scrubber/src/demo/synthetic-secrets';
 const MINUTES = Number(process.env.SLUICE_SOAK_MINUTES ?? 30);
 const RATE = Number(process.env.SLUICE_SOAK_RATE ?? 200);
 const SEED = Number(process.env.SLUICE_SOAK_SEED ?? 8);
-const FAULT_ENGINE = path.join(
-  REPO_ROOT,
-  'services',
-  'scrubber',
-  'test',
-  'scan',
-  'pool',
-  'fixtures',
-  'fault-engine.cjs',
-);
 const FAULTS = [
   'sigkill',
   'sigterm',
@@ -57,21 +51,10 @@ test(`soak: ${MINUTES} min of mixed faults`, async () => {
     process.env.KAFKA_BROKERS = broker.brokers.join(',');
     const fx = new PipelineFixture(cleanup, 4, { brokers: broker.brokers });
     await createRawTopics(fx);
-    const groupId = `sluice-${fx.id}`;
-    const config = fx.config({
-      kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
+    const { groupId, admin, inputs, fleet } = await faultDeployment(cleanup, fx, broker.brokers, {
       limits: { maxBatchRecords: 300 },
-      group: {
-        id: groupId,
-        sessionTimeoutMs: 6000,
-        heartbeatIntervalMs: 500,
-        partitionsConsumedConcurrently: 2,
-      },
       scan: { workers: 1, engineModule: FAULT_ENGINE, taskTimeoutMs: 3000, workerMaxOldGenerationMb: 256 },
     });
-    const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
-    const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];
-    const fleet = new ScrubberFleet(cleanup, config, fx.keys);
     let a = await fleet.start();
     const seeder = new TrafficSeeder(fx, { seed: SEED });
     const end = start + MINUTES * 60_000;

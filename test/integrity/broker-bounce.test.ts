@@ -5,7 +5,7 @@
 import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { TrafficSeeder } from '../support/integrity/fast-seed';
-import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
+import { createRawTopics, faultDeployment, waitCommitted } from '../support/integrity/chaos';
 import { OwnBroker } from '../support/integrity/own-broker';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
 
@@ -29,20 +29,9 @@ describe('integrity: broker stop and restart under load', () => {
     const fx = new PipelineFixture(cleanup, 3, { brokers: broker.brokers });
     await createRawTopics(fx);
     const total = await new TrafficSeeder(fx, { seed: 2 }).seed(N);
-    const groupId = `sluice-${fx.id}`;
-    const config = fx.config({
-      kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
+    const { groupId, admin, inputs, fleet } = await faultDeployment(cleanup, fx, broker.brokers, {
       limits: { maxBatchRecords: 300 },
-      group: {
-        id: groupId,
-        sessionTimeoutMs: 6000,
-        heartbeatIntervalMs: 500,
-        partitionsConsumedConcurrently: 2,
-      },
     });
-    const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
-    const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];
-    const fleet = new ScrubberFleet(cleanup, config, fx.keys);
     const p = await fleet.start();
 
     const bounces: Array<{ at: number; ms: number; how: string }> = [];

@@ -12,7 +12,7 @@ import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { TrafficSeeder, produceTracked } from '../support/integrity/fast-seed';
 import { TrafficGenerator } from '../../services/scrubber/src/demo/traffic-generator';
-import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
+import { createRawTopics, faultDeployment, waitCommitted } from '../support/integrity/chaos';
 import { OwnBroker } from '../support/integrity/own-broker';
 import { intrude, laggiestPartition, unwritableUntilFailures } from '../support/integrity/faults';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
@@ -33,20 +33,9 @@ describe('integrity: producer and transaction faults', () => {
     const fx = new PipelineFixture(cleanup, 3, { brokers: broker.brokers });
     await createRawTopics(fx);
     const total = await new TrafficSeeder(fx, { seed }).seed(n);
-    const groupId = `sluice-${fx.id}`;
-    const config = fx.config({
-      kafka: { brokers: broker.brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
+    const { groupId, admin, inputs, fleet } = await faultDeployment(cleanup, fx, broker.brokers, {
       limits: { maxBatchRecords: 200 },
-      group: {
-        id: groupId,
-        sessionTimeoutMs: 6000,
-        heartbeatIntervalMs: 500,
-        partitionsConsumedConcurrently: 2,
-      },
     });
-    const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
-    const fleet = new ScrubberFleet(cleanup, config, fx.keys);
-    const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];
     const at = (fraction: number) =>
       waitCommitted(admin, groupId, inputs, Math.ceil(total * fraction), 300_000);
     return { fx, groupId, admin, fleet, inputs, at };

@@ -4,28 +4,15 @@
 // past its time budget. The pool retries the chunk on a fresh worker, isolates the offending
 // record and answers it SLUICE_WORKER_CRASHED / SLUICE_SCAN_TIMEOUT: it is quarantined, never
 // clean; every other record gets its normal verdict; the same process keeps running.
-import path from 'node:path';
 import { Cleanup } from '../support/kafka';
 import { PipelineFixture } from '../support/pipeline-fixture';
 import { coordKey } from '../support/invariants';
 import { TrafficSeeder, produceTracked, type TrackedRecord } from '../support/integrity/fast-seed';
-import { ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
+import { FAULT_ENGINE, ScrubberFleet, createRawTopics, waitCommitted } from '../support/integrity/chaos';
 import { canaryToken, chatValue, outcomeOf } from '../support/integrity/records';
 import { expectIntegrity, verifyDeployment } from '../support/integrity/verify';
-import { REPO_ROOT } from '../support/scrubber-process';
 
 jest.setTimeout(600_000);
-
-const FAULT_ENGINE = path.join(
-  REPO_ROOT,
-  'services',
-  'scrubber',
-  'test',
-  'scan',
-  'pool',
-  'fixtures',
-  'fault-engine.cjs',
-);
 
 const FAULTS = [
   { kind: 'throw', where: 'value', reason: 'SLUICE_WORKER_CRASHED' },

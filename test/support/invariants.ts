@@ -109,18 +109,24 @@ export function checkOrderPerPartition(outputs: ConsumedMessage[]): string[] {
   return violations;
 }
 
+/** A consumed record's key, value and every header value, as bytes (where a secret could hide). */
+function messageParts(m: ConsumedMessage): Buffer[] {
+  const parts: Buffer[] = [];
+  if (m.key) parts.push(m.key);
+  if (m.value) parts.push(m.value);
+  for (const v of Object.values(m.headers)) {
+    for (const one of Array.isArray(v) ? v : [v])
+      if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
+  }
+  return parts;
+}
+
 /** Every secret value that must not appear in a clean or redacted record, found anywhere in it. */
 export function findSecretsInOutputs(messages: ConsumedMessage[], secrets: Iterable<string>): string[] {
   const list = [...new Set(secrets)].filter((s) => s.length >= 6).map((s) => Buffer.from(s, 'utf8'));
   const hits: string[] = [];
   for (const m of messages) {
-    const parts: Buffer[] = [];
-    if (m.key) parts.push(m.key);
-    if (m.value) parts.push(m.value);
-    for (const v of Object.values(m.headers)) {
-      for (const one of Array.isArray(v) ? v : [v])
-        if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
-    }
+    const parts = messageParts(m);
     for (const p of parts) {
       for (const s of list) {
         if (p.includes(s))
@@ -231,13 +237,7 @@ export function findSecretsIndexed(messages: ConsumedMessage[], secrets: Iterabl
   }
   const hits: string[] = [];
   for (const m of messages) {
-    const parts: Buffer[] = [];
-    if (m.key) parts.push(m.key);
-    if (m.value) parts.push(m.value);
-    for (const v of Object.values(m.headers)) {
-      for (const one of Array.isArray(v) ? v : [v])
-        if (one !== undefined) parts.push(Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
-    }
+    const parts = messageParts(m);
     for (const part of parts) {
       const text = part.toString('latin1');
       for (let i = 0; i + W <= text.length; i++) {

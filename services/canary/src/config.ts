@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { envOverrides } from '@sluice/scrubber/dist/config/load-config';
-import { kafkaSectionSchema, sourceSchema } from '@sluice/scrubber/dist/config/schema';
+import {
+  httpSectionSchema,
+  kafkaSectionSchema,
+  logSectionSchema,
+  sourceSchema,
+} from '@sluice/scrubber/dist/config/schema';
 import { ErrorCodes, SluiceError } from '@sluice/scrubber/dist/errors';
 
 /** Every canary type the producer knows; `canary.types` picks a subset. */
@@ -56,18 +61,8 @@ export const canaryConfigSchema = z.strictObject({
       groupIdPrefix: z.string().min(1).default('sluice-canary-verifier'),
     })
     .default({ enabled: true, groupIdPrefix: 'sluice-canary-verifier' }),
-  http: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(9465),
-    })
-    .default({ enabled: true, host: '127.0.0.1', port: 9465 }),
-  log: z
-    .strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    })
-    .default({ level: 'info' }),
+  http: httpSectionSchema(9465),
+  log: logSectionSchema,
 });
 
 export type CanaryConfigInput = z.input<typeof canaryConfigSchema>;

@@ -1,11 +1,12 @@
 // Small pieces the chaos scenarios share: progress from committed offsets, a fleet of real
 // scrubber processes, and counts from their logs.
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Admin } from 'kafkajs';
 import { waitFor, type Cleanup } from '../kafka';
 import { committedTotal } from '../progress';
 import type { PipelineFixture } from '../pipeline-fixture';
-import { ScrubberProcess, type KeyMaterial } from '../scrubber-process';
+import { REPO_ROOT, ScrubberProcess, type KeyMaterial } from '../scrubber-process';
 
 /** Waits until the group has committed at least `target` input records; returns the count. */
 export async function waitCommitted(
@@ -116,4 +117,44 @@ export async function createRawTopics(fx: PipelineFixture): Promise<void> {
       { what: `leaders for ${raw.join(', ')}`, deadlineMs: 30_000 },
     );
   }
+}
+
+/** The scan engine module whose records crash, exit, exhaust the heap of or hang a scan worker on demand. */
+export const FAULT_ENGINE = path.join(
+  REPO_ROOT,
+  'services',
+  'scrubber',
+  'test',
+  'scan',
+  'pool',
+  'fixtures',
+  'fault-engine.cjs',
+);
+
+/**
+ * A deployment on a broker the scenario owns and faults: client timeouts short enough that an
+ * outage surfaces in seconds, a session that outlives a broker restart, two partitions in flight
+ * per member; with the admin, the input topics and the fleet every fault scenario uses.
+ */
+export async function faultDeployment(
+  cleanup: Cleanup,
+  fx: PipelineFixture,
+  brokers: string[],
+  extra: { limits: { maxBatchRecords: number }; scan?: Record<string, unknown> },
+) {
+  const groupId = `sluice-${fx.id}`;
+  const config = fx.config({
+    kafka: { brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 5000 },
+    group: {
+      id: groupId,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      partitionsConsumedConcurrently: 2,
+    },
+    ...extra,
+  });
+  const admin = await cleanup.connect(fx.kafka.admin(), 'admin');
+  const inputs = [fx.topics.rawChat, fx.topics.rawTelemetry];
+  const fleet = new ScrubberFleet(cleanup, config, fx.keys);
+  return { groupId, config, admin, inputs, fleet };
 }

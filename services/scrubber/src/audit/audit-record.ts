@@ -4,16 +4,19 @@ import { decodeAvro, encodeAvro } from '../codec/record-codec';
 import { ErrorCodes } from '../errors';
 import { SchemaIds } from '../quarantine/envelope-writer';
 
+/** A decoded io.sluice.SourceCoordinates: the record type both the audit record and the quarantine envelope name. */
+export interface SourceCoordinates {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestampMs: number | Date;
+  keyFingerprint: string | null;
+}
+
 /** A decoded io.sluice.AuditRecord (schemas/audit-record.avsc). */
 export interface AuditRecord {
   auditVersion: number;
-  source: {
-    topic: string;
-    partition: number;
-    offset: number;
-    timestampMs: number | Date;
-    keyFingerprint: string | null;
-  };
+  source: SourceCoordinates;
   verdict: 'CLEAN' | 'REDACTED' | 'QUARANTINED';
   reason: string | null;
   outputTopic: string;

@@ -69,6 +69,30 @@ export function kafkaSectionSchema(clientId: string) {
 
 export type KafkaSection = z.output<ReturnType<typeof kafkaSectionSchema>>;
 
+/** The ops HTTP server (/metrics, /healthz, /readyz); the canary uses it with its own port. */
+export function httpSectionSchema(port: number) {
+  return z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(port),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port });
+}
+
+export const logSectionSchema = z
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .default({ level: 'info' });
+
+/** One rule's override, globally (`scan.overrides`) or for one source (`scan.sourceOverrides`). */
+const ruleOverrideSchema = z.strictObject({
+  action: z.enum(['redact', 'quarantine']).optional(),
+  shadow: z.boolean().optional(),
+  enabled: z.boolean().optional(),
+});
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const configSchema = z.strictObject({
@@ -185,30 +209,9 @@ export const configSchema = z.strictObject({
       ruleDirs: z.array(z.string()).default([]),
       regexEngine: z.enum(['auto', 're2-wasm', 're2-native']).default('auto'),
       /** Per-rule overrides: `{ ruleId: { action, shadow, enabled } }`. */
-      overrides: z
-        .record(
-          z.string(),
-          z.strictObject({
-            action: z.enum(['redact', 'quarantine']).optional(),
-            shadow: z.boolean().optional(),
-            enabled: z.boolean().optional(),
-          }),
-        )
-        .default({}),
+      overrides: z.record(z.string(), ruleOverrideSchema).default({}),
       /** Per-source overrides: `{ sourceName: { ruleId: {...} } }`. */
-      sourceOverrides: z
-        .record(
-          z.string(),
-          z.record(
-            z.string(),
-            z.strictObject({
-              action: z.enum(['redact', 'quarantine']).optional(),
-              shadow: z.boolean().optional(),
-              enabled: z.boolean().optional(),
-            }),
-          ),
-        )
-        .default({}),
+      sourceOverrides: z.record(z.string(), z.record(z.string(), ruleOverrideSchema)).default({}),
       internalDomains: z.array(z.string()).default([]),
     })
     .default({
@@ -294,18 +297,8 @@ export const configSchema = z.strictObject({
     })
     .default({}),
   schemas: z.strictObject({ registryFile: z.string().optional() }).default({}),
-  http: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(9464),
-    })
-    .default({ enabled: true, host: '127.0.0.1', port: 9464 }),
-  log: z
-    .strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    })
-    .default({ level: 'info' }),
+  http: httpSectionSchema(9464),
+  log: logSectionSchema,
   shutdown: z
     .strictObject({ drainTimeoutMs: z.number().int().positive().default(30_000) })
     .default({ drainTimeoutMs: 30_000 }),

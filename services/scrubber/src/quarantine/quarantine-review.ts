@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IHeaders, Kafka } from 'kafkajs';
+import type { SourceCoordinates } from '../audit/audit-record';
 import type { SchemaRegistry } from '../codec/schema-registry';
 import { decodeAvro } from '../codec/record-codec';
 import type { ResolvedSource, SluiceConfig } from '../config/load-config';
@@ -17,13 +18,7 @@ import { decryptPayload, decryptWithDataKey, DEK_PAYLOAD_ALG } from './payload-c
 /** A decoded io.sluice.QuarantineEnvelope (schemas/quarantine-envelope.avsc). */
 export interface QuarantineEnvelope {
   envelopeVersion: number;
-  source: {
-    topic: string;
-    partition: number;
-    offset: number;
-    timestampMs: number | Date;
-    keyFingerprint: string | null;
-  };
+  source: SourceCoordinates;
   reason: string;
   detail: string | null;
   findings: Array<{

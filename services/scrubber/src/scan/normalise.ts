@@ -59,17 +59,19 @@ class Builder {
     this.starts = new Int32Array(capacity);
     this.ends = new Int32Array(capacity);
   }
+  /** Room for `need` chars: the offset maps at least double, so pushes stay amortised O(1). */
+  private grow(need: number): void {
+    const cap = Math.max(need, this.starts.length * 2);
+    const ns = new Int32Array(cap);
+    ns.set(this.starts.subarray(0, this.length));
+    const ne = new Int32Array(cap);
+    ne.set(this.ends.subarray(0, this.length));
+    this.starts = ns;
+    this.ends = ne;
+  }
   push(s: string, origStart: number, origEnd: number): void {
     const need = this.length + s.length;
-    if (need > this.starts.length) {
-      const cap = Math.max(need, this.starts.length * 2);
-      const ns = new Int32Array(cap);
-      ns.set(this.starts.subarray(0, this.length));
-      const ne = new Int32Array(cap);
-      ne.set(this.ends.subarray(0, this.length));
-      this.starts = ns;
-      this.ends = ne;
-    }
+    if (need > this.starts.length) this.grow(need);
     for (let k = 0; k < s.length; k++) {
       this.starts[this.length + k] = origStart;
       this.ends[this.length + k] = origEnd;
@@ -81,15 +83,7 @@ class Builder {
   pushRun(text: string, from: number, to: number): void {
     if (to <= from) return;
     const need = this.length + (to - from);
-    if (need > this.starts.length) {
-      const cap = Math.max(need, this.starts.length * 2);
-      const ns = new Int32Array(cap);
-      ns.set(this.starts.subarray(0, this.length));
-      const ne = new Int32Array(cap);
-      ne.set(this.ends.subarray(0, this.length));
-      this.starts = ns;
-      this.ends = ne;
-    }
+    if (need > this.starts.length) this.grow(need);
     for (let k = from; k < to; k++) {
       this.starts[this.length] = k;
       this.ends[this.length] = k + 1;

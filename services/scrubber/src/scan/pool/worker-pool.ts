@@ -28,18 +28,12 @@ import type { ResolvedPoolOptions, WorkerPoolOptions } from './pool-options';
 import type { DeathReason, TaskOutcome } from './pool-worker';
 import type { ChunkCounters } from './protocol';
 
-/** Per-batch counters for the caller to record as metrics (workers do not touch prom-client). */
-export interface BatchScanStats {
+/**
+ * Per-batch counters for the caller to record as metrics (workers do not touch prom-client): the
+ * chunk counters summed over the batch's successful tasks, and what the pool itself did.
+ */
+export interface BatchScanStats extends ChunkCounters {
   records: number;
-  texts: number;
-  textChars: number;
-  findings: number;
-  /** Findings per rule id (shadow findings included). */
-  ruleHits: Record<string, number>;
-  /** Sum of engine scan time over successful records. */
-  scanNanos: number;
-  /** Sum of worker wall time over successful tasks (decode and counting included). */
-  workerNanos: number;
   /** Tasks that completed successfully. */
   tasks: number;
   /** Chunks retried after a worker failure (rule 2). */
