@@ -57,9 +57,11 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
           rssMb: Number((p?.rssMb ?? 0).toFixed(1)),
           heapUsedMb: Number((metricSum(m, 'sluice_nodejs_heap_size_used_bytes') / 1048576).toFixed(1)),
           // What RSS is made of besides the main isolate's live heap: its committed heap, and
-          // memory outside V8 heaps (Buffers: fetched and produced batches). Scan workers' heaps are the rest.
+          // memory outside V8 heaps (Buffers: fetched and produced batches); the scan workers' heaps.
           heapTotalMb: Number((metricSum(m, 'sluice_nodejs_heap_size_total_bytes') / 1048576).toFixed(1)),
           externalMb: Number((metricSum(m, 'sluice_nodejs_external_memory_bytes') / 1048576).toFixed(1)),
+          workerHeapUsedMb: Number((metricSum(m, 'sluice_worker_heap_used_bytes') / 1048576).toFixed(1)),
+          workerHeapTotalMb: Number((metricSum(m, 'sluice_worker_heap_total_bytes') / 1048576).toFixed(1)),
           heldKeystrokes: metricSum(m, 'sluice_keystroke_held_events'),
           lag: metricSum(m, 'sluice_consumer_lag_records'),
           records: metricSum(m, 'sluice_records_total'),
@@ -92,6 +94,7 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
     heapUsedMb: { afterWarmup: heapBase, final: heapFinal },
     heapTotalMb: windowsOf(samples, win, 'heapTotalMb'),
     externalMb: windowsOf(samples, win, 'externalMb'),
+    workerHeapTotalMb: windowsOf(samples, win, 'workerHeapTotalMb'),
     heldKeystrokes: {
       max: Math.max(...samples.map((s) => s.heldKeystrokes)),
       final: samples.at(-1)?.heldKeystrokes,

@@ -152,6 +152,11 @@ function memoryTable(r) {
       ? [
           `| main isolate heap committed after warm-up → end (highest) | ${m.heapTotalMb.afterWarmup} → ${m.heapTotalMb.final} MB (${m.heapTotalMb.maxAfterWarmup}) |`,
           `| memory outside V8 heaps (Buffers) after warm-up → end (highest) | ${m.externalMb.afterWarmup} → ${m.externalMb.final} MB (${m.externalMb.maxAfterWarmup}) |`,
+          ...(m.workerHeapTotalMb
+            ? [
+                `| scan workers' heaps committed after warm-up → end (highest) | ${m.workerHeapTotalMb.afterWarmup} → ${m.workerHeapTotalMb.final} MB (${m.workerHeapTotalMb.maxAfterWarmup}) |`,
+              ]
+            : []),
         ]
       : []),
     `| held keystroke events (max / at end) | ${m.heldKeystrokes.max} / ${m.heldKeystrokes.final} |`,

@@ -152,6 +152,7 @@ export class Scrubber {
     }
     if (scanner instanceof WorkerPool) {
       this.metrics.bindPool(() => ({ queueDepth: scanner.queueDepth, busyWorkers: scanner.busyWorkers }));
+      this.metrics.bindPoolHeap(() => scanner.heapStatistics());
     }
     await this.pipeline.start();
   }

@@ -103,6 +103,35 @@ export class ScrubberMetrics {
       if (this.poolStats) this.workersBusy.set(this.poolStats().busyWorkers);
     },
   });
+  /** Set by bindPoolHeap(); read at scrape time. */
+  private poolHeap: (() => Promise<{ used: number; total: number }>) | null = null;
+  /** One question to the workers per scrape: prom-client collects the two gauges concurrently. */
+  private poolHeapPending: Promise<{ used: number; total: number }> | null = null;
+  private readPoolHeap(): Promise<{ used: number; total: number }> | null {
+    if (!this.poolHeap) return null;
+    this.poolHeapPending ??= this.poolHeap().finally(() => {
+      this.poolHeapPending = null;
+    });
+    return this.poolHeapPending;
+  }
+  readonly workerHeapUsed = new Gauge({
+    name: 'sluice_worker_heap_used_bytes',
+    help: 'V8 heap in use in the scan workers, summed over running workers (each is an isolate outside nodejs_heap_*)',
+    registers: [this.registry],
+    collect: async () => {
+      const h = await this.readPoolHeap();
+      if (h) this.workerHeapUsed.set(h.used);
+    },
+  });
+  readonly workerHeapTotal = new Gauge({
+    name: 'sluice_worker_heap_total_bytes',
+    help: 'V8 heap committed by the scan workers, summed over running workers',
+    registers: [this.registry],
+    collect: async () => {
+      const h = await this.readPoolHeap();
+      if (h) this.workerHeapTotal.set(h.total);
+    },
+  });
   readonly workerRestarts = new Counter({
     name: 'sluice_worker_restarts_total',
     help: 'Scan workers replaced after a crash, timeout or memory limit',
@@ -169,6 +198,11 @@ export class ScrubberMetrics {
 
   bindPool(stats: () => { queueDepth: number; busyWorkers: number }): void {
     this.poolStats = stats;
+  }
+
+  /** The scan workers' heaps for sluice_worker_heap_*_bytes (WorkerPool.heapStatistics). */
+  bindPoolHeap(heap: () => Promise<{ used: number; total: number }>): void {
+    this.poolHeap = heap;
   }
 
   /**

@@ -116,6 +116,20 @@ describe('metric names follow Prometheus conventions', () => {
     expect(text).toMatch(/sluice_consumer_lag_records\{topic="raw.chat",partition="1"\} 7/);
   });
 
+  test('the scan workers heap gauges ask the pool once per scrape and report both figures', async () => {
+    const m = new ScrubberMetrics({ defaultMetrics: false });
+    let asked = 0;
+    m.bindPoolHeap(async () => {
+      asked++;
+      await Promise.resolve();
+      return { used: 1234, total: 5678 };
+    });
+    const text = await m.registry.metrics();
+    expect(text).toMatch(/^sluice_worker_heap_used_bytes 1234$/m);
+    expect(text).toMatch(/^sluice_worker_heap_total_bytes 5678$/m);
+    expect(asked).toBe(1);
+  });
+
   test('sluice_ready follows the bound readiness at scrape time', async () => {
     const m = new ScrubberMetrics({ defaultMetrics: false });
     let ready = false;

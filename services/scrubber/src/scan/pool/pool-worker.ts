@@ -177,6 +177,20 @@ export class PoolWorker {
   }
 
   /**
+   * The worker isolate's V8 heap (used and committed bytes), or null when it is not running or
+   * does not answer (a worker busy in a long scan answers after it; the caller bounds the wait).
+   */
+  async heapStatistics(): Promise<{ used: number; total: number } | null> {
+    if (this.state !== 'ready') return null;
+    try {
+      const s = await this.thread.getHeapStatistics();
+      return { used: s.used_heap_size, total: s.total_heap_size };
+    } catch {
+      return null; // exited meanwhile
+    }
+  }
+
+  /**
    * Runs one chunk; never rejects. A task's time budget starts when it is the oldest outstanding
    * one (the thread is running it); on a timeout the thread is terminated (a busy loop cannot be
    * interrupted any other way) and the outcome says so.

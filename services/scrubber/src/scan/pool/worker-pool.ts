@@ -170,6 +170,34 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> implements Record
     return n;
   }
 
+  /**
+   * The scan workers' V8 heaps summed over every running worker (used and committed bytes), for
+   * the memory gauges: each worker is a V8 isolate of its own, outside the main thread's
+   * heap figures. A worker that does not answer within `timeoutMs` (a long scan holds its
+   * thread) counts as 0 this time.
+   */
+  async heapStatistics(timeoutMs = 1000): Promise<{ used: number; total: number; workers: number }> {
+    const all: PoolWorker[] = [];
+    for (const gen of this.generations()) for (const w of gen.workers) all.push(w);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    try {
+      const stats = await Promise.all(all.map((w) => Promise.race([w.heapStatistics(), late])));
+      const out = { used: 0, total: 0, workers: 0 };
+      for (const s of stats) {
+        if (s === null) continue;
+        out.used += s.used;
+        out.total += s.total;
+        out.workers++;
+      }
+      return out;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Workers replaced after a failure since the pool started. */
   get restarts(): number {
     return this.restartCount;

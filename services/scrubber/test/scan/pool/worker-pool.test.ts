@@ -62,6 +62,17 @@ describe('WorkerPool happy path', () => {
     expect(stats.tasks).toBeGreaterThanOrEqual(5); // ~405 chars per record, at most 2 per chunk
   });
 
+  it("reports its workers' V8 heaps, and none once closed", async () => {
+    const pool = await startPool({ workers: 2 });
+    await pool.scanBatch(makeRecords(20));
+    const h = await pool.heapStatistics();
+    expect(h.workers).toBe(2);
+    expect(h.used).toBeGreaterThan(1024 * 1024);
+    expect(h.total).toBeGreaterThanOrEqual(h.used);
+    await pool.close();
+    expect(await pool.heapStatistics()).toEqual({ used: 0, total: 0, workers: 0 });
+  });
+
   it('returns an empty result for an empty batch', async () => {
     const pool = await startPool({});
     await expect(pool.scanBatch([])).resolves.toEqual([]);
