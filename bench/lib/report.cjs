@@ -147,7 +147,7 @@ function memoryTable(r) {
       .join(', ')} |`,
     `| RSS after warm-up (median 20-40%) → end (median last 20%) | ${m.rssMb.afterWarmup} → ${m.rssMb.final} MB (${m.rssGrowthPct > 0 ? '+' : ''}${m.rssGrowthPct}%) |`,
     `| highest RSS after warm-up | ${m.rssMb.maxAfterWarmup} MB (+${m.rssMaxOverBasePct}%) |`,
-    `| heap used after warm-up → end | ${m.heapUsedMb.afterWarmup} → ${m.heapUsedMb.final} MB |`,
+    `| main isolate heap used after warm-up → end | ${m.heapUsedMb.afterWarmup} → ${m.heapUsedMb.final} MB |`,
     ...(m.heapTotalMb
       ? [
           `| main isolate heap committed after warm-up → end (highest) | ${m.heapTotalMb.afterWarmup} → ${m.heapTotalMb.final} MB (${m.heapTotalMb.maxAfterWarmup}) |`,
