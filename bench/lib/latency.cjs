@@ -40,6 +40,18 @@ async function measureLatency({
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: outputTopics, fromBeginning: true });
+    // The reader owns its partitions before the first record is produced.
+    let joinTimer;
+    const joined = new Promise((resolve, reject) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+      joinTimer = setTimeout(
+        () => reject(new Error('latency reader did not join its group within 30 s')),
+        30_000,
+      );
+    });
     await consumer.run({
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
@@ -53,7 +65,7 @@ async function measureLatency({
         }
       },
     });
-    await sleep(1500); // consumer joined before the first record
+    await joined.finally(() => clearTimeout(joinTimer));
     await producer.connect();
     const t0 = Date.now();
     const warmupEnd = t0 + warmupSeconds * 1000;
