@@ -11,7 +11,7 @@
 //   BENCH_PARTITIONS, BENCH_LATENCY_SECONDS, BENCH_SCALE_RECORDS, BENCH_SCALE_WINDOW_SECONDS, BENCH_MEMORY_SECONDS,
 //   BENCH_MEMORY_CHAT_RATE / BENCH_MEMORY_KEY_RATE (records/s of the memory run when throughput is not run),
 //   BENCH_CONCURRENCY (group.partitionsConsumedConcurrently of both processes, default 8 = the config default),
-//   BENCH_WARMUP=0 (skip the unmeasured broker warm-up drains), BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_REPEAT (latency runs per configuration, the worst p99 reported; default 2), BENCH_NODE_OPTIONS (node options of the measured children), BENCH_NODE_ARGS (node command-line flags of the measured children, for V8 flags NODE_OPTIONS refuses, e.g. --single-threaded-gc), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_CHAT_CONVERSATIONS (conversations of the chat corpus, default 50), BENCH_MANY_CONVERSATIONS (of the chat many-conversations variant, default 20000), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_BROKER_DIR (reuse a broker
+//   BENCH_WARMUP=0 (skip the unmeasured broker warm-up drains), BENCH_REPEAT (throughput rounds, best taken), BENCH_LATENCY_REPEAT (latency runs per configuration, the worst p99 reported; default 2), BENCH_NODE_OPTIONS (node options of the measured children), BENCH_NODE_ARGS (node command-line flags of the measured children, for V8 flags NODE_OPTIONS refuses, e.g. --single-threaded-gc), BENCH_CORPORA (throughput corpora, default chat,keystrokes,docs), BENCH_CHAT_CONVERSATIONS (conversations of the chat corpus, default 50), BENCH_MANY_CONVERSATIONS (of the chat many-conversations variant, default 20000), BENCH_LATENCY_RATE (records/s, when throughput is not run), BENCH_MERGE=0 (a partial --only run writes its stages alone instead of replacing them in latest.json), BENCH_BROKER_DIR (reuse a broker
 //   dir; kept running), BENCH_ENGINE_RERUN=1 (re-run bench/engine first).
 const fs = require('node:fs');
 const os = require('node:os');
@@ -427,11 +427,42 @@ async function main() {
   }
 
   results.load = load.summary();
+  const latest = path.join(C.RESULTS, 'latest.json');
+  if (onlyArg && process.env.BENCH_MERGE !== '0' && fs.existsSync(latest)) {
+    // A partial run (--only) replaces its stages in the last full results instead of leaving a
+    // README with only those stages; the partial results are kept on their own as well.
+    fs.mkdirSync(C.RESULTS, { recursive: true });
+    const own = path.join(C.RESULTS, `partial-${results.date.slice(0, 19).replace(/:/g, '')}.json`);
+    fs.writeFileSync(own, JSON.stringify(results, null, 2) + '\n');
+    C.log(
+      `partial run: ${path.relative(C.ROOT, own)}; its stages replace those of latest.json (BENCH_MERGE=0: not)`,
+    );
+    finish(overlay(JSON.parse(fs.readFileSync(latest, 'utf8')), results));
+    return;
+  }
+  finish(results);
+}
+
+/** Stages of `o` (a partial run) replace those of `r`; the README says which and when. */
+function overlay(r, o) {
+  const stages = ['throughput', 'latency', 'engine', 'scaling', 'memory', 'profile'].filter((k) => o[k]);
+  for (const k of stages) r[k] = o[k];
+  // An earlier overlay of the same stages no longer describes any figure.
+  const earlier = (r.settings.overlaid ?? [])
+    .map((e) => ({ ...e, stages: e.stages.filter((k) => !stages.includes(k)) }))
+    .filter((e) => e.stages.length > 0);
+  r.settings.overlaid = [...earlier, { stages, date: o.date, command: o.settings?.command }];
+  return r;
+}
+
+/** Derived parts (notes, targets, model) from the figures, then the files and the README. */
+function finish(r) {
   // The notes quote figures of other stages (load, latency): written once everything is in.
-  if (results.profile?.threads) results.profile.notes = profileNotes(results.profile.threads, results);
-  results.targets = targets(results);
-  results.model = model(results);
-  write(results);
+  if (r.profile?.threads) r.profile.notes = profileNotes(r.profile.threads, r);
+  r.settings.howTo = HOW_TO;
+  r.targets = targets(r);
+  r.model = model(r);
+  write(r);
 }
 
 function targets(r) {
@@ -499,7 +530,7 @@ const HOW_TO = [
   'npm run bench -- --quick      # ~17 min: 120k chat, 120k keystrokes, 500 docs, 20 s latency runs, 1.2M-record scaling topic (15 s windows), 5 min memory run',
   'npm run bench                 # standard: 300k / 300k / 1,000 docs, 30 s latency runs, 1.5M scaling (20 s windows), 10 min memory run (~30 min)',
   'npm run bench -- --full       # full size: 1M chat, 1M keystrokes, 3,000 docs of 100 KB, 60 s latency runs, 2.5M scaling (30 s windows), 10 min memory run',
-  'npm run bench -- --only throughput,engine      # stages: throughput,latency,engine,scaling,memory,profile',
+  'npm run bench -- --only throughput,engine      # stages: throughput,latency,engine,scaling,memory,profile; they replace those stages of the last results (BENCH_MERGE=0: written alone)',
   'BENCH_MEMORY_SECONDS=300 BENCH_WORKERS=4 npm run bench   # any size/duration via env (see bench/run.cjs)',
   'node bench/hot-path.cjs 40000   # CPU per record of each step of the chunk path, one thread, no broker',
   'node --expose-gc bench/chat-holdback.cjs   # the chat hold-back over 20,000 conversations: CPU per record, heap per held message',
@@ -584,22 +615,11 @@ module.exports = { markdown: report.markdown, profileNotes };
 if (require.main === module && args.includes('--render')) {
   // Re-renders the tables, chart, notes and README section from bench/results/latest.json.
   const r = JSON.parse(fs.readFileSync(path.join(C.RESULTS, 'latest.json'), 'utf8'));
-  // --overlay FILE: stages re-measured in a separate run (e.g. --only scaling,memory) replace
-  // those of latest.json; the README says which and when.
-  if (args.includes('--overlay')) {
-    const o = JSON.parse(fs.readFileSync(args[args.indexOf('--overlay') + 1], 'utf8'));
-    const stages = ['throughput', 'latency', 'engine', 'scaling', 'memory', 'profile'].filter((k) => o[k]);
-    for (const k of stages) r[k] = o[k];
-    r.settings.overlaid = [
-      ...(r.settings.overlaid ?? []),
-      { stages, date: o.date, command: o.settings?.command },
-    ];
-  }
-  if (r.profile?.threads) r.profile.notes = profileNotes(r.profile.threads, r);
-  r.settings.howTo = HOW_TO;
-  r.targets = targets(r);
-  r.model = model(r);
-  write(r);
+  // --overlay FILE: stages re-measured in a separate run (e.g. a partial-*.json) replace those of
+  // latest.json.
+  if (args.includes('--overlay'))
+    overlay(r, JSON.parse(fs.readFileSync(args[args.indexOf('--overlay') + 1], 'utf8')));
+  finish(r);
 } else if (require.main === module) {
   main().catch((err) => {
     process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
