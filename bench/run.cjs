@@ -79,7 +79,9 @@ const S = {
   repeat: num('BENCH_REPEAT', 2),
 };
 const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : process.env.BENCH_ONLY;
-const STAGES = new Set((onlyArg || 'throughput,latency,engine,scaling,memory,profile').split(','));
+/** Every stage, in the order a full run measures them. */
+const STAGE_NAMES = ['throughput', 'latency', 'engine', 'scaling', 'memory', 'profile'];
+const STAGES = new Set(onlyArg ? onlyArg.split(',') : STAGE_NAMES);
 const WORKER_COUNTS = [...new Set([1, S.workers])];
 const CORPORA = (process.env.BENCH_CORPORA || 'chat,keystrokes,docs').split(',');
 /** Conversations of the chat corpus's many-conversations variant (BENCH_MANY_CONVERSATIONS). */
@@ -445,7 +447,7 @@ async function main() {
 
 /** Stages of `o` (a partial run) replace those of `r`; the README says which and when. */
 function overlay(r, o) {
-  const stages = ['throughput', 'latency', 'engine', 'scaling', 'memory', 'profile'].filter((k) => o[k]);
+  const stages = STAGE_NAMES.filter((k) => o[k]);
   for (const k of stages) r[k] = o[k];
   // An earlier overlay of the same stages no longer describes any figure.
   const earlier = (r.settings.overlaid ?? [])

@@ -77,24 +77,20 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
     await producer.disconnect().catch(() => undefined);
     await child.stop();
   }
-  const n = samples.length;
-  const win = (a, b) => samples.slice(Math.floor(n * a), Math.max(Math.floor(n * a) + 1, Math.floor(n * b)));
-  const base = median(win(0.2, 0.4).map((s) => s.rssMb));
-  const final = median(win(0.8, 1).map((s) => s.rssMb));
-  const maxAfter = Math.max(...samples.slice(Math.floor(n * 0.2)).map((s) => s.rssMb));
-  const heapBase = median(win(0.2, 0.4).map((s) => s.heapUsedMb));
-  const heapFinal = median(win(0.8, 1).map((s) => s.heapUsedMb));
+  const rss = windowsOf(samples, 'rssMb');
+  const { afterWarmup: base, final, maxAfterWarmup: maxAfter } = rss;
+  const heap = windowsOf(samples, 'heapUsedMb');
   const res = {
     seconds,
     rates: Object.fromEntries(streams.map((s) => [s.name, s.rate])),
     produced: Object.fromEntries(streams.map((s, i) => [s.name, produced[i]])),
-    rssMb: { afterWarmup: base, final, maxAfterWarmup: maxAfter },
+    rssMb: rss,
     rssGrowthPct: Number((((final - base) / base) * 100).toFixed(1)),
     rssMaxOverBasePct: Number((((maxAfter - base) / base) * 100).toFixed(1)),
-    heapUsedMb: { afterWarmup: heapBase, final: heapFinal },
-    heapTotalMb: windowsOf(samples, win, 'heapTotalMb'),
-    externalMb: windowsOf(samples, win, 'externalMb'),
-    workerHeapTotalMb: windowsOf(samples, win, 'workerHeapTotalMb'),
+    heapUsedMb: { afterWarmup: heap.afterWarmup, final: heap.final },
+    heapTotalMb: windowsOf(samples, 'heapTotalMb'),
+    externalMb: windowsOf(samples, 'externalMb'),
+    workerHeapTotalMb: windowsOf(samples, 'workerHeapTotalMb'),
     heldKeystrokes: {
       max: Math.max(...samples.map((s) => s.heldKeystrokes)),
       final: samples.at(-1)?.heldKeystrokes,
@@ -104,18 +100,23 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
     samples,
   };
   log(
-    `  memory: RSS ${base} -> ${final} MB (${res.rssGrowthPct}%, max +${res.rssMaxOverBasePct}%), heap ${heapBase} -> ${heapFinal} MB, held max ${res.heldKeystrokes.max}, flat: ${res.flat}`,
+    `  memory: RSS ${base} -> ${final} MB (${res.rssGrowthPct}%, max +${res.rssMaxOverBasePct}%), heap ${heap.afterWarmup} -> ${heap.final} MB, held max ${res.heldKeystrokes.max}, flat: ${res.flat}`,
   );
   return res;
 }
 
-/** Median after warm-up, median at the end, and highest after warm-up of one sampled gauge. */
-function windowsOf(samples, win, key) {
+/**
+ * One sampled gauge after the warm-up (the first 20% of the run): the median of the 20-40% window,
+ * the median of the last 20%, and the highest sample. Null when the gauge was never sampled.
+ */
+function windowsOf(samples, key) {
   if (!samples.some((s) => s[key] !== undefined)) return null;
+  const n = samples.length;
+  const win = (a, b) => samples.slice(Math.floor(n * a), Math.max(Math.floor(n * a) + 1, Math.floor(n * b)));
   return {
     afterWarmup: median(win(0.2, 0.4).map((s) => s[key])),
     final: median(win(0.8, 1).map((s) => s[key])),
-    maxAfterWarmup: Math.max(...samples.slice(Math.floor(samples.length * 0.2)).map((s) => s[key])),
+    maxAfterWarmup: Math.max(...samples.slice(Math.floor(n * 0.2)).map((s) => s[key])),
   };
 }
 

@@ -148,21 +148,22 @@ function memoryTable(r) {
     `| RSS after warm-up (median 20-40%) → end (median last 20%) | ${m.rssMb.afterWarmup} → ${m.rssMb.final} MB (${m.rssGrowthPct > 0 ? '+' : ''}${m.rssGrowthPct}%) |`,
     `| highest RSS after warm-up | ${m.rssMb.maxAfterWarmup} MB (+${m.rssMaxOverBasePct}%) |`,
     `| main isolate heap used after warm-up → end | ${m.heapUsedMb.afterWarmup} → ${m.heapUsedMb.final} MB |`,
-    ...(m.heapTotalMb
-      ? [
-          `| main isolate heap committed after warm-up → end (highest) | ${m.heapTotalMb.afterWarmup} → ${m.heapTotalMb.final} MB (${m.heapTotalMb.maxAfterWarmup}) |`,
-          `| memory outside V8 heaps (Buffers) after warm-up → end (highest) | ${m.externalMb.afterWarmup} → ${m.externalMb.final} MB (${m.externalMb.maxAfterWarmup}) |`,
-          ...(m.workerHeapTotalMb
-            ? [
-                `| scan workers' heaps committed after warm-up → end (highest) | ${m.workerHeapTotalMb.afterWarmup} → ${m.workerHeapTotalMb.final} MB (${m.workerHeapTotalMb.maxAfterWarmup}) |`,
-              ]
-            : []),
-        ]
-      : []),
+    gaugeRow('main isolate heap committed', m.heapTotalMb),
+    gaugeRow('memory outside V8 heaps (Buffers)', m.externalMb),
+    gaugeRow("scan workers' heaps committed", m.workerHeapTotalMb),
     `| held keystroke events (max / at end) | ${m.heldKeystrokes.max} / ${m.heldKeystrokes.final} |`,
     `| consumer lag at end | ${m.lagFinal} |`,
     `| RSS flat within 10% | ${m.flat ? 'yes' : 'no'} |`,
-  ].join('\n');
+  ]
+    .filter((row) => row !== null)
+    .join('\n');
+}
+
+/** A memory-table row for a gauge the run sampled (memory.cjs windowsOf); null for older results without it. */
+function gaugeRow(label, w) {
+  return w
+    ? `| ${label} after warm-up → end (highest) | ${w.afterWarmup} → ${w.final} MB (${w.maxAfterWarmup}) |`
+    : null;
 }
 
 function profileTable(p) {

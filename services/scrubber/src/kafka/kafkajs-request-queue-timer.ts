@@ -11,7 +11,8 @@
  * in-flight request completes (kafkajs checks again when one does). So this schedules a check only
  * for pending requests, at the throttle's end or after kafkajs' own 10 ms interval, as kafkajs
  * meant to. An empty queue schedules nothing; a request that cannot be sent at once is queued by
- * `push`, which schedules the check then. This module must load before any kafkajs client connects.
+ * `push`, which schedules the check then. It patches the class's prototype, so queues created before
+ * it loaded stop their loop at their next check.
  */
 /** kafkajs' src/network/requestQueue (no types ship with kafkajs' internals). */
 interface RequestQueueInternals {

@@ -178,7 +178,7 @@ export class PoolWorker {
 
   /**
    * The worker isolate's V8 heap (used and committed bytes), or null when it is not running or
-   * does not answer (a worker busy in a long scan answers after it; the caller bounds the wait).
+   * exits before it answers. A worker busy in a long scan answers after it: the pool bounds the wait.
    */
   async heapStatistics(): Promise<{ used: number; total: number } | null> {
     if (this.state !== 'ready') return null;
