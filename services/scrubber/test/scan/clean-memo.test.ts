@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { CleanMemo, MemoAnswer } from '../../src/scan/clean-memo';
 import { AWS_ID, CARD, GHP, starterEngine } from './support/engine';
@@ -8,6 +10,12 @@ function sawClean(memo: CleanMemo, text: string): void {
   if (memo.check(text) === MemoAnswer.seen) memo.keep(text);
 }
 const held = (memo: CleanMemo, text: string): boolean => memo.check(text) === MemoAnswer.clean;
+
+/** V8's gc(), without --expose-gc on jest's command line: the flag, then a context that has it. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 describe('CleanMemo', () => {
   it('stays within two generations however many texts pass through', () => {
@@ -56,6 +64,25 @@ describe('CleanMemo', () => {
     sawClean(memo, '12345678');
     sawClean(memo, '12345678');
     expect(held(memo, '12345678')).toBe(true);
+  });
+
+  it('does not keep alive the larger strings its texts were sliced from', () => {
+    // A scan worker's texts are slices of its chunk's one packed string; V8 keeps the parent of
+    // a slice of 13+ chars alive for as long as the slice lives.
+    const gc = exposedGc();
+    const memo = new CleanMemo(4096, 64);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let c = 0; c < 200; c++) {
+      const chunk = `${'x'.repeat(256 * 1024)}sender-${String(c).padStart(12, '0')}${'y'.repeat(1024)}`;
+      const text = chunk.slice(256 * 1024, 256 * 1024 + 19); // 200 parents: 51 MB if pinned
+      sawClean(memo, text);
+      sawClean(memo, text);
+    }
+    gc();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    expect(memo.size).toBe(200);
+    expect(grownMb).toBeLessThan(16);
   });
 });
 
