@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { CLI, DIST, ROOT, sleep, procSample, suffix } = require('./common.cjs');
+const { CLI, DIST, ROOT, log, sleep, procSample, suffix } = require('./common.cjs');
 
 const { generateKeys } = require(path.join(DIST, 'cli', 'keys-command.js'));
 
@@ -15,6 +15,8 @@ function benchKeys() {
   if (keys) return keys;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-keys-'));
   generateKeys(dir);
+  // The quarantine private key is in there: gone when the bench exits, however it exits.
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   keys = {
     dir,
     publicKeyFile: path.join(dir, 'quarantine-public.pem'),
@@ -103,16 +105,24 @@ class Child {
     return res.text();
   }
 
-  /** SIGTERM and wait for the exit (the scrubber drains in-flight transactions first). */
+  /**
+   * SIGTERM and wait for the exit (the scrubber drains in-flight transactions first). A clean
+   * exit removes the child's directory (config and log); after a crash or a kill it is kept for
+   * its log and its path printed.
+   */
   async stop(deadlineMs = 45_000) {
-    if (this.exited) return this.exited;
-    this.child.kill('SIGTERM');
-    const until = Date.now() + deadlineMs;
-    while (!this.exited && Date.now() < until) await sleep(50);
-    if (!this.exited) {
-      this.child.kill('SIGKILL');
-      while (!this.exited) await sleep(50);
+    const crashed = this.exited !== null;
+    if (!crashed) {
+      this.child.kill('SIGTERM');
+      const until = Date.now() + deadlineMs;
+      while (!this.exited && Date.now() < until) await sleep(50);
+      if (!this.exited) {
+        this.child.kill('SIGKILL');
+        while (!this.exited) await sleep(50);
+      }
     }
+    if (!crashed && this.exited.code === 0) fs.rmSync(this.dir, { recursive: true, force: true });
+    else log(`${this.label} exited ${JSON.stringify(this.exited)}; its log is kept: ${this.logFile}`);
     return this.exited;
   }
 }
