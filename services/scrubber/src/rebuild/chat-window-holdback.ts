@@ -3,6 +3,7 @@ import type { LocatedFinding } from '../route/decide';
 import type { Finding, RecordScanResult, RecordScanRequest, RecordScanner } from '../scan/types';
 import type { PartitionHoldback, PreparedIngest } from './holdback';
 import { InputCursor, countBelow, releasablePrefix, settleOldest, unsettledCount } from './head-of-line';
+import { ownCopy } from '../own-copy';
 
 /**
  * Chat context across messages (DESIGN "Context that spans records"): a secret split over two
@@ -132,7 +133,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
       if (contextBelow !== undefined && offset < contextBelow) {
         // Emitted by the previous owner: only remembered as its conversation's last message.
         if (conv !== null && leaf >= 0)
-          this.remember(conv, { entry: null, text: a.p.texts[leaf]!.text.slice(-this.opts.seamChars) });
+          this.remember(conv, { entry: null, text: this.tail(a.p.texts[leaf]!.text) });
         continue;
       }
       const leafLength = leaf >= 0 ? a.p.texts[leaf]!.text.length : 0;
@@ -152,7 +153,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
         });
       }
       if (this.opts.holdMs > 0) e.settled = false;
-      this.remember(conv, { entry: this.opts.holdMs > 0 ? e : null, text: text.slice(-this.opts.seamChars) });
+      this.remember(conv, { entry: this.opts.holdMs > 0 ? e : null, text: this.tail(text) });
     }
     const requests: RecordScanRequest[] = seams.map((s) => ({
       texts: JOINS.map((j) => ({ path: 'seam', text: s.prevPart + j + s.curPart })),
@@ -228,6 +229,14 @@ export class ChatWindowHoldback implements PartitionHoldback {
       const prev = this.last.get(e.conv);
       if (prev && prev.entry === e) prev.entry = null; // released: context only from now on
     }
+  }
+
+  /**
+   * The end of a message kept as its conversation's context: its own copy when it is a slice, or
+   * up to `maxConversations` tails of long messages would keep the whole messages alive.
+   */
+  private tail(text: string): string {
+    return text.length > this.opts.seamChars ? ownCopy(text.slice(-this.opts.seamChars)) : text;
   }
 
   private remember(conv: string, p: Previous): void {

@@ -1,3 +1,5 @@
+import { ownCopy } from '../own-copy';
+
 /**
  * Short texts a scan found clean, remembered so the same text is not scanned again: header
  * values, enum fields, conversation ids, sender ids and app names repeat on almost every record
@@ -67,26 +69,14 @@ export class CleanMemo {
       this.previous = this.current;
       this.current = new Set();
     }
-    this.current.add(detached(text));
+    // Its own copy: the texts a worker scans are slices of the chunk's packed string.
+    this.current.add(ownCopy(text));
   }
 
   /** Texts held, both generations (at most 2 × perGeneration). */
   get size(): number {
     return this.current.size + this.previous.size;
   }
-}
-
-/**
- * The same text in a string of its own. What a scan worker scans are slices of its chunk's one
- * packed string (`unpackRecords`), and V8 makes a slice of 13 chars or more a view that keeps
- * the whole parent alive: a held 20-char header value held its chunk's ~100 KB-1 MB string. The
- * memo outlives chunks, so each held text pinned another one and the scan workers' heaps grew
- * for as long as the memo kept admitting texts (20 minutes of the bench memory run: 22 -> 55 MB
- * in use per worker; under a 64 MB heap cap a worker ran out of memory). The concatenation is
- * flattened into a fresh string before it is sliced, so the result refers to that copy only.
- */
-function detached(text: string): string {
-  return (' ' + text).slice(1);
 }
 
 /**

@@ -4,6 +4,8 @@ import { inThreadProcessor } from '../support/in-thread';
 import { ChatWindowHoldback } from '../../src/rebuild/chat-window-holdback';
 import { awsAccessKeyId, seededRng } from '../../src/demo/synthetic-secrets';
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const KEY = Buffer.alloc(32, 4);
 const { registry, scanner, processor } = inThreadProcessor('chat', KEY);
@@ -256,5 +258,36 @@ describe('ChatWindowHoldback', () => {
       },
     );
     expect(restored).toBeGreaterThan(0);
+  });
+
+  test('the context kept of a long message is its tail, not the whole message', async () => {
+    // 400 conversations whose last message is 90 KB (the test processor takes records up to
+    // 100 KB): 35 MB if each kept tail held its message.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const h = new ChatWindowHoldback({
+      source: 'chat',
+      scanner,
+      holdMs: 0,
+      seamChars: 256,
+      maxQueued: 1000,
+      maxConversations: 1000,
+      now: () => clock,
+    });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let c = 0; c < 400; c++) {
+      await h.ingest(await processor.analyse([msg(`long-${c}`, `${'a'.repeat(90 * 1024)} ${c}`)]));
+      h.commitReleased(h.releasable().length);
+    }
+    expect(h.queuedCount).toBe(0);
+    gc();
+    expect((process.memoryUsage().heapUsed - before) / 2 ** 20).toBeLessThan(8);
+    // The tails are still there as context: a key split across the seam is still found (with
+    // holdMs 0 the earlier message is already out, so only the later one takes the finding).
+    const key = awsAccessKeyId(seededRng(5));
+    await h.ingest(await processor.analyse([msg('long-7', `${'b'.repeat(300)} ${key.slice(0, 12)}`)]));
+    await h.ingest(await processor.analyse([msg('long-7', `${key.slice(12)} done`)]));
+    expect(verdicts(h)).toEqual(['clean', 'quarantined']);
   });
 });
