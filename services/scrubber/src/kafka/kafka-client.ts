@@ -13,8 +13,14 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Retriable answers kafkajs logs at ERROR that normal operation produces. "does not host this
+ * topic-partition": a topic created a moment ago (the data-key topic on a fresh cluster) is not
+ * yet in every broker's metadata cache under KRaft; kafkajs retries, and a topic that stays
+ * missing fails the call that needs it with an error of its own.
+ */
 const EXPECTED_RETRIABLE =
-  /concurrent operation on the same transaction|coordinator is loading|coordinator is not available|not the correct coordinator|rebalanc|Limiting retries for the idempotent producer/i;
+  /concurrent operation on the same transaction|coordinator is loading|coordinator is not available|not the correct coordinator|rebalanc|Limiting retries for the idempotent producer|does not host this topic-partition/i;
 
 /** Routes kafkajs' own log lines into pino. kafkajs logs broker errors, never message payloads. */
 function kafkaLogCreator(logger: Logger) {
