@@ -125,13 +125,22 @@ function statCpuSec(stat) {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-/** CPU seconds (user+system, all threads), current and peak RSS of a live process, from /proc. */
+/**
+ * CPU seconds (user+system, all threads), current and peak RSS of a live process, and RSS split
+ * into anonymous memory (V8 heaps, malloc, stacks) and file-backed pages (code), from /proc.
+ */
 function procSample(pid) {
   try {
     const cpuSec = statCpuSec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name) => Number((status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm')) ?? [])[1] ?? 0);
-    return { cpuSec, rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+    return {
+      cpuSec,
+      rssMb: kb('VmRSS') / 1024,
+      peakRssMb: kb('VmHWM') / 1024,
+      rssAnonMb: kb('RssAnon') / 1024,
+      rssFileMb: kb('RssFile') / 1024,
+    };
   } catch {
     return null;
   }

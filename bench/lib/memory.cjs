@@ -55,6 +55,8 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
         samples.push({
           t: Math.round((Date.now() - t0) / 1000),
           rssMb: Number((p?.rssMb ?? 0).toFixed(1)),
+          rssAnonMb: Number((p?.rssAnonMb ?? 0).toFixed(1)),
+          rssFileMb: Number((p?.rssFileMb ?? 0).toFixed(1)),
           heapUsedMb: Number((metricSum(m, 'sluice_nodejs_heap_size_used_bytes') / 1048576).toFixed(1)),
           // What RSS is made of besides the main isolate's live heap: its committed heap, and
           // memory outside V8 heaps (Buffers: fetched and produced batches); the scan workers' heaps.
@@ -91,6 +93,8 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
     heapTotalMb: windowsOf(samples, 'heapTotalMb'),
     externalMb: windowsOf(samples, 'externalMb'),
     workerHeapTotalMb: windowsOf(samples, 'workerHeapTotalMb'),
+    rssAnonMb: windowsOf(samples, 'rssAnonMb'),
+    rssFileMb: windowsOf(samples, 'rssFileMb'),
     heldKeystrokes: {
       max: Math.max(...samples.map((s) => s.heldKeystrokes)),
       final: samples.at(-1)?.heldKeystrokes,
@@ -107,7 +111,7 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
 
 /**
  * One sampled gauge after the warm-up (the first 20% of the run): the median of the 20-40% window,
- * the median of the last 20%, and the highest sample. Null when the gauge was never sampled.
+ * the median of the last 20%, and the highest sample; and the highest sample of the warm-up. Null when the gauge was never sampled.
  */
 function windowsOf(samples, key) {
   if (!samples.some((s) => s[key] !== undefined)) return null;
@@ -117,6 +121,7 @@ function windowsOf(samples, key) {
     afterWarmup: median(win(0.2, 0.4).map((s) => s[key])),
     final: median(win(0.8, 1).map((s) => s[key])),
     maxAfterWarmup: Math.max(...samples.slice(Math.floor(n * 0.2)).map((s) => s[key])),
+    maxWarmup: Math.max(...samples.slice(0, Math.max(1, Math.floor(n * 0.2))).map((s) => s[key])),
   };
 }
 

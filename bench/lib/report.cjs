@@ -147,6 +147,11 @@ function memoryTable(r) {
       .join(', ')} |`,
     `| RSS after warm-up (median 20-40%) → end (median last 20%) | ${m.rssMb.afterWarmup} → ${m.rssMb.final} MB (${m.rssGrowthPct > 0 ? '+' : ''}${m.rssGrowthPct}%) |`,
     `| highest RSS after warm-up | ${m.rssMb.maxAfterWarmup} MB (+${m.rssMaxOverBasePct}%) |`,
+    m.rssMb.maxWarmup !== undefined
+      ? `| highest RSS during warm-up (first 20%) | ${m.rssMb.maxWarmup} MB |`
+      : null,
+    gaugeRow('RSS anonymous (V8 heaps, malloc, stacks)', m.rssAnonMb),
+    gaugeRow('RSS file-backed (code)', m.rssFileMb),
     `| main isolate heap used after warm-up → end | ${m.heapUsedMb.afterWarmup} → ${m.heapUsedMb.final} MB |`,
     gaugeRow('main isolate heap committed', m.heapTotalMb),
     gaugeRow('memory outside V8 heaps (Buffers)', m.externalMb),
