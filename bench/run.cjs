@@ -409,7 +409,8 @@ async function main() {
         untilFraction: 1,
         load,
       });
-      await C.sleep(500);
+      // drain() returns once the child has exited, and Node writes each thread's profile before
+      // the process exits: the files are complete here.
       const threads = analyseDir(dir, 30);
       results.profile = { drain: res, dir, threads, notes: profileNotes(threads, results) };
       for (const t of results.profile.threads)
