@@ -111,7 +111,8 @@ async function memoryRun({ kafka, child, streams, partitions, seconds, sampleEve
 
 /**
  * One sampled gauge after the warm-up (the first 20% of the run): the median of the 20-40% window,
- * the median of the last 20%, and the highest sample; and the highest sample of the warm-up. Null when the gauge was never sampled.
+ * the median of the last 20%, and the highest sample; and the highest sample of the warm-up. Null
+ * when the gauge was never sampled.
  */
 function windowsOf(samples, key) {
   if (!samples.some((s) => s[key] !== undefined)) return null;

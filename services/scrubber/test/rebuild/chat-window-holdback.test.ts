@@ -4,8 +4,7 @@ import { inThreadProcessor } from '../support/in-thread';
 import { ChatWindowHoldback } from '../../src/rebuild/chat-window-holdback';
 import { awsAccessKeyId, seededRng } from '../../src/demo/synthetic-secrets';
 import fc from 'fast-check';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { exposedGc } from '../support/gc';
 
 const KEY = Buffer.alloc(32, 4);
 const { registry, scanner, processor } = inThreadProcessor('chat', KEY);
@@ -263,8 +262,7 @@ describe('ChatWindowHoldback', () => {
   test('the context kept of a long message is its tail, not the whole message', async () => {
     // 400 conversations whose last message is 90 KB (the test processor takes records up to
     // 100 KB): 35 MB if each kept tail held its message.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+    const gc = exposedGc();
     const h = new ChatWindowHoldback({
       source: 'chat',
       scanner,

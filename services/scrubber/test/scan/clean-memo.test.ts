@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { CleanMemo, MemoAnswer } from '../../src/scan/clean-memo';
 import { AWS_ID, CARD, GHP, starterEngine } from './support/engine';
+import { exposedGc } from '../support/gc';
 
 /** What the engine does with a text that scanned clean: keep it if the memo had seen it. */
 function sawClean(memo: CleanMemo, text: string): void {
   if (memo.check(text) === MemoAnswer.seen) memo.keep(text);
 }
 const held = (memo: CleanMemo, text: string): boolean => memo.check(text) === MemoAnswer.clean;
-
-/** V8's gc(), without --expose-gc on jest's command line: the flag, then a context that has it. */
-function exposedGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 describe('CleanMemo', () => {
   it('stays within two generations however many texts pass through', () => {
