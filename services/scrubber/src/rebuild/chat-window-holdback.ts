@@ -66,6 +66,7 @@ interface Previous {
 /**
  * The seam is scanned twice: joined by a line break (context in one message, value in the
  * next: "the password is" / "hunter2...") and joined directly (a token split in two messages).
+ * The order of a seam request's findings (RecordScanRequest.seamAt).
  */
 const JOINS = ['\n', ''] as const;
 
@@ -155,9 +156,12 @@ export class ChatWindowHoldback implements PartitionHoldback {
       if (this.opts.holdMs > 0) e.settled = false;
       this.remember(conv, { entry: this.opts.holdMs > 0 ? e : null, text: this.tail(text) });
     }
+    // One text per seam: the engine builds the line-break join only when the direct join has a
+    // prefilter hit (the result still holds both joins, in JOINS order).
     const requests: RecordScanRequest[] = seams.map((s) => ({
-      texts: JOINS.map((j) => ({ path: 'seam', text: s.prevPart + j + s.curPart })),
+      texts: [{ path: 'seam', text: s.prevPart + s.curPart }],
       source: this.opts.source,
+      seamAt: s.prevPart.length,
     }));
     return { requests, apply: (results) => this.applySeams(seams, results, added) };
   }

@@ -19,7 +19,7 @@ import { internalDomainSpec } from './rules/internal-domains';
 import type { RuleSource } from './rules/loader';
 import { BUILTIN_RULES_DIR, listRuleFiles, loadRuleset } from './rules/loader';
 import type { ParsedOverrides, RuleOverrides } from './rules/schema';
-import type { Action, Finding, RecordScanRequest, RecordScanResult } from './types';
+import type { Action, Finding, RecordScanRequest, RecordScanResult, ScanText } from './types';
 import { insideHexIdentifier } from './validators/hex-identifier';
 
 export interface ScanEngineOptions {
@@ -125,6 +125,8 @@ export class ScanEngine {
   private readonly memoEntries: number;
   /** Clean-memo lookups and hits since the engine was built (benchmarks and tests read them). */
   readonly memoStats = { lookups: 0, hits: 0 };
+  /** Seam requests since the engine was built, and how many were settled by the one pass. */
+  readonly seamStats = { seams: 0, clean: 0 };
   /** True when the last scanText / scanTextAll call hit maxFindingsPerText. */
   lastScanCapped = false;
 
@@ -302,8 +304,11 @@ export class ScanEngine {
   scanRecord(req: RecordScanRequest): RecordScanResult {
     const t0 = process.hrtime.bigint();
     try {
+      const texts = req.seamAt === undefined ? req.texts : this.seamTexts(req, req.seamAt);
+      if (texts === null)
+        return { ok: true, findings: [EMPTY, EMPTY], scanNanos: Number(process.hrtime.bigint() - t0) };
       const findings: Finding[][] = [];
-      for (const t of req.texts) {
+      for (const t of texts) {
         findings.push(this.scanText(t.text, req.source));
         // Fail closed: a partial finding list must not drive a redaction (the pipeline quarantines).
         if (this.lastScanCapped)
@@ -320,6 +325,39 @@ export class ScanEngine {
       // Messages from the engine never carry payload; a foreign error's message might, so drop it.
       return { ok: false, code, message: err instanceof SluiceError ? d.message : `scan failed: ${d.code}` };
     }
+  }
+
+  /**
+   * The two joins of a seam request (line break first), or null when neither can hold a finding:
+   * then the line-break join is never built nor scanned (chat seams are most of what a chat
+   * record costs the workers, and all but a few of them are clean).
+   */
+  private seamTexts(req: RecordScanRequest, at: number): ScanText[] | null {
+    const t = req.texts[0];
+    if (req.texts.length !== 1 || t === undefined || !Number.isInteger(at) || at < 0 || at > t.text.length)
+      throw new SluiceError(ErrorCodes.SCAN_FAILED, 'a seam request needs one text and a seamAt inside it');
+    this.seamStats.seams++;
+    if (this.seamIsClean(t.text, at)) {
+      this.seamStats.clean++;
+      return null;
+    }
+    return [{ path: t.path, text: t.text.slice(0, at) + '\n' + t.text.slice(at) }, t];
+  }
+
+  /**
+   * True when neither join of a seam (parts P and C; `joined` = PC, C starting at `at`) can hold a
+   * finding, from one prefilter pass over PC. Every finding comes from a prefilter hit, so a join
+   * without hits is clean. The line break ends every keyword (the rule loader takes printable ASCII only) and every run the
+   * anchors track, so each hit of P + '\n' + C lies inside P or inside C; the same characters
+   * are in PC, where such a hit stays a hit: keywords are still there, and runs can only grow
+   * (their thresholds are minimums) or keep the characters and lookaheads they had. So no hit in PC
+   * means none in either join. Normalisation keeps the two joins comparable only when C does not
+   * start with a combining mark (it would compose with P's last character in PC alone), so
+   * anything from U+0300 up at the junction takes the full path.
+   */
+  private seamIsClean(joined: string, at: number): boolean {
+    if (at < joined.length && joined.charCodeAt(at) >= 0x300) return false;
+    return this.prefilter.scan(normalise(joined).text) === 0;
   }
 
   /** Candidates in `text` (coordinates of `text`), or null when none. */

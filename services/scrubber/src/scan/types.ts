@@ -36,10 +36,22 @@ export interface RecordScanRequest {
   texts: ScanText[];
   /** Source name (for per-source action overrides), e.g. `chat`. */
   source: string;
+  /**
+   * A seam request (chat context across two messages): `texts` holds one text, the two parts
+   * joined directly, and this is the index where the second part starts. The engine scans that
+   * text and the same parts joined by a line break, and the result holds two finding lists:
+   * `[line-break join, direct join]`, each in the coordinates of its own joined text.
+   */
+  seamAt?: number;
 }
 
 export type RecordScanResult =
-  | { ok: true; findings: Finding[][] /* aligned with request.texts */; scanNanos: number }
+  | {
+      ok: true;
+      /** Aligned with request.texts; for a seam request, the two joins (see `seamAt`). */
+      findings: Finding[][];
+      scanNanos: number;
+    }
   | { ok: false; code: string; message: string };
 
 /** A scanner: the worker pool in production, an in-thread engine in unit tests. */

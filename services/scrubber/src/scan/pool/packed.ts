@@ -15,6 +15,8 @@ export interface PackedRecords {
   /** Per record: how many texts it has, and its index in `sources`. */
   textCounts: Uint32Array;
   sourceIds: Uint32Array;
+  /** Per record: its `seamAt`, or -1 when it is not a seam request. */
+  seamAts: Int32Array;
   /** Distinct paths and sources of the chunk. */
   paths: string[];
   sources: string[];
@@ -44,12 +46,19 @@ export function packRecords(records: readonly RecordScanRequest[]): PackedRecord
   const pathIds = new Uint32Array(textTotal);
   const textCounts = new Uint32Array(records.length);
   const sourceIds = new Uint32Array(records.length);
+  const seamAts = new Int32Array(records.length).fill(-1);
   const parts: string[] = new Array<string>(textTotal);
   let t = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     textCounts[i] = r.texts.length;
     sourceIds[i] = sourceId(r.source);
+    if (r.seamAt !== undefined) {
+      // Checked here as in the engine: an index outside the int32 range would wrap.
+      if (!Number.isInteger(r.seamAt) || r.seamAt < 0 || r.seamAt > 0x7fffffff)
+        throw new TypeError('a scan request seamAt is not a non-negative integer');
+      seamAts[i] = r.seamAt;
+    }
     for (const x of r.texts) {
       // What clone would refuse (DataCloneError) is refused here too: the pool isolates the record.
       if (typeof x.text !== 'string' || typeof x.path !== 'string')
@@ -60,7 +69,7 @@ export function packRecords(records: readonly RecordScanRequest[]): PackedRecord
       t++;
     }
   }
-  return { text: parts.join(''), lengths, pathIds, textCounts, sourceIds, paths, sources };
+  return { text: parts.join(''), lengths, pathIds, textCounts, sourceIds, seamAts, paths, sources };
 }
 
 export function unpackRecords(p: PackedRecords): RecordScanRequest[] {
@@ -75,7 +84,11 @@ export function unpackRecords(p: PackedRecords): RecordScanRequest[] {
       texts[k] = { path: p.paths[p.pathIds[t]!]!, text: p.text.slice(at, at + len) };
       at += len;
     }
-    out[i] = { texts, source: p.sources[p.sourceIds[i]!]! };
+    const seamAt = p.seamAts[i]!;
+    out[i] =
+      seamAt >= 0
+        ? { texts, source: p.sources[p.sourceIds[i]!]!, seamAt }
+        : { texts, source: p.sources[p.sourceIds[i]!]! };
   }
   if (t !== p.lengths.length || at !== p.text.length)
     throw new Error(
@@ -86,5 +99,11 @@ export function unpackRecords(p: PackedRecords): RecordScanRequest[] {
 
 /** The typed arrays' buffers, moved (not copied) to the worker. */
 export function packedTransferList(p: PackedRecords): ArrayBuffer[] {
-  return [p.lengths.buffer, p.pathIds.buffer, p.textCounts.buffer, p.sourceIds.buffer] as ArrayBuffer[];
+  return [
+    p.lengths.buffer,
+    p.pathIds.buffer,
+    p.textCounts.buffer,
+    p.sourceIds.buffer,
+    p.seamAts.buffer,
+  ] as ArrayBuffer[];
 }

@@ -9,12 +9,19 @@ const text = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)) }),
   fc.constant(''),
 );
-const request: fc.Arbitrary<RecordScanRequest> = fc.record({
-  source: fc.constantFrom('chat', 'telemetry', 'docs'),
-  texts: fc.array(fc.record({ path: fc.constantFrom('value.text', 'key', 'headers.x', 'value.a.b'), text }), {
-    maxLength: 6,
-  }),
-});
+const request: fc.Arbitrary<RecordScanRequest> = fc.record(
+  {
+    source: fc.constantFrom('chat', 'telemetry', 'docs'),
+    texts: fc.array(
+      fc.record({ path: fc.constantFrom('value.text', 'key', 'headers.x', 'value.a.b'), text }),
+      {
+        maxLength: 6,
+      },
+    ),
+    seamAt: fc.nat(),
+  },
+  { requiredKeys: ['source', 'texts'] },
+);
 
 describe('packed transport', () => {
   test('unpack(pack(records)) is the records, in order', () => {
@@ -37,9 +44,16 @@ describe('packed transport', () => {
     const p = packRecords(records);
     expect(p.paths).toEqual(['value.text', 'key']);
     expect(p.sources).toEqual(['chat']);
-    expect(packedTransferList(p)).toHaveLength(4);
+    expect(packedTransferList(p)).toHaveLength(5);
     const cloned = structuredClone(p, { transfer: packedTransferList(p) });
     expect(unpackRecords(cloned)).toEqual(records);
+  });
+
+  test('a seamAt that is not a non-negative integer is refused before it is sent', () => {
+    for (const seamAt of [-1, 1.5, Number.NaN, 2 ** 31])
+      expect(() => packRecords([{ source: 'chat', texts: [{ path: 'seam', text: 'ab' }], seamAt }])).toThrow(
+        /seamAt/,
+      );
   });
 
   test('an inconsistent message is refused, not half-read', () => {
