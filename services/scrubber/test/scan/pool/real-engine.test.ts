@@ -22,6 +22,15 @@ it('scans with the production engine exactly as the engine does in-thread', asyn
       },
     ],
   });
+  // Chat seams (seamAt survives the packed transport): a clean one, and a key split over two messages.
+  records.push(
+    { source: 'chat', texts: [{ path: 'seam', text: 'see you then' + 'ok bye' }], seamAt: 12 },
+    {
+      source: 'chat',
+      texts: [{ path: 'seam', text: `the key is ${GHP}` }],
+      seamAt: 25,
+    },
+  );
   const inThread = await createEngineFromModule(
     join(__dirname, '..', '..', '..', 'dist', 'scan', 'engine.js'),
     { fingerprintKey },
@@ -34,6 +43,11 @@ it('scans with the production engine exactly as the engine does in-thread', asyn
     const results = await pool.scanBatch(records);
     const strip = (r: (typeof results)[number]): unknown => (r.ok ? { ok: true, findings: r.findings } : r);
     expect(results.map(strip)).toEqual(expected.map(strip));
+    const [clean, split] = results.slice(-2).map(strip) as Array<{
+      findings: Array<Array<{ ruleId: string }>>;
+    }>;
+    expect(clean!.findings).toEqual([[], []]);
+    expect(split!.findings[1]!.length).toBeGreaterThan(0); // the direct join holds the whole key
   } finally {
     await pool.close();
   }
