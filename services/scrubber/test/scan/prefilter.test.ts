@@ -215,4 +215,33 @@ describe('anchor candidate search', () => {
       { numRuns: 3000 },
     );
   });
+
+  it("a text that is exactly a UUID gets the general pass's hits, in its order (property)", () => {
+    // Digit-heavy and mixed-case hex, so digit runs across dashes and IBAN's capitals-then-digits occur.
+    const hex = fc.constantFrom(...'0123456789012345678901234567890123456789abcdefABCDEF');
+    const group = (n: number): fc.Arbitrary<string> =>
+      fc.array(hex, { minLength: n, maxLength: n }).map((a) => a.join(''));
+    const uuid = fc.tuple(group(8), group(4), group(4), group(4), group(12)).map((g) => g.join('-'));
+    const anchorSets = fc.oneof(fc.constant(every), fc.subarray(every, { minLength: 1 }));
+    let fast = 0;
+    fc.assert(
+      fc.property(uuid, anchorSets, (text, anchors) => {
+        const general = new Prefilter(['dead', 'be', '12'], anchors);
+        general.uuidFastPath = false;
+        const p = new Prefilter(['dead', 'be', '12'], anchors);
+        expect(hitsOf(p, text)).toEqual(hitsOf(general, text));
+        fast++;
+      }),
+      { numRuns: 5000 },
+    );
+    expect(fast).toBe(5000);
+    // What it takes: exactly 36 chars, 8-4-4-4-12 (anything else goes the general way).
+    const p = new Prefilter([], every);
+    for (const t of [
+      '2262-147c-488e-8f19-54b95bd8d8221',
+      '711e2262-147c-488e-8f19-54b95bd8d82',
+      '711e2262x147c-488e-8f19-54b95bd8d822',
+    ])
+      expect(hitsOf(p, t)).toEqual(referenceAnchorHits(new Prefilter([], every), t));
+  });
 });
