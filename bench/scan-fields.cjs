@@ -34,7 +34,8 @@ for (let s = 0; s < N; s += 2000) {
   const d = processor.decode(messages.slice(s, s + 2000));
   for (const r of d.requests) for (const t of r.texts) push(t.path, t.text);
   const prep = hold.prepare(d.records);
-  for (const r of prep.requests) for (const t of r.texts) push('seams', t.text);
+  // A seam request is one text, the direct join, with seamAt (see scanSeam below).
+  for (const r of prep.requests) push('seams', { text: r.texts[0].text, seamAt: r.seamAt });
   prep.apply(prep.requests.map(() => undefined));
   hold.commitReleased(hold.releasable().length);
 }
@@ -42,6 +43,18 @@ function push(p, text) {
   let list = byPath.get(p);
   if (!list) byPath.set(p, (list = []));
   list.push(text);
+}
+
+/**
+ * A seam as the pipeline scans it: an engine with seam requests (seamStats, 2026-12-06 on) gets
+ * one; an older build (--against) gets the two joins it used to be sent.
+ */
+function scanSeam(e, { text, seamAt }) {
+  if (e.seamStats) e.scanRecord({ texts: [{ path: 'seam', text }], source: 'chat', seamAt });
+  else {
+    e.scanText(text.slice(0, seamAt) + '\n' + text.slice(seamAt), 'chat');
+    e.scanText(text, 'chat');
+  }
 }
 
 // A fresh engine per build and round: the clean memo (short texts found clean) must start
@@ -62,7 +75,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const e = builds[name]();
     for (const [p, texts] of byPath) {
       const c0 = process.cpuUsage();
-      for (const t of texts) e.scanText(t, 'chat');
+      if (p === 'seams') for (const t of texts) scanSeam(e, t);
+      else for (const t of texts) e.scanText(t, 'chat');
       const c = process.cpuUsage(c0);
       if (round === 0) continue;
       ((samples[name] ??= {})[p] ??= []).push((c.user + c.system) / N);
