@@ -347,13 +347,13 @@ export class ScanEngine {
   /**
    * True when neither join of a seam (parts P and C; `joined` = PC, C starting at `at`) can hold a
    * finding, from one prefilter pass over PC. Every finding comes from a prefilter hit, so a join
-   * without hits is clean. The line break ends every keyword (the rule loader takes printable ASCII only) and every run the
-   * anchors track, so each hit of P + '\n' + C lies inside P or inside C; the same characters
-   * are in PC, where such a hit stays a hit: keywords are still there, and runs can only grow
-   * (their thresholds are minimums) or keep the characters and lookaheads they had. So no hit in PC
-   * means none in either join. Normalisation keeps the two joins comparable only when C does not
-   * start with a combining mark (it would compose with P's last character in PC alone), so
-   * anything from U+0300 up at the junction takes the full path.
+   * without hits is clean. A line break ends every keyword (the rule loader takes printable ASCII
+   * only) and every run the anchors track, so each hit of P + '\n' + C lies inside P or inside C.
+   * The same characters are in PC, where such a hit stays a hit: keywords are still there, and
+   * runs can only grow (their thresholds are minimums) or keep the characters and lookaheads they
+   * had. So no hit in PC means none in either join. Normalisation keeps the two joins comparable
+   * only when C does not start with a combining mark (it would compose with P's last character in
+   * PC alone), so anything from U+0300 up at the junction takes the full path.
    */
   private seamIsClean(joined: string, at: number): boolean {
     if (at < joined.length && joined.charCodeAt(at) >= 0x300) return false;
