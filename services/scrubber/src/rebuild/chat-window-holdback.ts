@@ -1,5 +1,6 @@
 import { releaseBody, type AnalysedRecord } from '../route/batch-processor';
 import type { LocatedFinding } from '../route/decide';
+import { SEAM_JOINS } from '../scan/types';
 import type { Finding, RecordScanResult, RecordScanRequest, RecordScanner } from '../scan/types';
 import type { PartitionHoldback, PreparedIngest } from './holdback';
 import { InputCursor, countBelow, releasablePrefix, settleOldest, unsettledCount } from './head-of-line';
@@ -62,13 +63,6 @@ interface Previous {
   entry: Entry | null; // null once released: its text is context only
   text: string;
 }
-
-/**
- * The seam is scanned twice: joined by a line break (context in one message, value in the
- * next: "the password is" / "hunter2...") and joined directly (a token split in two messages).
- * The order of a seam request's findings (RecordScanRequest.seamAt).
- */
-const JOINS = ['\n', ''] as const;
 
 export class ChatWindowHoldback implements PartitionHoldback {
   private queue: Entry[] = [];
@@ -157,7 +151,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
       this.remember(conv, { entry: this.opts.holdMs > 0 ? e : null, text: this.tail(text) });
     }
     // One text per seam: the engine builds the line-break join only when the direct join has a
-    // prefilter hit (the result still holds both joins, in JOINS order).
+    // prefilter hit (the result still holds both joins, in SEAM_JOINS order).
     const requests: RecordScanRequest[] = seams.map((s) => ({
       texts: [{ path: 'seam', text: s.prevPart + s.curPart }],
       source: this.opts.source,
@@ -176,7 +170,7 @@ export class ChatWindowHoldback implements PartitionHoldback {
       const res = results[i];
       const before = s.cur.a.extra.length;
       if (res && res.ok)
-        JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
+        SEAM_JOINS.forEach((j, k) => res.findings[k]?.forEach((f) => this.attribute(s, f, j.length)));
       // The current message's finding needs the previous one: they are released together, so a
       // new owner re-reading from the committed offset always sees both (see head-of-line).
       if (s.cur.a.extra.length > before && s.prev.entry) {

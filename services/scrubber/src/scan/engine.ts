@@ -19,6 +19,7 @@ import { internalDomainSpec } from './rules/internal-domains';
 import type { RuleSource } from './rules/loader';
 import { BUILTIN_RULES_DIR, listRuleFiles, loadRuleset } from './rules/loader';
 import type { ParsedOverrides, RuleOverrides } from './rules/schema';
+import { SEAM_JOINS } from './types';
 import type { Action, Finding, RecordScanRequest, RecordScanResult, ScanText } from './types';
 import { insideHexIdentifier } from './validators/hex-identifier';
 
@@ -341,7 +342,7 @@ export class ScanEngine {
       this.seamStats.clean++;
       return null;
     }
-    return [{ path: t.path, text: t.text.slice(0, at) + '\n' + t.text.slice(at) }, t];
+    return [{ path: t.path, text: t.text.slice(0, at) + SEAM_JOINS[0] + t.text.slice(at) }, t];
   }
 
   /**

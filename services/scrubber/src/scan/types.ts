@@ -45,6 +45,13 @@ export interface RecordScanRequest {
   seamAt?: number;
 }
 
+/**
+ * The joins of a seam request, in the order of its result's finding lists: a line break (context
+ * in one message, value in the next: "the password is" / "hunter2...") and nothing (a token split
+ * in two messages).
+ */
+export const SEAM_JOINS = ['\n', ''] as const;
+
 export type RecordScanResult =
   | {
       ok: true;
